@@ -1,0 +1,30 @@
+# The two commands of README.md: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+DEMO_ENV := DEBUG=1 ZC_DEMO=1
+
+.PHONY: install demo test lint
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+demo: install
+	mkdir -p var
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo "演示站点：http://127.0.0.1:8000/ （Ctrl-C 停止网站和后台任务进程）"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEMO_ENV) $(VENV)/bin/celery -A config worker -B --pool=solo --loglevel=info \
+		--schedule var/celerybeat-schedule & \
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .

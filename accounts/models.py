@@ -1,0 +1,169 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
+
+
+class Role(models.TextChoices):
+    APPLICANT = "applicant", "申报人"
+    EMPLOYER_HANDLER = "employer_handler", "单位经办人"
+    EMPLOYER_ADMIN = "employer_admin", "单位管理员"
+    DEPT_REVIEWER = "dept_reviewer", "主管部门审核人"
+    BUREAU_REVIEWER = "bureau_reviewer", "人社部门审核人"
+    COMMITTEE_SECRETARY = "committee_secretary", "评委会秘书"
+    EXPERT = "expert", "评审专家"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    AUDITOR = "auditor", "审计员"
+
+
+class OrganisationKind(models.TextChoices):
+    EMPLOYER = "employer", "用人单位"
+    COMPETENT_DEPARTMENT = "competent_department", "主管部门"
+    HR_BUREAU = "hr_bureau", "人社部门"
+    COMMITTEE_OFFICE = "committee_office", "评委会办事机构"
+    TALENT_AGENCY = "talent_agency", "公共就业和人才服务机构"
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", "机关事业单位、国有企业"
+    NON_PUBLIC = "non_public", "非公有制单位"
+
+
+class Organisation(models.Model):
+    name = models.CharField("名称", max_length=200)
+    kind = models.CharField("类型", max_length=32, choices=OrganisationKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    region_code = models.CharField("行政区划代码", max_length=12, help_text="如 140400（长治市）")
+    sector = models.CharField("单位性质", max_length=16, choices=Sector.choices, default=Sector.PUBLIC)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["region_code", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids of this organisation and every organisation above it, nearest first."""
+        ids, node, seen = [], self, set()
+        while node is not None and node.pk not in seen:
+            ids.append(node.pk)
+            seen.add(node.pk)
+            node = node.parent
+        return ids
+
+
+class User(AbstractUser):
+    real_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=11, blank=True, validators=[validate_phone])
+    id_number = models.CharField(
+        "身份证号码", max_length=18, blank=True, validators=[validate_id_number], help_text="18 位居民身份证号码"
+    )
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    def memberships(self) -> list["RoleMembership"]:
+        """The user's role memberships with their organisations, loaded once per request."""
+        cached = getattr(self, "_memberships_cache", None)
+        if cached is None:
+            cached = list(self.role_memberships.select_related("organisation").order_by("pk"))
+            self._memberships_cache = cached
+        return cached
+
+    def roles(self) -> list[str]:
+        seen = []
+        for membership in self.memberships():
+            if membership.role not in seen:
+                seen.append(membership.role)
+        return seen
+
+
+class RoleMembership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="role_memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="单位", on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField("授予时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_role_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("事件日志不可修改")
+
+    def delete(self):
+        raise PermissionError("事件日志不可删除")
+
+
+class Event(models.Model):
+    """The immutable event log: who did what to which object, from which state to which, and why."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=64)
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.CharField("对象编号", max_length=64)
+    object_repr = models.CharField("对象", max_length=200)
+    from_state = models.CharField("原状态", max_length=64, blank=True)
+    to_state = models.CharField("新状态", max_length=64, blank=True)
+    comment = models.TextField("意见", blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "事件日志"
+        verbose_name_plural = "事件日志"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("事件日志不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("事件日志不可删除")

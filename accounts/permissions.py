@@ -1,0 +1,61 @@
+"""The one place that answers "may this user do X to this object" (django-rules predicates).
+
+Views use ``rules.contrib.views.PermissionRequiredMixin`` or the ``access_*`` selectors,
+the API uses ``accounts.api.HasObjectPermission``; both end in ``user.has_perm(name, obj)``.
+"""
+
+import rules
+
+from .models import Role
+
+# Roles whose holders look after the organisations below their own (employers under a competent
+# department, everything under an HR bureau). Applicants, experts and secretaries see only their own.
+OVERSEEING_ROLES = frozenset(
+    {Role.EMPLOYER_ADMIN, Role.DEPT_REVIEWER, Role.BUREAU_REVIEWER, Role.AUDITOR, Role.SYSTEM_ADMIN}
+)
+
+
+def member_org_ids(user, roles=None) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return {m.organisation_id for m in user.memberships() if roles is None or m.role in roles}
+
+
+def has_role(user, role: str, organisation=None) -> bool:
+    if not user.is_authenticated:
+        return False
+    return any(
+        m.role == role and (organisation is None or m.organisation_id == organisation.pk) for m in user.memberships()
+    )
+
+
+@rules.predicate
+def is_system_admin(user):
+    return user.is_authenticated and (user.is_superuser or has_role(user, Role.SYSTEM_ADMIN))
+
+
+@rules.predicate
+def is_member_of(user, organisation):
+    return organisation is not None and organisation.pk in member_org_ids(user)
+
+
+@rules.predicate
+def oversees(user, organisation):
+    """The user holds an overseeing role in this organisation or in one above it."""
+    if organisation is None:
+        return False
+    own = member_org_ids(user, OVERSEEING_ROLES)
+    return bool(own) and any(pk in own for pk in organisation.ancestor_ids())
+
+
+@rules.predicate
+def is_self(user, other):
+    return other is not None and user.pk == other.pk
+
+
+rules.add_perm("accounts.view_organisation", is_system_admin | is_member_of | oversees)
+rules.add_perm("accounts.view_user_unmasked", is_self)
+
+
+def can_use_workspace(user, role: str) -> bool:
+    return has_role(user, role) or (role == Role.SYSTEM_ADMIN and user.is_superuser)

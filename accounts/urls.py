@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("workspace/<str:role>/", views.workspace, name="workspace"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
+]

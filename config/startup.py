@@ -1,0 +1,49 @@
+"""Fail fast, with a clear message, when the configured services cannot be reached.
+
+Called by ``manage.py`` (for commands that serve or change data), ``wsgi.py`` and the Celery worker,
+so a wrong ``DATABASE_URL`` or ``REDIS_URL`` stops the process at start instead of producing
+500 pages later.
+"""
+
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+
+def _hide_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
+
+
+def service_problems() -> list[str]:
+    """Return one Chinese sentence per unreachable service (empty when all is well)."""
+    from django.conf import settings
+    from django.db import connections
+
+    problems = []
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot start"
+        problems.append(
+            f"无法连接数据库（DATABASE_URL={_hide_password(settings.DATABASE_URL_DISPLAY)}）：{exc}".strip()
+        )
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"无法连接 Redis（REDIS_URL={_hide_password(settings.REDIS_URL)}）：{exc}")
+    return problems
+
+
+def verify_services_or_exit() -> None:
+    problems = service_problems()
+    if problems:
+        for line in problems:
+            print(f"启动失败：{line}", file=sys.stderr)
+        print("请检查环境变量设置（见 README.md 的“设置”一节）。", file=sys.stderr)
+        sys.exit(3)

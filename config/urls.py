@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from accounts import api as accounts_api
+
+router = DefaultRouter()
+router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
+
+admin.site.site_header = "职称申报评审平台 · 管理后台"
+admin.site.site_title = "职称申报评审平台"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/me/", accounts_api.me, name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("", include("accounts.urls")),
+]

@@ -1,0 +1,1 @@
+"""Models arrive with the declaration-flow issues (see shared/ROADMAP.md)."""
