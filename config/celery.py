@@ -16,4 +16,4 @@ app.autodiscover_tasks()
 def _verify_services_on_worker_start(**_kwargs):
     from config.startup import verify_services_or_exit
 
-    verify_services_or_exit()
+    verify_services_or_exit(serving=True)

@@ -18,11 +18,10 @@ environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables 
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if DEBUG or "pytest" in sys.modules or env.bool("ZC_DEMO", default=False):
-        SECRET_KEY = "insecure-demo-key-do-not-use-in-production"
-    else:
-        raise ImproperlyConfigured("未设置 SECRET_KEY：生产环境必须通过环境变量提供（见 README.md）。")
+# Without SECRET_KEY the demo key is used; serving processes (wsgi, Celery worker) refuse it unless
+# DEBUG is on, so production cannot start with it (config/startup.py).
+SECRET_KEY_IS_DEMO = not SECRET_KEY
+SECRET_KEY = SECRET_KEY or "insecure-demo-key-do-not-use-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -82,7 +81,10 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASE_URL_DISPLAY = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASE_URL_DISPLAY = env.str("DATABASE_URL", default="")
+if not DATABASE_URL_DISPLAY:  # the embedded default: SQLite in var/
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASE_URL_DISPLAY = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
     DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
 except Exception as exc:  # environ raises several kinds for a malformed URL

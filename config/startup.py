@@ -40,10 +40,36 @@ def service_problems() -> list[str]:
     return problems
 
 
-def verify_services_or_exit() -> None:
+def verify_services_or_exit(*, serving: bool = False) -> None:
+    """Exit with code 3 and a Chinese message when a service cannot be reached.
+
+    ``serving`` (wsgi, Celery worker) also refuses the demo SECRET_KEY outside DEBUG.
+    """
+    from django.conf import settings
+
     problems = service_problems()
+    if serving and settings.SECRET_KEY_IS_DEMO and not settings.DEBUG:
+        problems.append("未设置 SECRET_KEY：生产环境必须通过环境变量提供")
     if problems:
         for line in problems:
             print(f"启动失败：{line}", file=sys.stderr)
         print("请检查环境变量设置（见 README.md 的“设置”一节）。", file=sys.stderr)
         sys.exit(3)
+
+
+def ensure_migrated() -> None:
+    """For commands that other systems call (check_eligibility, working_days): a fresh embedded SQLite
+    database is migrated on first use; a server database that is not migrated stops with a message."""
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections["default"]
+    executor = MigrationExecutor(connection)
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return
+    if connection.vendor == "sqlite":
+        call_command("migrate", verbosity=0, interactive=False)
+        return
+    print("启动失败：数据库尚未初始化或有未执行的迁移，请先运行 python manage.py migrate", file=sys.stderr)
+    sys.exit(3)

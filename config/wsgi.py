@@ -7,4 +7,4 @@ application = get_wsgi_application()
 
 from config.startup import verify_services_or_exit  # noqa: E402
 
-verify_services_or_exit()
+verify_services_or_exit(serving=True)

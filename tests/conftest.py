@@ -1,12 +1,12 @@
 import pytest
 
-from accounts.models import OrganisationKind
-from tests.factories import OrganisationFactory
-
 
 @pytest.fixture
 def org_tree(db):
     """bureau → dept → employer_a; bureau → employer_b; a bureau of another city with its employer."""
+    from accounts.models import OrganisationKind
+    from tests.factories import OrganisationFactory
+
     bureau = OrganisationFactory(name="市人社局", kind=OrganisationKind.HR_BUREAU)
     dept = OrganisationFactory(name="市住建局", kind=OrganisationKind.COMPETENT_DEPARTMENT, parent=bureau)
     employer_a = OrganisationFactory(name="甲单位", parent=dept)

@@ -8,11 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+def _run(argv, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _manage(*args, **env):
+    return _run(["manage.py", *args], **env)
 
 
 def test_unreachable_database_fails_at_start_with_a_clear_message():
@@ -33,6 +37,14 @@ def test_malformed_database_url_is_named():
     assert result.returncode == 3 and "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_secret_key_in_production_is_refused():
-    result = _manage("check", DEBUG="0", SECRET_KEY="")
+def test_missing_secret_key_in_production_is_refused_by_the_web_server(tmp_path):
+    result = _run(["-c", "import config.wsgi"], DEBUG="0", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     assert result.returncode == 3 and "SECRET_KEY" in result.stderr
+    result = _run(["-c", "import config.wsgi"], DEBUG="0", SECRET_KEY="s3cret-for-this-test",
+                  DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert result.returncode == 0, result.stderr
+
+
+def test_contract_commands_work_on_a_fresh_embedded_database(tmp_path):
+    result = _manage("working_days", "add", "2026-09-28", "5", DATABASE_URL=f"sqlite:///{tmp_path}/fresh.sqlite3")
+    assert (result.returncode, result.stdout.strip()) == (0, "2026-10-10"), result.stderr

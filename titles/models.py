@@ -1,0 +1,152 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Level(models.TextChoices):
+    """The five levels; the values are the eligibility contract's enumeration."""
+
+    TECHNICIAN = "technician", "员级"
+    ASSISTANT = "assistant", "助理级"
+    INTERMEDIATE = "intermediate", "中级"
+    ASSOCIATE_SENIOR = "associate_senior", "副高级"
+    SENIOR = "senior", "正高级"
+
+
+LEVEL_ORDER = {value: index for index, value in enumerate(Level.values)}
+
+
+class Series(models.Model):
+    """A title series (职称系列), e.g. 工程."""
+
+    name = models.CharField("系列", max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "职称系列"
+        verbose_name_plural = "职称系列"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Specialty(models.Model):
+    series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="specialties")
+    name = models.CharField("专业", max_length=50)
+    added_year = models.PositiveSmallIntegerField("增设年度", null=True, blank=True)
+    source = models.CharField("依据", max_length=100, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "专业"
+        verbose_name_plural = "专业"
+        ordering = ["series", "name"]
+        constraints = [models.UniqueConstraint(fields=["series", "name"], name="unique_specialty_per_series")]
+
+    def __str__(self):
+        return f"{self.series.name} · {self.name}"
+
+
+class TitleName(models.Model):
+    """The name a series gives a level, e.g. 工程 · 中级 → 工程师."""
+
+    series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="title_names")
+    level = models.CharField("层级", max_length=20, choices=Level.choices)
+    name = models.CharField("职称名称", max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "职称名称"
+        verbose_name_plural = "职称名称"
+        ordering = ["series", "level"]
+        constraints = [models.UniqueConstraint(fields=["series", "level"], name="unique_title_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class RulebookVersion(models.Model):
+    """One layer of numbers for the eligibility engine and the plan calendar.
+
+    Layers overlay in this order: national for every year, national for the year, the region for
+    every year, the region for the year; in each, the highest active version counts. The national
+    layer holds the whole default rulebook (loaded by a migration); the others hold only what differs.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ACTIVE = "active", "生效"
+        RETIRED = "retired", "停用"
+
+    name = models.CharField("名称", max_length=100)
+    region_code = models.CharField("行政区划代码", max_length=12, blank=True, help_text="留空表示全国")
+    year = models.PositiveSmallIntegerField("适用年度", null=True, blank=True, help_text="留空表示各年度")
+    version = models.PositiveIntegerField("版本号", default=1)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    eligibility = models.JSONField("申报条件参数", default=dict, blank=True)
+    calendar = models.JSONField("评审日历参数", default=dict, blank=True)
+    source = models.CharField("依据文件", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "规则库版本"
+        verbose_name_plural = "规则库版本"
+        ordering = ["region_code", "year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year", "version"], name="unique_rulebook_version",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self):
+        scope = self.region_code or "全国"
+        return f"{self.name}（{scope} · {self.year or '各年度'} · 第 {self.version} 版）"
+
+    def clean(self):
+        from .eligibility import DEFAULT_RULEBOOK, Rulebook
+        from .plan_rules import DEFAULT_PLAN_RULES, PlanRules
+
+        for field, loader, base in (("eligibility", Rulebook, DEFAULT_RULEBOOK),
+                                    ("calendar", PlanRules, DEFAULT_PLAN_RULES)):
+            try:
+                loader.from_dict(getattr(self, field) or {}, base=base)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ValidationError({field: str(exc)}) from exc
+
+
+class WorkingDaySchedule(models.Model):
+    """The bureau's holiday schedule for one year (statutory holidays and 调休 make-up days)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    holidays = models.JSONField("法定节假日", default=list, help_text="日期列表，如 [\"2027-01-01\"]")
+    workdays = models.JSONField("调休上班日（周末）", default=list, blank=True)
+    source = models.CharField("依据", max_length=200, blank=True, help_text="如 国务院办公厅关于 2027 年部分节假日安排的通知")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year} 年节假日安排"
+
+    def as_schedule(self):
+        from .workdays import parse_schedule
+
+        return parse_schedule(self.year, self.holidays, self.workdays)
+
+    def clean(self):
+        from .workdays import ScheduleInvalid
+
+        try:
+            schedule = self.as_schedule()
+        except ScheduleInvalid as exc:
+            raise ValidationError({exc.field if exc.field != "year" else "year": str(exc)}) from exc
+        self.holidays = sorted(d.isoformat() for d in schedule.holidays)
+        self.workdays = sorted(d.isoformat() for d in schedule.workdays)

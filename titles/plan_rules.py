@@ -1,0 +1,263 @@
+"""Calendar rules for the annual review plan (年度评审工作方案), ../shared/DOMAIN.md "Calendar rules".
+
+Pure: standard library only. ``validate_plan`` returns every problem of a plan (empty = publishable);
+each ``PlanProblem`` names its rule code, the phase and the policy section it comes from. Every number
+lives in ``PlanRules`` so a bureau can overlay its own calendar with ``PlanRules.from_dict``.
+"""
+
+import calendar
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date
+
+PHASES = (
+    ("declaration", "个人申报"),
+    ("employer_review", "单位核验、评议与推荐（含推荐公示）"),
+    ("department_audit", "主管部门审核"),
+    ("policy_review", "人社部门政策性审查"),
+    ("correction", "补正材料"),
+    ("review_meetings", "评审会议"),
+    ("results_publicity", "评审结果公示"),
+    ("filing", "审核备案"),
+    ("initial", "初定申报"),
+)
+PHASE_LABELS = dict(PHASES)
+REQUIRED_PHASES = ("declaration", "review_meetings", "results_publicity")
+
+SOURCE_PROCEDURE = "004 四"  # 申报程序: 个人申报 → 单位推荐 → 逐级审核 → 组织评审 → 公示监督
+SOURCE_PLAN = "000 三1"  # 方案提前一个月下发；评审会议11月底前结束；12月底前完成审核、公示和公布
+SOURCE_NO_CROSS_YEAR = "001 四(六)"  # 职称评审工作是年度工作……一般不得跨年度
+SOURCE_INITIAL = "001 三(五)"  # 初定工作截止到当年11月30日
+SOURCE_PUBLICITY = "004 四(五)"  # 评审结束后……公示期为5个工作日，公示期无异议的……
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    min_notice_months: int = 1
+    meetings_end: tuple[int, int] = (11, 30)
+    results_end: tuple[int, int] = (12, 31)
+    initial_end: tuple[int, int] = (11, 30)
+    publicity_working_days: int = 5
+    name: str = "国家默认日历规则"
+
+    def __post_init__(self):
+        _require_int("min_notice_months", self.min_notice_months, 0)
+        _require_int("publicity_working_days", self.publicity_working_days, 1)
+        for key in ("meetings_end", "results_end", "initial_end"):
+            _require_month_day(key, getattr(self, key))
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"规则配置 name 应为非空字符串，实际为 {self.name!r}")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("meetings_end", "results_end", "initial_end"):
+            data[key] = list(data[key])
+        return data
+
+    @classmethod
+    def from_dict(cls, d: Mapping, base: "PlanRules | None" = None) -> "PlanRules":
+        """Overlay ``d`` on ``base`` (default: DEFAULT_PLAN_RULES); ValueError in Chinese on bad input."""
+        if not isinstance(d, Mapping):
+            raise ValueError(f"规则配置应为键值对象，实际为 {type(d).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(str(k) for k in d if k not in known)
+        if unknown:
+            raise ValueError(f"未知的规则配置项：{'、'.join(unknown)}；可用配置项：{'、'.join(sorted(known))}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        return replace(base or DEFAULT_PLAN_RULES, **values)
+
+
+def _require_int(key: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"规则配置 {key} 应为不小于 {minimum} 的整数，实际为 {value!r}")
+
+
+def _require_month_day(key: str, value) -> None:
+    ok = isinstance(value, tuple) and len(value) == 2
+    ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if ok:
+        try:
+            date(2001, *value)  # a common year: 02-29 is not a valid yearly limit
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ValueError(f"规则配置 {key} 应为有效的 [月, 日]，实际为 {value!r}")
+
+
+DEFAULT_PLAN_RULES = PlanRules()
+
+
+@dataclass(frozen=True)
+class PhaseFacts:
+    kind: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    year: int
+    issued_on: date | None
+    phases: tuple[PhaseFacts, ...]
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    rule: str
+    message: str
+    source: str
+    phase: str | None = None
+
+
+WorkingDayCounter = Callable[[date, date], int]
+
+
+def label(kind: str) -> str:
+    return PHASE_LABELS.get(kind, kind)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, clamped to the month's last day (03-31 minus 1 → 02-28/29)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _md(month_day: tuple[int, int]) -> str:
+    return f"{month_day[0]} 月 {month_day[1]} 日"
+
+
+def check_phase_kinds(plan: PlanFacts) -> list[PlanProblem]:
+    allowed = "、".join(code for code, _ in PHASES)
+    return [PlanProblem("PHASE_KIND", f"未知的阶段类型“{p.kind}”（{p.start} 至 {p.end}）：阶段类型须为 {allowed} 之一",
+                        SOURCE_PROCEDURE, p.kind)
+            for p in plan.phases if p.kind not in PHASE_LABELS]
+
+
+def check_duplicates(plan: PlanFacts) -> list[PlanProblem]:
+    kinds = [p.kind for p in plan.phases]
+    repeated = [k for i, k in enumerate(kinds) if kinds.count(k) > 1 and kinds.index(k) == i]
+    return [PlanProblem("PHASE_DUPLICATE", f"{label(k)}阶段出现 {kinds.count(k)} 次：每类阶段在年度方案中只能安排一次",
+                        SOURCE_PROCEDURE, k) for k in repeated]
+
+
+def check_required(plan: PlanFacts) -> list[PlanProblem]:
+    present = {p.kind for p in plan.phases}
+    needed = "、".join(label(k) for k in REQUIRED_PHASES)
+    return [PlanProblem("PHASE_REQUIRED", f"缺少{label(k)}阶段：年度评审工作方案须包含{needed}阶段", SOURCE_PROCEDURE, k)
+            for k in REQUIRED_PHASES if k not in present]
+
+
+def check_order(plan: PlanFacts) -> list[PlanProblem]:
+    return [PlanProblem("PHASE_ORDER", f"{label(p.kind)}开始日期 {p.start} 晚于结束日期 {p.end}：阶段开始日期不得晚于结束日期",
+                        SOURCE_PROCEDURE, p.kind) for p in plan.phases if p.start > p.end]
+
+
+def check_no_cross_year(plan: PlanFacts) -> list[PlanProblem]:
+    problems = []
+    for p in plan.phases:
+        outside = [f"{what}日期 {d}" for what, d in (("开始", p.start), ("结束", p.end)) if d.year != plan.year]
+        if outside:
+            problems.append(PlanProblem(
+                "NO_CROSS_YEAR", f"{label(p.kind)}{'、'.join(outside)} 不在 {plan.year} 年度内：评审工作一般不得跨年度，"
+                f"各阶段须在 {plan.year}-01-01 至 {plan.year}-12-31 之间", SOURCE_NO_CROSS_YEAR, p.kind))
+    return problems
+
+
+def check_notice_period(plan: PlanFacts, rules: PlanRules) -> list[PlanProblem]:
+    need = f"方案须于评审工作开始前 {rules.min_notice_months} 个月印发"
+    if plan.issued_on is None:
+        return [PlanProblem("NOTICE_PERIOD", f"尚未填写印发日期：{need}", SOURCE_PLAN)]
+    if not plan.phases:
+        return []
+    first = min(plan.phases, key=lambda p: p.start)
+    latest = months_before(first.start, rules.min_notice_months)
+    if plan.issued_on <= latest:
+        return []
+    return [PlanProblem("NOTICE_PERIOD", f"印发日期 {plan.issued_on} 晚于 {latest}：{need}"
+                        f"（{label(first.kind)}于 {first.start} 开始）", SOURCE_PLAN)]
+
+
+def _end_limit(plan: PlanFacts, rule: str, kinds: tuple[str, ...], limit: tuple[int, int], why: str,
+               source: str) -> list[PlanProblem]:
+    deadline = date(plan.year, *limit)
+    return [PlanProblem(rule, f"{label(p.kind)}结束日期 {p.end} 晚于 {deadline}：{why}", source, p.kind)
+            for p in plan.phases if p.kind in kinds and p.end > deadline]
+
+
+def check_meetings_end(plan: PlanFacts, rules: PlanRules) -> list[PlanProblem]:
+    why = f"评审会议须于 {_md(rules.meetings_end)}前结束"
+    return _end_limit(plan, "MEETINGS_END", ("review_meetings",), rules.meetings_end, why, SOURCE_PLAN)
+
+
+def check_results_end(plan: PlanFacts, rules: PlanRules) -> list[PlanProblem]:
+    why = f"评审结果的审核、公示和公布须于 {_md(rules.results_end)}前完成"
+    return _end_limit(plan, "RESULTS_END", ("results_publicity", "filing"), rules.results_end, why, SOURCE_PLAN)
+
+
+def check_initial_end(plan: PlanFacts, rules: PlanRules) -> list[PlanProblem]:
+    why = f"初定工作截止到当年 {_md(rules.initial_end)}"
+    return _end_limit(plan, "INITIAL_END", ("initial",), rules.initial_end, why, SOURCE_INITIAL)
+
+
+def check_publicity_length(plan: PlanFacts, rules: PlanRules, count: WorkingDayCounter) -> list[PlanProblem]:
+    problems = []
+    need = f"评审结果公示期不少于 {rules.publicity_working_days} 个工作日"
+    for p in plan.phases:
+        if p.kind != "results_publicity" or p.start > p.end:
+            continue  # an inverted range is already PHASE_ORDER
+        span = f"{label(p.kind)} {p.start} 至 {p.end}"
+        try:
+            days = count(p.start, p.end)
+        except ValueError as exc:
+            problems.append(PlanProblem("PUBLICITY_LENGTH", f"无法核验{span} 的工作日数（{exc}）：{need}",
+                                        SOURCE_PUBLICITY, p.kind))
+            continue
+        if days < rules.publicity_working_days:
+            problems.append(PlanProblem("PUBLICITY_LENGTH", f"{span} 仅 {days} 个工作日：{need}", SOURCE_PUBLICITY, p.kind))
+    return problems
+
+
+SEQUENCE_STEPS = (  # (earlier, later, may the later start on the day the earlier ends?, source)
+    ("declaration", "review_meetings", False, SOURCE_PROCEDURE),
+    ("review_meetings", "results_publicity", False, SOURCE_PUBLICITY),
+    ("results_publicity", "filing", True, SOURCE_PUBLICITY),
+)
+
+
+def _sequence_message(earlier: PhaseFacts, later: PhaseFacts, same_day_ok: bool) -> str:
+    before, after = label(earlier.kind), label(later.kind)
+    if same_day_ok:
+        return f"{after}开始日期 {later.start} 早于{before}结束日期 {earlier.end}：{after}不得在{before}结束前开始"
+    return f"{after}开始日期 {later.start} 不晚于{before}结束日期 {earlier.end}：{after}须在{before}结束后开始"
+
+
+def check_sequence(plan: PlanFacts) -> list[PlanProblem]:
+    first = {p.kind: p for p in reversed(plan.phases)}  # a duplicated kind: its first occurrence
+    problems = []
+    for earlier_kind, later_kind, same_day_ok, source in SEQUENCE_STEPS:
+        earlier, later = first.get(earlier_kind), first.get(later_kind)
+        if earlier is None or later is None:
+            continue
+        if later.start > earlier.end or (same_day_ok and later.start == earlier.end):
+            continue
+        problems.append(PlanProblem("SEQUENCE", _sequence_message(earlier, later, same_day_ok), source, later_kind))
+    return problems
+
+
+def validate_plan(plan: PlanFacts, rules: PlanRules, count_working_days: WorkingDayCounter) -> list[PlanProblem]:
+    """Every calendar problem of ``plan`` in rule order, then plan order; empty list = publishable."""
+    return [
+        *check_phase_kinds(plan),
+        *check_duplicates(plan),
+        *check_required(plan),
+        *check_order(plan),
+        *check_no_cross_year(plan),
+        *check_notice_period(plan, rules),
+        *check_meetings_end(plan, rules),
+        *check_results_end(plan, rules),
+        *check_initial_end(plan, rules),
+        *check_publicity_length(plan, rules, count_working_days),
+        *check_sequence(plan),
+    ]
