@@ -101,6 +101,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct=False is enforced on PostgreSQL, not SQLite
 
 # --- Redis: cache, Celery broker and results -------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from titles import api as titles_api
 
 router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/me/", accounts_api.me, name="api-me"),
+    path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
     path("api/v1/", include(router.urls)),
+    path("titles/", include("titles.urls")),
     path("", include("accounts.urls")),
 ]
