@@ -8,6 +8,7 @@ from titles import api as titles_api
 
 router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
+router.register("plans", titles_api.ReviewPlanViewSet, basename="plan")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"

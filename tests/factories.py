@@ -44,3 +44,39 @@ def user_with_role(role, organisation, **kwargs):
     user = UserFactory(**kwargs)
     RoleMembershipFactory(user=user, organisation=organisation, role=role)
     return user
+
+
+def committee(office, name="工程系列中级评审委员会", series_name="工程"):
+    from committees.models import Committee
+    from titles.models import Series
+
+    series, _ = Series.objects.get_or_create(name=series_name)
+    return Committee.objects.create(name=name, organiser=office, office=office, series=series,
+                                    levels=["intermediate"], filing_number="晋职改备〔2026〕1号")
+
+
+VALID_2026_PHASES = {
+    "declaration": ("2026-08-01", "2026-09-30"),
+    "employer_review": ("2026-10-08", "2026-10-20"),
+    "department_audit": ("2026-10-21", "2026-10-28"),
+    "policy_review": ("2026-10-29", "2026-11-05"),
+    "review_meetings": ("2026-11-10", "2026-11-20"),
+    "results_publicity": ("2026-11-23", "2026-11-27"),
+    "filing": ("2026-12-01", "2026-12-20"),
+}
+
+
+def review_plan(bureau, *, year=2026, issued_on="2026-07-01", phases=None, **changes):
+    """A draft plan with the given phases (default: a 2026 plan that breaks no rule)."""
+    from datetime import date
+
+    from titles.models import PlanPhase, ReviewPlan
+
+    phases = VALID_2026_PHASES if phases is None else phases
+    board = committee(bureau)
+    plan = ReviewPlan.objects.create(year=year, name="工程系列中级职称评审工作方案", organisation=bureau,
+                                     committee=board, series=board.series, levels=["intermediate"],
+                                     issued_on=date.fromisoformat(issued_on) if issued_on else None, **changes)
+    for kind, (start, end) in phases.items():
+        PlanPhase.objects.create(plan=plan, kind=kind, start=date.fromisoformat(start), end=date.fromisoformat(end))
+    return plan

@@ -1,11 +1,20 @@
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Role
+from accounts.permissions import is_system_admin, member_org_ids
+
 from .eligibility import InvalidCase
-from .selectors import eligibility_verdict
+from .models import PlanAmendment, PlanPhase, ReviewPlan
+from .plan_rules import PHASE_LABELS
+from .selectors import access_plan, eligibility_verdict, plan_problems
+from .services import PlanError, amend_plan, publish_plan
 
 
 class EligibilityCheckView(APIView):
@@ -28,3 +37,112 @@ class EligibilityCheckView(APIView):
             return Response(eligibility_verdict(data))
         except InvalidCase as exc:
             return Response({"errors": exc.errors}, status=400)
+
+
+# --- annual review plans -------------------------------------------------------------------------
+
+
+class PlanPhaseSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = PlanPhase
+        fields = ["kind", "kind_display", "start", "end"]
+
+
+class PlanAmendmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanAmendment
+        fields = ["number", "reason", "before", "after", "created_at"]
+
+
+class ReviewPlanSerializer(serializers.ModelSerializer):
+    phases = PlanPhaseSerializer(many=True, read_only=True)
+    amendments = PlanAmendmentSerializer(many=True, read_only=True)
+    series_name = serializers.CharField(source="series.name", read_only=True)
+    committee_name = serializers.CharField(source="committee.name", read_only=True)
+
+    class Meta:
+        model = ReviewPlan
+        fields = ["id", "year", "name", "organisation", "committee", "committee_name", "series", "series_name",
+                  "levels", "document_number", "issued_on", "status", "published_at", "phases", "amendments"]
+
+
+class PhaseDatesSerializer(serializers.Serializer):
+    start = serializers.DateField(label="开始日期")
+    end = serializers.DateField(label="结束日期")
+
+
+class AmendPlanSerializer(serializers.Serializer):
+    reason = serializers.CharField(label="修订理由", max_length=2000)
+    issued_on = serializers.DateField(label="印发日期", required=False)
+    phases = serializers.DictField(child=PhaseDatesSerializer(), required=False, label="阶段")
+
+    def validate_phases(self, value):
+        unknown = [kind for kind in value if kind not in PHASE_LABELS]
+        if unknown:
+            raise serializers.ValidationError(f"未知的阶段：{'、'.join(unknown)}；可选：{'、'.join(PHASE_LABELS)}")
+        return value
+
+
+def _plan_error_response(exc: PlanError):
+    return Response(
+        {"errors": {"plan": [str(exc)]},
+         "problems": [{"rule": p.rule, "phase": p.phase, "message": p.message, "source": p.source}
+                      for p in exc.problems]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published plans for everyone signed in; drafts for the issuing bureau's reviewers."""
+
+    serializer_class = ReviewPlanSerializer
+    filterset_fields = ["year", "status", "series"]
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = ReviewPlan.objects.select_related("committee", "series").prefetch_related("phases", "amendments")
+        if is_system_admin(user):
+            return queryset
+        return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
+                               | Q(organisation_id__in=member_org_ids(user, {Role.BUREAU_REVIEWER})))
+
+    def get_object(self):
+        return access_plan(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=None, responses={200: ReviewPlanSerializer, 400: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """发布方案：违反任一评审日历规则时返回 400，并逐条列出规则、说明与依据。"""
+        plan = access_plan(request.user, pk)
+        try:
+            publish_plan(actor=request.user, plan_id=plan.pk, request=request)
+        except PlanError as exc:
+            return _plan_error_response(exc)
+        return Response(ReviewPlanSerializer(access_plan(request.user, pk)).data)
+
+    @extend_schema(request=AmendPlanSerializer, responses={201: PlanAmendmentSerializer, 400: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        """修订已发布的方案（记录修订前后内容与理由）。"""
+        plan = access_plan(request.user, pk)
+        form = AmendPlanSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            amendment = amend_plan(
+                actor=request.user, plan_id=plan.pk, reason=data["reason"], issued_on=data.get("issued_on"),
+                phases={k: (v["start"], v["end"]) for k, v in data.get("phases", {}).items()}, request=request,
+            )
+        except PlanError as exc:
+            return _plan_error_response(exc)
+        return Response(PlanAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"])
+    def problems(self, request, pk=None):
+        """方案当前违反的评审日历规则（为空表示可以发布）。"""
+        plan = access_plan(request.user, pk)
+        return Response({"problems": [{"rule": p.rule, "phase": p.phase, "message": p.message, "source": p.source}
+                                      for p in plan_problems(plan)]})

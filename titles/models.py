@@ -150,3 +150,78 @@ class WorkingDaySchedule(models.Model):
             raise ValidationError({exc.field if exc.field != "year" else "year": str(exc)}) from exc
         self.holidays = sorted(d.isoformat() for d in schedule.holidays)
         self.workdays = sorted(d.isoformat() for d in schedule.workdays)
+
+
+class ReviewPlan(models.Model):
+    """An annual review plan (年度评审工作方案) for one committee: its phases, drafted then published.
+
+    A published plan changes only through ``services.amend_plan``, which records a ``PlanAmendment``.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+
+    year = models.PositiveSmallIntegerField("年度")
+    name = models.CharField("方案名称", max_length=200)
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="发布单位", on_delete=models.PROTECT,
+                                     related_name="review_plans")
+    committee = models.ForeignKey("committees.Committee", verbose_name="评审委员会", on_delete=models.PROTECT,
+                                  related_name="plans")
+    series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT)
+    specialties = models.ManyToManyField(Specialty, verbose_name="专业", blank=True)
+    levels = models.JSONField("层级", default=list, help_text="如 [\"intermediate\"]")
+    document_number = models.CharField("文号", max_length=100, blank=True)
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[specialties])
+
+    class Meta:
+        verbose_name = "年度评审工作方案"
+        verbose_name_plural = "年度评审工作方案"
+        ordering = ["-year", "name"]
+
+    def __str__(self):
+        return f"{self.year} 年 {self.name}"
+
+
+class PlanPhase(models.Model):
+    from .plan_rules import PHASES as _PHASES
+
+    plan = models.ForeignKey(ReviewPlan, verbose_name="方案", on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField("阶段", max_length=32, choices=_PHASES)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "方案阶段"
+        verbose_name_plural = "方案阶段"
+        ordering = ["start", "pk"]
+        constraints = [models.UniqueConstraint(fields=["plan", "kind"], name="unique_phase_per_plan")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.start}～{self.end}"
+
+
+class PlanAmendment(models.Model):
+    """A recorded change to a published plan: what it was, what it became, who and why."""
+
+    plan = models.ForeignKey(ReviewPlan, verbose_name="方案", on_delete=models.PROTECT, related_name="amendments")
+    number = models.PositiveSmallIntegerField("修订序号")
+    reason = models.TextField("修订理由")
+    before = models.JSONField("修订前")
+    after = models.JSONField("修订后")
+    actor = models.ForeignKey("accounts.User", verbose_name="修订人", null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField("修订时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "方案修订记录"
+        verbose_name_plural = "方案修订记录"
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="unique_amendment_number")]
+
+    def __str__(self):
+        return f"{self.plan} 第 {self.number} 次修订"

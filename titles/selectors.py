@@ -54,3 +54,47 @@ def eligibility_verdict(data) -> dict:
     case = parse_case(data)
     region = data.get("region_code") if isinstance(data.get("region_code"), str) else ""
     return verdict_to_dict(evaluate(case, effective_rulebook(region_code=region, year=case.declaration_year)))
+
+
+def access_plan(actor, pk, *, for_update: bool = False):
+    """The gate between a plan id and the plan: 404 when absent, 403 when the actor may not see it."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from .models import ReviewPlan
+
+    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    plan = get_object_or_404(queryset, pk=pk)
+    if not actor.has_perm("titles.view_plan", plan):
+        raise PermissionDenied("您无权查看该评审方案")
+    return plan
+
+
+def plan_facts(plan, phases=None):
+    from .plan_rules import PhaseFacts, PlanFacts
+
+    phases = plan.phases.all() if phases is None else phases
+    return PlanFacts(
+        year=plan.year,
+        issued_on=plan.issued_on,
+        phases=tuple(PhaseFacts(kind=p.kind, start=p.start, end=p.end) for p in phases),
+    )
+
+
+def plan_problems(plan, facts=None):
+    """Every calendar rule the plan breaks (empty: it may be published)."""
+    from .plan_rules import validate_plan
+    from .workdays import stored_calendar
+
+    rules = effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year)
+    return validate_plan(facts or plan_facts(plan), rules, stored_calendar().count)
+
+
+def published_plans(year=None):
+    from .models import ReviewPlan
+
+    queryset = ReviewPlan.objects.filter(status=ReviewPlan.Status.PUBLISHED).select_related(
+        "organisation", "committee", "series").prefetch_related("phases", "amendments")
+    return queryset.filter(year=year) if year else queryset

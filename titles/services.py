@@ -23,3 +23,96 @@ def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason:
     record_event(actor=actor, action="store_holiday_schedule", obj=entry, from_state=before,
                  to_state=f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休", comment=reason)
     return entry
+
+
+class PlanError(Exception):
+    """A plan transition refused; ``problems`` lists every calendar rule broken (code, message, source)."""
+
+    def __init__(self, message: str, problems=()):
+        self.problems = list(problems)
+        detail = "；".join(f"[{p.rule}] {p.message}（依据 {p.source}）" for p in self.problems)
+        super().__init__(f"{message}：{detail}" if detail else message)
+
+
+def _lock_plan(actor, plan_id, permission: str):
+    from django.core.exceptions import PermissionDenied
+
+    from .models import ReviewPlan
+
+    plan = ReviewPlan.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=plan_id)
+    if not actor.has_perm(permission, plan):
+        raise PermissionDenied("只有发布单位的人社部门审核人可以发布或修订该评审方案")
+    return plan
+
+
+def _snapshot(facts) -> dict:
+    return {
+        "issued_on": facts.issued_on.isoformat() if facts.issued_on else None,
+        "phases": {p.kind: [p.start.isoformat(), p.end.isoformat()] for p in facts.phases},
+    }
+
+
+@transaction.atomic
+def publish_plan(*, actor, plan_id, request=None):
+    """Draft → published, only when no calendar rule is broken (the error names each rule)."""
+    from django.utils import timezone
+
+    from .models import ReviewPlan
+    from .selectors import plan_problems
+
+    plan = _lock_plan(actor, plan_id, "titles.publish_plan")
+    if plan.status != ReviewPlan.Status.DRAFT:
+        raise PlanError("该方案已发布；已发布的方案只能通过修订变更")
+    problems = plan_problems(plan)
+    if problems:
+        raise PlanError("方案不符合评审日历规则，不能发布", problems)
+    plan.status = ReviewPlan.Status.PUBLISHED
+    plan.published_at = timezone.now()
+    plan._change_reason = "发布"
+    plan.save(update_fields=["status", "published_at"])
+    record_event(actor=actor, action="publish_plan", obj=plan, from_state=ReviewPlan.Status.DRAFT,
+                 to_state=ReviewPlan.Status.PUBLISHED, request=request)
+    return plan
+
+
+@transaction.atomic
+def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issued_on=None, request=None):
+    """Change a published plan's phase dates (``{kind: (start, end)}``) or issue date.
+
+    The amended plan must still satisfy every calendar rule; the change is recorded as a
+    ``PlanAmendment`` with the plan before and after, and in the event log.
+    """
+    from dataclasses import replace
+
+    from .models import PlanAmendment, PlanPhase, ReviewPlan
+    from .plan_rules import PhaseFacts
+    from .selectors import plan_facts, plan_problems
+
+    if not (reason or "").strip():
+        raise PlanError("修订已发布的方案必须填写修订理由")
+    plan = _lock_plan(actor, plan_id, "titles.amend_plan")
+    if plan.status != ReviewPlan.Status.PUBLISHED:
+        raise PlanError("草稿方案可直接编辑，无需修订")
+    before = plan_facts(plan)
+    current = {p.kind: p for p in before.phases}
+    for kind, (start, end) in (phases or {}).items():
+        current[kind] = PhaseFacts(kind=kind, start=start, end=end)
+    after = replace(before, phases=tuple(current.values()), issued_on=issued_on or before.issued_on)
+    if _snapshot(after) == _snapshot(before):
+        raise PlanError("修订内容与现行方案相同")
+    problems = plan_problems(plan, after)
+    if problems:
+        raise PlanError("修订后的方案不符合评审日历规则", problems)
+    for kind, (start, end) in (phases or {}).items():
+        PlanPhase.objects.update_or_create(plan=plan, kind=kind, defaults={"start": start, "end": end})
+    if issued_on and issued_on != plan.issued_on:
+        plan.issued_on = issued_on
+        plan._change_reason = f"修订：{reason}"
+        plan.save(update_fields=["issued_on"])
+    number = plan.amendments.count() + 1
+    amendment = PlanAmendment.objects.create(plan=plan, number=number, reason=reason.strip(),
+                                             before=_snapshot(before), after=_snapshot(after),
+                                             actor=actor if actor.is_authenticated else None)
+    record_event(actor=actor, action="amend_plan", obj=plan, from_state=plan.status, to_state=plan.status,
+                 comment=f"第 {number} 次修订：{reason.strip()}", request=request)
+    return amendment
