@@ -7,4 +7,9 @@ class TitlesConfig(AppConfig):
     verbose_name = "职称目录、评审方案与申报条件"
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers the app's django-rules permissions
+        from accounts.demo import DEMO_LOADERS
+
+        from . import demo, permissions  # noqa: F401 - permissions registers the app's django-rules
+
+        if demo.load not in DEMO_LOADERS:
+            DEMO_LOADERS.append(demo.load)

@@ -175,6 +175,8 @@ class ReviewPlan(models.Model):
     issued_on = models.DateField("印发日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
+    document = models.FileField("方案文本（PDF）", upload_to="plans/", blank=True, editable=False,
+                                help_text="发布或修订后由后台任务生成")
     history = HistoricalRecords(m2m_fields=[specialties])
 
     class Meta:

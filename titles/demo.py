@@ -1,0 +1,46 @@
+"""Demo data for titles: the 2026 engineering committee and its published annual plan."""
+
+from datetime import date
+
+from accounts.models import Role, RoleMembership
+
+from .models import PlanPhase, ReviewPlan, Series, Specialty
+
+DEMO_PHASES = {
+    "declaration": (date(2026, 8, 1), date(2026, 9, 30)),
+    "employer_review": (date(2026, 10, 8), date(2026, 10, 20)),
+    "department_audit": (date(2026, 10, 21), date(2026, 10, 28)),
+    "policy_review": (date(2026, 10, 29), date(2026, 11, 5)),
+    "correction": (date(2026, 11, 2), date(2026, 11, 6)),
+    "review_meetings": (date(2026, 11, 10), date(2026, 11, 20)),
+    "results_publicity": (date(2026, 11, 23), date(2026, 11, 27)),
+    "filing": (date(2026, 12, 1), date(2026, 12, 20)),
+}
+
+
+def load(organisations) -> None:
+    from committees.models import Committee
+
+    from .services import publish_plan
+
+    bureau, office = organisations["bureau"], organisations["office"]
+    series, _ = Series.objects.get_or_create(name="工程")  # the catalogue migration made it; tests may flush it
+    committee, _ = Committee.objects.get_or_create(
+        name="长治市工程系列中级职称评审委员会",
+        defaults={"organiser": bureau, "office": office, "series": series, "levels": ["intermediate"],
+                  "scope": "长治市所属单位工程系列中级职称", "filing_number": "晋职改备〔2024〕12号",
+                  "filed_until": date(2027, 12, 31)},
+    )
+    plan, created = ReviewPlan.objects.get_or_create(
+        year=2026, committee=committee,
+        defaults={"name": "工程系列中级职称评审工作方案", "organisation": bureau, "series": series,
+                  "levels": ["intermediate"], "document_number": "长人社函〔2026〕88号",
+                  "issued_on": date(2026, 7, 1)},
+    )
+    if not created:
+        return
+    plan.specialties.set(Specialty.objects.filter(series=series, name__in=["土木工程", "建筑工程", "快递"]))
+    for kind, (start, end) in DEMO_PHASES.items():
+        PlanPhase.objects.create(plan=plan, kind=kind, start=start, end=end)
+    reviewer = RoleMembership.objects.filter(organisation=bureau, role=Role.BUREAU_REVIEWER).first().user
+    publish_plan(actor=reviewer, plan_id=plan.pk)
