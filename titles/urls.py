@@ -1,5 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "titles"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("eligibility/", views.eligibility_check, name="eligibility"),
+]

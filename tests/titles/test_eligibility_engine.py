@@ -1318,3 +1318,17 @@ def test_all_errors_are_collected_and_str_is_one_line():
 
 def test_invalid_case_is_a_value_error():
     assert issubclass(InvalidCase, ValueError)
+
+
+@pytest.mark.parametrize("path", ["as_of", "applicant.sanctions.0.date", "applicant.career_start"])
+def test_dates_outside_the_accepted_range_are_bad_input_not_a_crash(path):
+    data = copy.deepcopy(BASE)
+    if path == "applicant.sanctions.0.date":
+        data["applicant"]["sanctions"] = [{"kind": "fraud", "date": "9999-12-01"}]
+    elif path == "as_of":
+        data["as_of"] = "0001-01-01"
+    else:
+        data["applicant"]["career_start"] = "9999-12-31"
+    with pytest.raises(InvalidCase) as info:
+        parse_case(data)
+    assert path in info.value.errors and "范围" in info.value.errors[path]

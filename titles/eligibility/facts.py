@@ -269,9 +269,12 @@ class _Reader:
         if not isinstance(value, str) or not _DATE_RE.match(value):
             return self.fail(path, MSG_DATE)
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             return self.fail(path, f"日期不存在：{value}（{MSG_DATE}，且须为真实日期）")
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            return self.fail(path, f"日期超出可受理的范围：{value}（应在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间）")
+        return day
 
     def items(self, value: Any, path: str, read_item) -> tuple:
         if not isinstance(value, list):

@@ -1,0 +1,85 @@
+"""Pages of the titles app: the eligibility self-check."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from .documents import describe_source
+from .eligibility import evaluate
+from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
+from .forms import EligibilityForm
+from .selectors import catalogue, effective_rulebook
+
+RULE_NAMES = {
+    "IN_SERVICE": "在职在岗",
+    "ONE_PER_YEAR": "每年只申报一个",
+    "BAN": "禁止申报期",
+    "ASSESSMENT_RECENT": "近年年度考核",
+    "INITIAL_CUTOFF": "初定截止日期",
+    "EDUCATION": "学历条件",
+    "EXCEPTIONAL_EXCELLENT": "破格：考核优秀",
+    "EXCEPTIONAL_RECOMMENDERS": "破格：专家推荐",
+    "DIRECTED_BASIS": "双定向职称的效力",
+    "TRANSFER_FIRST": "先转评后晋升",
+    "TRANSFER": "转评条件",
+    "TENURE": "任职年限",
+    "SPECIALTY_MISMATCH": "所学专业不一致",
+    "TOWNSHIP_SERVICE": "乡镇服务经历",
+    "CONTINUING_EDUCATION": "继续教育学时",
+}
+
+
+def _rule_rows(verdict) -> list[dict]:
+    return [
+        {
+            "code": check.rule,
+            "name": RULE_NAMES.get(check.rule, check.rule),
+            "passed": check.passed,
+            "message": check.message,
+            "source": describe_source(check.source),
+        }
+        for check in verdict.checks
+    ]
+
+
+def _target_text(case) -> str:
+    target = case.target
+    specialty = f"{target.specialty}专业" if target.specialty else ""
+    return f"申报{target.series}系列{specialty}{LEVEL_NAMES[target.level]}职称（{ROUTE_NAMES[target.route]}）"
+
+
+def _input_errors(form) -> list[tuple[str, str]]:
+    """(label, message) for every error, in the order of the form, for the verdict area."""
+    errors = [("", str(message)) for message in form.non_field_errors()]
+    for field in form:
+        errors.extend((form.describe_field(field.name), str(message)) for message in field.errors)
+    return errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def eligibility_check(request):
+    """The applicant's (or staff's) facts and target in, the verdict rule by rule out. Stores nothing."""
+    series = list(catalogue())
+    verdict = rulebook = None
+    if request.method == "POST":
+        form = EligibilityForm(request.POST, series=series)
+        if form.is_valid():
+            rulebook = effective_rulebook(year=form.case.declaration_year)
+            verdict = evaluate(form.case, rulebook)
+    else:
+        form = EligibilityForm(series=series)
+    context = {
+        "form": form,
+        "verdict": verdict,
+        "rules": _rule_rows(verdict) if verdict else [],
+        "rulebook": rulebook,
+        "target_text": _target_text(form.case) if verdict else "",
+        "input_errors": _input_errors(form) if form.is_bound else [],
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "titles/_verdict.html", {**context, "oob": True})
+    if rulebook is None:
+        rulebook = effective_rulebook(year=form.year)
+    context["qualification_names"] = sorted(rulebook.qualification_titles)
+    return render(request, "titles/eligibility.html", context)
