@@ -74,8 +74,9 @@ def review_plan(bureau, *, year=2026, issued_on="2026-07-01", phases=None, **cha
 
     phases = VALID_2026_PHASES if phases is None else phases
     board = committee(bureau)
-    plan = ReviewPlan.objects.create(year=year, name="工程系列中级职称评审工作方案", organisation=bureau,
-                                     committee=board, series=board.series, levels=["intermediate"],
+    changes.setdefault("name", "工程系列中级职称评审工作方案")
+    plan = ReviewPlan.objects.create(year=year, organisation=bureau, committee=board, series=board.series,
+                                     levels=["intermediate"],
                                      issued_on=date.fromisoformat(issued_on) if issued_on else None, **changes)
     for kind, (start, end) in phases.items():
         PlanPhase.objects.create(plan=plan, kind=kind, start=date.fromisoformat(start), end=date.fromisoformat(end))

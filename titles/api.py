@@ -1,4 +1,3 @@
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -7,13 +6,10 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import is_system_admin, member_org_ids
-
 from .eligibility import InvalidCase
 from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .plan_rules import PHASE_LABELS
-from .selectors import access_plan, eligibility_verdict, plan_problems
+from .selectors import access_plan, eligibility_verdict, plan_problems, visible_plans
 from .services import PlanError, amend_plan, publish_plan
 
 
@@ -101,12 +97,7 @@ class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["year", "status", "series"]
 
     def get_queryset(self):
-        user = self.request.user
-        queryset = ReviewPlan.objects.select_related("committee", "series").prefetch_related("phases", "amendments")
-        if is_system_admin(user):
-            return queryset
-        return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
-                               | Q(organisation_id__in=member_org_ids(user, {Role.BUREAU_REVIEWER})))
+        return visible_plans(self.request.user)
 
     def get_object(self):
         return access_plan(self.request.user, self.kwargs["pk"])

@@ -92,9 +92,16 @@ def plan_problems(plan, facts=None):
     return validate_plan(facts or plan_facts(plan), rules, stored_calendar().count)
 
 
-def published_plans(year=None):
+def visible_plans(actor):
+    """Plans the actor may see: every published plan; drafts only for the issuing bureau's reviewers."""
+    from accounts.models import Role
+    from accounts.permissions import is_system_admin, member_org_ids
+
     from .models import ReviewPlan
 
-    queryset = ReviewPlan.objects.filter(status=ReviewPlan.Status.PUBLISHED).select_related(
-        "organisation", "committee", "series").prefetch_related("phases", "amendments")
-    return queryset.filter(year=year) if year else queryset
+    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series").prefetch_related(
+        "phases", "amendments").order_by("-year", "name", "pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
+                           | Q(organisation_id__in=member_org_ids(actor, {Role.BUREAU_REVIEWER})))

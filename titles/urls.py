@@ -6,4 +6,8 @@ app_name = "titles"
 
 urlpatterns: list = [
     path("eligibility/", views.eligibility_check, name="eligibility"),
+    path("plans/", views.plan_list, name="plans"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/document.pdf", views.plan_document, name="plan-document"),
+    path("plans/<int:pk>/publish/", views.plan_publish, name="plan-publish"),
 ]

@@ -1,14 +1,17 @@
-"""Pages of the titles app: the eligibility self-check."""
+"""Pages of the titles app: the eligibility self-check and the annual review plans."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .documents import describe_source
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
-from .selectors import catalogue, effective_rulebook
+from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
+from .services import PlanError, publish_plan
 
 RULE_NAMES = {
     "IN_SERVICE": "在职在岗",
@@ -83,3 +86,47 @@ def eligibility_check(request):
         rulebook = effective_rulebook(year=form.year)
     context["qualification_names"] = sorted(rulebook.qualification_titles)
     return render(request, "titles/eligibility.html", context)
+
+
+@login_required
+def plan_list(request):
+    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first."""
+    plans = visible_plans(request.user)
+    return render(request, "titles/plan_list.html", {"plans": plans})
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = access_plan(request.user, pk)
+    problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
+                for p in plan_problems(plan)] if plan.status == plan.Status.DRAFT else []
+    return render(request, "titles/plan_detail.html", {
+        "plan": plan,
+        "phases": plan.phases.order_by("start"),
+        "amendments": plan.amendments.select_related("actor").order_by("number"),
+        "problems": problems,
+        "may_publish": request.user.has_perm("titles.publish_plan", plan),
+    })
+
+
+@login_required
+def plan_document(request, pk):
+    """The plan's PDF, streamed from storage after the same permission check as the page."""
+    plan = access_plan(request.user, pk)
+    if not plan.document:
+        raise Http404("方案文本正在生成，请稍后刷新")
+    return FileResponse(plan.document.open("rb"), content_type="application/pdf",
+                        filename=f"{plan.year}-{plan.name}.pdf")
+
+
+@login_required
+@require_http_methods(["POST"])
+def plan_publish(request, pk):
+    plan = access_plan(request.user, pk)
+    try:
+        publish_plan(actor=request.user, plan_id=plan.pk, request=request)
+    except PlanError as exc:
+        messages.error(request, f"未发布：{exc}")
+    else:
+        messages.success(request, "方案已发布；方案文本（PDF）正在生成。")
+    return redirect("titles:plan", pk=plan.pk)
