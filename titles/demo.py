@@ -18,10 +18,27 @@ DEMO_PHASES = {
 }
 
 
+BUREAU_ADMIN_GROUP = "人社部门管理后台"
+
+
+def bureau_admin_group():
+    """Model permissions for the bureau's admin console: catalogue, rulebooks, holidays, plans, committees."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=BUREAU_ADMIN_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["titles", "committees"])
+                          .exclude(codename__startswith="delete_"))
+    return group
+
+
 def load(organisations) -> None:
     from committees.models import Committee
 
     from .services import publish_plan
+
+    group = bureau_admin_group()
+    for membership in RoleMembership.objects.filter(role=Role.BUREAU_REVIEWER).select_related("user"):
+        membership.user.groups.add(group)
 
     bureau, office = organisations["bureau"], organisations["office"]
     series, _ = Series.objects.get_or_create(name="工程")  # the catalogue migration made it; tests may flush it

@@ -67,3 +67,15 @@ def test_workspace_links_lead_to_the_pages(client, org_tree):
     client.force_login(user_with_role(Role.APPLICANT, org_tree["employer_a"]))
     html = client.get("/workspace/applicant/").content.decode()
     assert "/titles/eligibility/" in html and "/titles/plans/" in html and "/admin/" not in html
+
+
+def test_demo_bureau_reviewer_works_in_the_admin_console_and_an_applicant_does_not(client):
+    from accounts.demo import load_demo
+    from accounts.models import User
+
+    load_demo()
+    client.force_login(User.objects.get(username="bureau"))
+    assert client.get("/admin/titles/reviewplan/").status_code == 200
+    assert client.get("/admin/titles/workingdayschedule/add/").status_code == 200
+    client.force_login(User.objects.get(username="applicant"))
+    assert client.get("/admin/titles/reviewplan/").status_code == 302
