@@ -2,7 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +29,8 @@ class EligibilityCheckView(APIView):
             data = request.data
         except ParseError as exc:
             return Response({"errors": {"body": f"请求体不是有效的 JSON：{exc.detail}"}}, status=400)
+        except UnsupportedMediaType:
+            return Response({"errors": {"body": "请求体应为 JSON（Content-Type: application/json）"}}, status=400)
         try:
             return Response(eligibility_verdict(data))
         except InvalidCase as exc:
