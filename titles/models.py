@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .plan_rules import PHASES
+
 
 class Level(models.TextChoices):
     """The five levels; the values are the eligibility contract's enumeration."""
@@ -189,10 +191,8 @@ class ReviewPlan(models.Model):
 
 
 class PlanPhase(models.Model):
-    from .plan_rules import PHASES as _PHASES
-
     plan = models.ForeignKey(ReviewPlan, verbose_name="方案", on_delete=models.CASCADE, related_name="phases")
-    kind = models.CharField("阶段", max_length=32, choices=_PHASES)
+    kind = models.CharField("阶段", max_length=32, choices=PHASES)
     start = models.DateField("开始日期")
     end = models.DateField("结束日期")
     history = HistoricalRecords()

@@ -102,3 +102,13 @@ def test_organisation_page_costs_the_same_queries_with_more_members(client, org_
         user_with_role(Role.APPLICANT, org_tree["employer_a"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_repeated_wrong_passwords_lock_the_account(client, org_tree, settings):
+    user = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert response.status_code in (403, 429) and "账号已暂时锁定" in response.content.decode()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "test-password-1"})
+    assert "账号已暂时锁定" in response.content.decode()
+    assert "_auth_user_id" not in client.session

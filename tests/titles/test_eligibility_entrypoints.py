@@ -1,6 +1,5 @@
 """Every example case through both entry points: the command and POST /api/v1/eligibility/check."""
 
-import io
 import json
 import os
 import subprocess
@@ -8,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
+from tests.commands import run_command
 from tests.factories import UserFactory
 from titles.models import RulebookVersion
 
@@ -34,16 +33,7 @@ def _failed(verdict):
 
 
 def _command(path):
-    out, err = io.StringIO(), io.StringIO()
-    old_err, sys.stderr = sys.stderr, err
-    try:
-        call_command("check_eligibility", str(path), stdout=out)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.stderr = old_err
-    return code, out.getvalue(), err.getvalue()
+    return run_command("check_eligibility", str(path))
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)

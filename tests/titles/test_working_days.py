@@ -1,6 +1,5 @@
 """Working days against the official 2025/2026 schedules and the WORKING_DAYS contract's cases."""
 
-import io
 import json
 import os
 import subprocess
@@ -9,9 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from accounts.models import Event
+from tests.commands import run_command
 from titles.models import WorkingDaySchedule
 from titles.workdays import (
     WorkingDayCalendar,
@@ -116,16 +115,8 @@ def test_bad_schedules_name_the_field(holidays, workdays, field):
 # --- the command, through the contract's example lines ---------------------------------------
 
 def _run(words):
-    out, err = io.StringIO(), io.StringIO()
-    old_err, sys.stderr = sys.stderr, err
-    try:
-        call_command("working_days", *words, stdout=out)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        sys.stderr = old_err
-    return code, out.getvalue().strip(), err.getvalue().strip()
+    code, out, err = run_command("working_days", *words)
+    return code, out.strip(), err.strip()
 
 
 def _case_lines():
