@@ -130,3 +130,25 @@ def plan_publish(request, pk):
     else:
         messages.success(request, "方案已发布；方案文本（PDF）正在生成。")
     return redirect("titles:plan", pk=plan.pk)
+
+
+@login_required
+def catalogue_page(request):
+    """The title catalogue: series with their title names per level and specialties, and the
+    qualifications the rulebook in force counts as titles."""
+    from django.utils import timezone
+
+    from .models import Level
+
+    year = timezone.localdate().year
+    rows = []
+    for series in catalogue():
+        names = {t.level: t.name for t in series.title_names.all()}
+        rows.append({"series": series, "titles": [names.get(level, "—") for level in Level.values],
+                     "specialties": [s for s in series.specialties.all() if s.is_active]})
+    rulebook = effective_rulebook(year=year)
+    equivalences = [{"name": name, "series": eq.series, "level": LEVEL_NAMES.get(eq.level, eq.level)}
+                    for name, eq in sorted(rulebook.qualification_titles.items())]
+    return render(request, "titles/catalogue.html", {
+        "rows": rows, "levels": Level.labels, "equivalences": equivalences, "rulebook": rulebook, "year": year,
+    })

@@ -79,3 +79,12 @@ def test_demo_bureau_reviewer_works_in_the_admin_console_and_an_applicant_does_n
     assert client.get("/admin/titles/workingdayschedule/add/").status_code == 200
     client.force_login(User.objects.get(username="applicant"))
     assert client.get("/admin/titles/reviewplan/").status_code == 302
+
+
+def test_catalogue_page_lists_series_titles_specialties_and_equivalences(client, org_tree,
+                                                                         django_assert_max_num_queries):
+    client.force_login(user_with_role(Role.APPLICANT, org_tree["employer_a"]))
+    with django_assert_max_num_queries(12):
+        html = client.get("/titles/catalogue/").content.decode()
+    for text in ("正高级工程师", "助教", "译审", "快递（2024 年增设", "一级注册建造师", "工艺美术师"):
+        assert text in html, text
