@@ -112,12 +112,15 @@ class RulebookVersion(models.Model):
         from .eligibility import DEFAULT_RULEBOOK, Rulebook
         from .plan_rules import DEFAULT_PLAN_RULES, PlanRules
 
+        errors = {}
         for field, loader, base in (("eligibility", Rulebook, DEFAULT_RULEBOOK),
                                     ("calendar", PlanRules, DEFAULT_PLAN_RULES)):
             try:
                 loader.from_dict(getattr(self, field) or {}, base=base)
             except (ValueError, TypeError, KeyError) as exc:
-                raise ValidationError({field: str(exc)}) from exc
+                errors[field] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
 
 class WorkingDaySchedule(models.Model):
@@ -218,6 +221,7 @@ class PlanAmendment(models.Model):
     actor = models.ForeignKey("accounts.User", verbose_name="修订人", null=True, on_delete=models.PROTECT,
                               related_name="+")
     created_at = models.DateTimeField("修订时间", auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "方案修订记录"

@@ -54,3 +54,16 @@ def test_models_keep_history(org_tree):
     org.name = "甲单位（更名）"
     org.save()
     assert [h.name for h in org.history.order_by("history_date")] == ["甲单位", "甲单位（更名）"]
+
+
+def test_postgresql_refuses_raw_updates_and_deletes_of_the_event_log(org_tree):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    event = record_event(actor=None, action="test", obj=org_tree["bureau"])
+    for sql in ("UPDATE accounts_event SET comment = 'x' WHERE id = %s", "DELETE FROM accounts_event WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="事件日志不可修改或删除"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [event.pk])
+    assert Event.objects.filter(pk=event.pk).exists()

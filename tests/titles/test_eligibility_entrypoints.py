@@ -147,3 +147,13 @@ def test_real_process(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and bad.stdout == "" and "target.level" in bad.stderr
     assert bad.stderr.count("\n") == 1
+
+
+def test_a_bad_rulebook_version_is_refused_with_a_chinese_message():
+    from django.core.exceptions import ValidationError
+
+    version = RulebookVersion(name="错误", region_code="140400", year=2026, version=1,
+                              eligibility={"ban_months": {"party_warning": -1}}, calendar={"nonsense": 1})
+    with pytest.raises(ValidationError) as info:
+        version.full_clean()
+    assert set(info.value.message_dict) == {"eligibility", "calendar"}
