@@ -112,3 +112,14 @@ def test_repeated_wrong_passwords_lock_the_account(client, org_tree, settings):
     response = client.post("/accounts/login/", {"username": user.username, "password": "test-password-1"})
     assert "账号已暂时锁定" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_openapi_schema_is_valid_and_complete(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = target.read_text(encoding="utf-8")
+    for path in ("/api/v1/me/", "/api/v1/organisations/{id}/", "/api/v1/eligibility/check",
+                 "/api/v1/plans/{id}/publish/", "/api/v1/plans/{id}/amend/"):
+        assert path in schema, path
