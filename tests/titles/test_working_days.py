@@ -187,3 +187,17 @@ def test_real_process_exit_codes(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "working_days", "add", "2026-09-28", "5"], cwd=ROOT,
                             capture_output=True, text=True, env=env, timeout=120)
     assert (result.returncode, result.stdout.strip()) == (0, "2026-10-10")
+
+
+@pytest.mark.django_db
+def test_admin_entry_goes_through_the_service_and_bad_dates_are_refused(admin_client):
+    response = admin_client.post("/admin/titles/workingdayschedule/add/", {
+        "year": 2027, "holidays": '["2027-01-01"]', "workdays": '["2027-02-22"]', "source": "测试"})
+    assert response.status_code == 200 and "本来就是工作日" in response.content.decode()
+    assert not WorkingDaySchedule.objects.exists()
+    response = admin_client.post("/admin/titles/workingdayschedule/add/", {
+        "year": 2027, "holidays": '["2027-01-01"]', "workdays": '["2027-02-20"]', "source": "国办发明电"})
+    assert response.status_code == 302
+    assert WorkingDaySchedule.objects.get(year=2027).workdays == ["2027-02-20"]
+    assert Event.objects.filter(action="store_holiday_schedule").count() == 1
+    assert add_working_days(d("2027-02-19"), 1) == d("2027-02-20")
