@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.selectors import visible_organisations
-from tests.factories import UserFactory, user_with_role
+from tests.factories import RoleMembershipFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +80,6 @@ def test_home_sends_a_single_role_user_to_the_workspace_and_lists_several(client
     user = user_with_role(Role.EXPERT, org_tree["bureau"])
     client.force_login(user)
     assert client.get("/")["Location"] == "/workspace/expert/"
-    user_with_role  # noqa: B018 - keep the import used
-    from tests.factories import RoleMembershipFactory
-
     RoleMembershipFactory(user=user, organisation=org_tree["employer_a"], role=Role.APPLICANT)
     user.refresh_from_db()
     page = client.get("/")
