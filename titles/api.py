@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -86,8 +88,7 @@ class AmendPlanSerializer(serializers.Serializer):
 def _plan_error_response(exc: PlanError):
     return Response(
         {"errors": {"plan": [str(exc)]},
-         "problems": [{"rule": p.rule, "phase": p.phase, "message": p.message, "source": p.source}
-                      for p in exc.problems]},
+         "problems": [asdict(p) for p in exc.problems]},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -137,5 +138,4 @@ class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
     def problems(self, request, pk=None):
         """方案当前违反的评审日历规则（为空表示可以发布）。"""
         plan = access_plan(request.user, pk)
-        return Response({"problems": [{"rule": p.rule, "phase": p.phase, "message": p.message, "source": p.source}
-                                      for p in plan_problems(plan)]})
+        return Response({"problems": [asdict(p) for p in plan_problems(plan)]})

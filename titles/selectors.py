@@ -1,10 +1,16 @@
 """Reads shared by pages, the API and commands: the catalogue and the effective rulebook."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 
-from .eligibility import DEFAULT_RULEBOOK, Rulebook
-from .models import RulebookVersion, Series
-from .plan_rules import DEFAULT_PLAN_RULES, PlanRules
+from accounts.models import Role
+from accounts.permissions import is_system_admin, member_org_ids
+
+from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
+from .models import ReviewPlan, RulebookVersion, Series
+from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
+from .workdays import stored_calendar
 
 
 def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
@@ -49,8 +55,6 @@ def catalogue():
 def eligibility_verdict(data) -> dict:
     """Run the eligibility contract on a JSON-decoded case with the rulebook in force for its year
     (and, when the case names one, its ``region_code``). Raises ``InvalidCase`` on bad input."""
-    from .eligibility import evaluate, parse_case, verdict_to_dict
-
     case = parse_case(data)
     region = data.get("region_code") if isinstance(data.get("region_code"), str) else ""
     return verdict_to_dict(evaluate(case, effective_rulebook(region_code=region, year=case.declaration_year)))
@@ -58,11 +62,6 @@ def eligibility_verdict(data) -> dict:
 
 def access_plan(actor, pk, *, for_update: bool = False):
     """The gate between a plan id and the plan: 404 when absent, 403 when the actor may not see it."""
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404
-
-    from .models import ReviewPlan
-
     queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
@@ -73,8 +72,6 @@ def access_plan(actor, pk, *, for_update: bool = False):
 
 
 def plan_facts(plan, phases=None):
-    from .plan_rules import PhaseFacts, PlanFacts
-
     phases = plan.phases.all() if phases is None else phases
     return PlanFacts(
         year=plan.year,
@@ -85,20 +82,12 @@ def plan_facts(plan, phases=None):
 
 def plan_problems(plan, facts=None):
     """Every calendar rule the plan breaks (empty: it may be published)."""
-    from .plan_rules import validate_plan
-    from .workdays import stored_calendar
-
     rules = effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year)
     return validate_plan(facts or plan_facts(plan), rules, stored_calendar().count)
 
 
 def visible_plans(actor):
     """Plans the actor may see: every published plan; drafts only for the issuing bureau's reviewers."""
-    from accounts.models import Role
-    from accounts.permissions import is_system_admin, member_org_ids
-
-    from .models import ReviewPlan
-
     queryset = ReviewPlan.objects.select_related("organisation", "committee", "series").prefetch_related(
         "phases", "amendments").order_by("-year", "name", "pk")
     if is_system_admin(actor):

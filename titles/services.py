@@ -1,10 +1,18 @@
 """Writes that mean something in titles: holiday schedules, plan publication and amendments."""
 
+from dataclasses import replace
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from accounts.services import record_event
 
-from .models import WorkingDaySchedule
+from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
+from .plan_rules import PhaseFacts
+from .selectors import access_plan, effective_plan_rules, plan_facts, plan_problems
 from .workdays import parse_schedule
 
 
@@ -35,11 +43,7 @@ class PlanError(Exception):
 
 
 def _lock_plan(actor, plan_id, permission: str):
-    from django.core.exceptions import PermissionDenied
-
-    from .models import ReviewPlan
-
-    plan = ReviewPlan.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=plan_id)
+    plan = access_plan(actor, plan_id, for_update=True)
     if not actor.has_perm(permission, plan):
         raise PermissionDenied("只有发布单位的人社部门审核人可以发布或修订该评审方案")
     return plan
@@ -61,11 +65,6 @@ def _snapshot(facts) -> dict:
 @transaction.atomic
 def publish_plan(*, actor, plan_id, request=None):
     """Draft → published, only when no calendar rule is broken (the error names each rule)."""
-    from django.utils import timezone
-
-    from .models import ReviewPlan
-    from .selectors import plan_problems
-
     plan = _lock_plan(actor, plan_id, "titles.publish_plan")
     if plan.status != ReviewPlan.Status.DRAFT:
         raise PlanError("该方案已发布；已发布的方案只能通过修订变更")
@@ -89,12 +88,6 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
     The amended plan must still satisfy every calendar rule; the change is recorded as a
     ``PlanAmendment`` with the plan before and after, and in the event log.
     """
-    from dataclasses import replace
-
-    from .models import PlanAmendment, PlanPhase, ReviewPlan
-    from .plan_rules import PhaseFacts
-    from .selectors import plan_facts, plan_problems
-
     if not (reason or "").strip():
         raise PlanError("修订已发布的方案必须填写修订理由")
     plan = _lock_plan(actor, plan_id, "titles.amend_plan")
@@ -132,12 +125,7 @@ def render_plan_document(*, plan_id) -> str:
     Idempotent: rendering again replaces the file. Called by the Celery task after publication and
     after every amendment. Returns the storage name of the file.
     """
-    from django.core.files.base import ContentFile
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
-    from .models import Level, ReviewPlan
-    from .selectors import effective_plan_rules
+    from weasyprint import HTML  # heavy: loaded by the worker when it renders, not by every web process
 
     with transaction.atomic():
         plan = (ReviewPlan.objects.select_for_update(of=("self",))

@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .documents import describe_source
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
+from .models import Level
 from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
 from .services import PlanError, publish_plan
 
@@ -136,10 +138,6 @@ def plan_publish(request, pk):
 def catalogue_page(request):
     """The title catalogue: series with their title names per level and specialties, and the
     qualifications the rulebook in force counts as titles."""
-    from django.utils import timezone
-
-    from .models import Level
-
     year = timezone.localdate().year
     rows = []
     for series in catalogue():
