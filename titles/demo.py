@@ -2,9 +2,13 @@
 
 from datetime import date
 
+from django.contrib.auth.models import Group, Permission
+
 from accounts.models import Role, RoleMembership
+from committees.models import Committee
 
 from .models import PlanPhase, ReviewPlan, Series, Specialty
+from .services import publish_plan
 
 DEMO_PHASES = {
     "declaration": (date(2026, 8, 1), date(2026, 9, 30)),
@@ -23,8 +27,6 @@ BUREAU_ADMIN_GROUP = "人社部门管理后台"
 
 def bureau_admin_group():
     """Model permissions for the bureau's admin console: catalogue, rulebooks, holidays, plans, committees."""
-    from django.contrib.auth.models import Group, Permission
-
     group, _ = Group.objects.get_or_create(name=BUREAU_ADMIN_GROUP)
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=["titles", "committees"])
                           .exclude(codename__startswith="delete_"))
@@ -32,10 +34,6 @@ def bureau_admin_group():
 
 
 def load(organisations) -> None:
-    from committees.models import Committee
-
-    from .services import publish_plan
-
     group = bureau_admin_group()
     for membership in RoleMembership.objects.filter(role=Role.BUREAU_REVIEWER).select_related("user"):
         membership.user.groups.add(group)

@@ -1,19 +1,14 @@
 """``manage.py working_days VERB ...``: the contract in ../shared/spec/WORKING_DAYS.md."""
 
-import json
-import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand
 
+from titles.management.contract import BadInput, read_json, refuse
 from titles.services import store_schedule
 from titles.workdays import ScheduleInvalid, YearNotCovered, stored_calendar
 
 USAGE = "用法：working_days add DATE N | count START END | is DATE | publicity START N | load FILE"
-
-
-class BadInput(Exception):
-    pass
 
 
 def _date(value: str, what: str) -> date:
@@ -45,8 +40,7 @@ class Command(BaseCommand):
         try:
             line = self.run_verb(words)
         except (BadInput, YearNotCovered, ScheduleInvalid) as exc:
-            sys.stderr.write(f"错误：{exc}\n")
-            sys.exit(2)
+            refuse(exc)
         self.stdout.write(line)
 
     def run_verb(self, words: list[str]) -> str:
@@ -66,13 +60,7 @@ class Command(BaseCommand):
         return calendar.publicity_end(_date(rest[0], "开始日期"), _count(rest[1], 1)).isoformat()
 
     def load(self, path: str) -> str:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except OSError as exc:
-            raise BadInput(f"无法读取文件 {path}：{exc.strerror}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadInput(f"文件 {path} 不是有效的 JSON：{exc}") from None
+        data = read_json(path)
         if not isinstance(data, dict) or "year" not in data:
             raise BadInput(f"文件 {path} 应为对象，含 year、holidays、workdays")
         entry = store_schedule(actor=None, year=data["year"], holidays=data.get("holidays", []),
