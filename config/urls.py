@@ -22,5 +22,6 @@ urlpatterns = [
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
+    path("declarations/", include("declarations.urls")),
     path("", include("accounts.urls")),
 ]

@@ -267,6 +267,29 @@ def live_verdict(declaration, profile: Profile | None = None) -> dict:
         return {"eligible": False, "checks": [], "errors": exc.errors}
 
 
+_PART_LABELS = {"education": "学历", "titles": "已取得职称", "qualifications": "职业资格", "sanctions": "处分记录",
+                "assessments": "年度考核", "continuing_education": "继续教育学时"}
+
+
+def describe_fact(path: str) -> str:
+    """A field path of the eligibility case in the applicant's words: applicant.education.0.obtained
+    → 学历第 1 条 · 毕业时间."""
+    parts = path.split(".")
+    if parts[:1] == ["applicant"]:
+        parts = parts[1:]
+    if not parts:
+        return "档案"
+    if parts[0] in _PART_LABELS:
+        label = _PART_LABELS[parts[0]]
+        if len(parts) > 1 and parts[1].isdigit():
+            label += f"第 {int(parts[1]) + 1} 条"
+        return label
+    try:
+        return str(Profile._meta.get_field(parts[0]).verbose_name)
+    except Exception:
+        return {"as_of": "核验日期", "target": "申报内容"}.get(parts[0], parts[0])
+
+
 def submission_problems(declaration, profile: Profile | None = None, verdict: dict | None = None) -> list[dict]:
     """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go)."""
     profile = profile or profile_of(declaration.applicant)
@@ -282,7 +305,7 @@ def submission_problems(declaration, profile: Profile | None = None, verdict: di
         problems.append({"rule": "MATERIALS_REQUIRED", "message": f"缺少必需的申报材料：{'、'.join(missing)}"})
     verdict = verdict if verdict is not None else live_verdict(declaration, profile)
     if verdict.get("errors"):
-        fields = "；".join(f"{k}：{v}" for k, v in verdict["errors"].items())
+        fields = "；".join(f"{describe_fact(k)}：{v}" for k, v in verdict["errors"].items())
         problems.append({"rule": "PROFILE_INCOMPLETE", "message": f"档案信息不完整或有误：{fields}"})
     elif not verdict["eligible"] and declaration.route != "green_channel":
         for check in verdict["checks"]:
@@ -343,3 +366,73 @@ def _record_version(*, actor, declaration, action, profile: Profile, verdict: di
     }
     return DeclarationVersion.objects.create(declaration=declaration, number=declaration.version, action=action,
                                              snapshot=snapshot, created_by=actor)
+
+
+# --- the applicant's own profile (autosaved by the wizard; the history keeps every change) -------
+
+
+def save_profile_fields(*, actor, data) -> tuple[Profile, dict[str, list[str]]]:
+    """Save the posted profile fields that are valid; return the errors of the others. Only the
+    fields present in ``data`` are touched, so the wizard saves each field as it is typed."""
+    from .forms import ProfileForm
+
+    profile = profile_of(actor)
+    names = [name for name in ProfileForm.Meta.fields if name in data or f"{name}-present" in data]
+    if not names:
+        return profile, {}
+    form_class = type("PartialProfileForm", (ProfileForm,), {
+        "Meta": type("Meta", (ProfileForm.Meta,), {"fields": names})})
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        form = form_class(data, instance=profile)
+        form.fields = {name: field for name, field in form.fields.items() if name in names}
+        valid = form.is_valid()
+        good = [name for name in names if name not in form.errors]
+        for name in good:
+            setattr(profile, name, form.cleaned_data[name])
+        if good:
+            profile._change_reason = "申报人填写"
+            profile.save(update_fields=[*good, "updated_at"])
+    return profile, ({} if valid else {k: list(v) for k, v in form.errors.items()})
+
+
+def save_profile_row(*, actor, part: str, row_id=None, data):
+    """Create or change one row of a profile part (education, titles …); nothing is saved while
+    the row has an error. Returns (row or None, the bound form)."""
+    from .forms import PARTS
+
+    if part not in PARTS:
+        raise Http404("没有这一栏")
+    _, form_class, related, _ = PARTS[part]
+    profile = profile_of(actor)
+    with transaction.atomic():
+        instance = None
+        if row_id not in (None, "", "new"):
+            instance = getattr(profile, related).select_for_update().filter(pk=row_id).first()
+            if instance is None:
+                raise Http404("没有这一行，或它不属于您")
+        form = form_class(data, instance=instance)
+        if not form.is_valid():
+            return None, form
+        row = form.save(commit=False)
+        row.profile = profile
+        row._change_reason = "申报人填写"
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            form.add_error(None, "已有相同年度的记录")
+            return None, form
+        Profile.objects.filter(pk=profile.pk).update(updated_at=timezone.now())
+    return row, form
+
+
+def delete_profile_row(*, actor, part: str, row_id) -> None:
+    from .forms import PARTS
+
+    if part not in PARTS:
+        raise Http404("没有这一栏")
+    related = PARTS[part][2]
+    deleted, _ = getattr(profile_of(actor), related).filter(pk=row_id).delete()
+    if not deleted:
+        raise Http404("没有这一行，或它不属于您")
