@@ -20,6 +20,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/me/", accounts_api.me, name="api-me"),
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
+    path("api/v1/materials/<int:pk>/verify/", declarations_api.MaterialVerifyView.as_view(),
+         name="api-material-verify"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),

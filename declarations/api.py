@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .flow import State
 from .models import ROUTES, Declaration, DeclarationVersion, Material
@@ -21,6 +22,12 @@ from .selectors import (
 from .services import DeclarationError, InvalidInput, add_material, start_declaration, take_action
 
 
+def open_correction(declaration):
+    from reviews.selectors import open_correction as find
+
+    return find(declaration)
+
+
 class DeclarationSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     series = serializers.CharField(source="series.name", read_only=True)
@@ -28,15 +35,39 @@ class DeclarationSerializer(serializers.ModelSerializer):
     employer_name = serializers.CharField(source="employer.name", read_only=True)
     applicant_name = serializers.CharField(source="applicant.real_name", read_only=True)
     actions = serializers.SerializerMethodField()
+    return_items = serializers.SerializerMethodField()
+    return_deadline = serializers.SerializerMethodField()
+    returned_from = serializers.SerializerMethodField()
 
     class Meta:
         model = Declaration
         fields = ["id", "plan", "year", "series", "specialty", "specialty_name", "level", "route",
                   "green_channel_reference", "employer", "employer_name", "applicant_name", "state",
-                  "state_display", "version", "actions", "created_at", "updated_at", "submitted_at"]
+                  "state_display", "version", "actions", "return_items", "return_deadline", "returned_from",
+                  "created_at", "updated_at", "submitted_at"]
 
     def get_actions(self, declaration) -> list[str]:
         return available_actions(self.context["request"].user, declaration)
+
+    def _notice(self, declaration):
+        if declaration.state != State.RETURNED:
+            return None
+        cache = self.context.setdefault("_notices", {})
+        if declaration.pk not in cache:
+            cache[declaration.pk] = open_correction(declaration)
+        return cache[declaration.pk]
+
+    def get_return_items(self, declaration) -> list[dict] | None:
+        notice = self._notice(declaration)
+        return notice.items if notice else None
+
+    def get_return_deadline(self, declaration) -> str | None:
+        notice = self._notice(declaration)
+        return notice.deadline.isoformat() if notice else None
+
+    def get_returned_from(self, declaration) -> str | None:
+        notice = self._notice(declaration)
+        return notice.returned_from if notice else None
 
 
 class StartDeclarationSerializer(serializers.Serializer):
@@ -161,3 +192,38 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             declaration = take_action(actor=request.user, declaration_id=pk, action=code, payload=payload,
                                       request=request)
         return Response(DeclarationSerializer(declaration, context={"request": request}).data)
+
+
+class VerifySerializer(serializers.Serializer):
+    verdict = serializers.CharField(label="审查结论", max_length=20)
+    comment = serializers.CharField(label="意见", max_length=500, required=False, allow_blank=True, default="")
+
+
+class VerificationSerializer(serializers.Serializer):
+    material = serializers.IntegerField(source="material_id")
+    verdict = serializers.CharField()
+    verdict_display = serializers.CharField(source="get_verdict_display")
+    comment = serializers.CharField()
+    signer_name = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+
+
+class MaterialVerifyView(APIView):
+    """POST /api/v1/materials/{id}/verify/: 属实 / 与原件相符 / 有误, signed by the system."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DeclarationError | InvalidInput):
+            return _refusal(exc)
+        return super().handle_exception(exc)
+
+    @extend_schema(request=VerifySerializer, responses={201: VerificationSerializer, 400: OpenApiTypes.OBJECT,
+                                                        409: OpenApiTypes.OBJECT}, summary="审查一份材料")
+    def post(self, request, pk):
+        from reviews.services import verify_material
+
+        form = VerifySerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
+        row = verify_material(actor=request.user, material_id=pk, verdict=form.validated_data["verdict"],
+                              comment=form.validated_data["comment"], request=request)
+        return Response(VerificationSerializer(row).data, status=status.HTTP_201_CREATED)

@@ -37,12 +37,28 @@ FINAL_STATES = frozenset({State.APPROVED, State.NOT_RECOMMENDED, State.REJECTED,
 class Action(models.TextChoices):
     SUBMIT = "submit", "提交申报"
     WITHDRAW = "withdraw", "撤回申报"
+    RETURN = "return", "退回补正"
+    RESUBMIT = "resubmit", "补正后重新提交"
+    RECOMMEND = "recommend", "推荐"
+    NOT_RECOMMEND = "not_recommend", "不予推荐"
+    FORWARD = "forward", "推送上报"
+    PASS = "pass", "审核通过"
+    REJECT = "reject", "审核不通过"
 
 
 class Actor(models.TextChoices):
     """Who takes a step: the applicant themself, or a role in the organisation whose step it is."""
 
     APPLICANT = "applicant", "申报人本人"
+    EMPLOYER_STAFF = "employer_staff", "申报单位经办人或管理员"
+    EMPLOYER_ADMIN = "employer_admin", "申报单位管理员"
+    DEPARTMENT = "department", "主管部门审核人"
+    BUREAU = "bureau", "人社部门审核人"
+
+
+# Targets decided when the action is taken: where the return came from; the next audit level.
+RETURNED_FROM = "<returned_from>"
+NEXT_AUDIT = "<next_audit>"
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,24 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(State.DRAFT, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
         Transition(State.EMPLOYER_REVIEW, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
         Transition(State.RETURNED, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(三)"),
+        Transition(State.RETURNED, Action.RESUBMIT, RETURNED_FROM, Actor.APPLICANT, "004 四(三)"),
+        # the employer: verification, 民主评议 and recommendation within the post quota, the unit's 公示
+        Transition(State.EMPLOYER_REVIEW, Action.RETURN, State.RETURNED, Actor.EMPLOYER_STAFF, "004 四(三)"),
+        Transition(State.EMPLOYER_REVIEW, Action.RECOMMEND, State.UNIT_PUBLICITY, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        Transition(State.EMPLOYER_REVIEW, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        Transition(State.UNIT_PUBLICITY, Action.FORWARD, NEXT_AUDIT, Actor.EMPLOYER_ADMIN, "004 四(二)(三)"),
+        # an objection upheld during the 公示 (reviews.services.resolve_objection) ends the recommendation
+        Transition(State.UNIT_PUBLICITY, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        # 逐级审核: the competent department, then the HR bureau's policy review (002 二(二)5)
+        Transition(State.DEPARTMENT_REVIEW, Action.PASS, State.BUREAU_REVIEW, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.DEPARTMENT_REVIEW, Action.RETURN, State.RETURNED, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.DEPARTMENT_REVIEW, Action.REJECT, State.REJECTED, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "002 二(二)5"),
+        Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "004 四(三)"),
+        Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "002 二(二)5"),
     )
 }
 

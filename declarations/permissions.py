@@ -7,7 +7,7 @@ been submitted: the employer's handlers and admins, and the overseeing roles abo
 
 import rules
 
-from accounts.models import Role
+from accounts.models import OrganisationKind, Role
 from accounts.permissions import has_role, is_system_admin, oversees
 
 from .flow import Actor, State, Transition
@@ -40,8 +40,49 @@ rules.add_perm("declarations.view_declaration",
 rules.add_perm("declarations.edit_declaration", rules.is_authenticated & is_applicant)
 
 
+def department_of(declaration):
+    """The competent department (or talent-service agency) above the employer, or None when the
+    employer sits directly under the HR bureau (that step is then skipped)."""
+    parent = declaration.employer.parent
+    if parent is not None and parent.kind in (OrganisationKind.COMPETENT_DEPARTMENT, OrganisationKind.TALENT_AGENCY):
+        return parent
+    return None
+
+
+def bureau_of(declaration):
+    """The HR bureau above the employer: the first organisation of that kind going up the tree."""
+    node, seen = declaration.employer.parent, set()
+    while node is not None and node.pk not in seen:
+        if node.kind == OrganisationKind.HR_BUREAU:
+            return node
+        seen.add(node.pk)
+        node = node.parent
+    return None
+
+
+def deciding_body(declaration, actor_code: str):
+    """The organisation whose step it is: the employer, its department or the bureau above."""
+    if actor_code in (Actor.APPLICANT, Actor.EMPLOYER_STAFF, Actor.EMPLOYER_ADMIN):
+        return declaration.employer
+    if actor_code == Actor.DEPARTMENT:
+        return department_of(declaration)
+    return bureau_of(declaration)
+
+
+_STEP_ROLES = {
+    Actor.EMPLOYER_STAFF: (Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN),
+    Actor.EMPLOYER_ADMIN: (Role.EMPLOYER_ADMIN,),
+    Actor.DEPARTMENT: (Role.DEPT_REVIEWER,),
+    Actor.BUREAU: (Role.BUREAU_REVIEWER,),
+}
+
+
 def may_take(user, declaration, transition: Transition) -> bool:
-    """Whether the user is the one the transition table names for this step of this declaration."""
+    """Whether the user is the one the transition table names for this step of this declaration:
+    the applicant themself, or a holder of the step's role in the organisation whose step it is."""
+    if not user.is_authenticated:
+        return False
     if transition.actor == Actor.APPLICANT:
-        return bool(user.is_authenticated and is_applicant(user, declaration))
-    return False
+        return bool(is_applicant(user, declaration))
+    body = deciding_body(declaration, transition.actor)
+    return body is not None and any(has_role(user, role, body) for role in _STEP_ROLES[transition.actor])

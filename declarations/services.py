@@ -16,13 +16,16 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
+from reviews.actions import Outcome
+from reviews.models import Decision
+from titles.documents import describe_source
 from titles.eligibility import InvalidCase
 from titles.models import Level, ReviewPlan
 from titles.selectors import access_plan, eligibility_verdict
 
 from .flow import Action, State, known_action, transition_for
 from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
-from .permissions import may_take
+from .permissions import deciding_body, may_take
 from .selectors import (
     access_declaration,
     declaration_window,
@@ -249,12 +252,26 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         if not may_take(actor, declaration, transition):
             raise PermissionDenied(f"您不是该申报此环节的办理人，不能{Action(action).label}")
         from_state = declaration.state
-        comment = _HANDLERS[action](actor=actor, declaration=declaration, payload=payload, request=request)
-        declaration.state = transition.target
+        outcome = _handlers()[action](actor=actor, declaration=declaration, payload=payload, request=request)
+        if isinstance(outcome, str):
+            outcome = Outcome(comment=outcome)
+        declaration.state = outcome.target or transition.target
+        if declaration.state.startswith("<"):
+            raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
         declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
+        Decision.objects.create(
+            declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
+            basis=outcome.basis or describe_source(transition.source_document), from_state=from_state,
+            to_state=declaration.state, comment=outcome.comment)
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
-                     comment=comment, request=request)
+                     comment=outcome.comment, request=request)
     return declaration
+
+
+def _handlers():
+    from reviews.actions import HANDLERS
+
+    return {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw, **HANDLERS}
 
 
 def live_verdict(declaration, profile: Profile | None = None) -> dict:
@@ -322,7 +339,7 @@ def _submit(*, actor, declaration, payload, request) -> str:
     problems = submission_problems(declaration, profile, verdict)
     if problems:
         raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
-    _record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict)
+    record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict)
     Pledge.objects.create(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
                           text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
     declaration.submitted_at = timezone.now()
@@ -336,10 +353,7 @@ def _withdraw(*, actor, declaration, payload, request) -> str:
     return comment.strip()
 
 
-_HANDLERS = {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw}
-
-
-def _record_version(*, actor, declaration, action, profile: Profile, verdict: dict) -> DeclarationVersion:
+def record_version(*, actor, declaration, action, profile: Profile, verdict: dict) -> DeclarationVersion:
     """The immutable record of what was submitted: profile and declaration, materials' checksums,
     the verdict and the rulebook layers it used."""
     declaration.version += 1

@@ -1,34 +1,6 @@
+"""Helpers for declaration tests (the fixtures in_window, plan and applicant are in tests/conftest.py)."""
+
 from datetime import date
-
-import pytest
-
-from accounts.models import Role
-from tests.factories import review_plan, user_with_role
-
-
-@pytest.fixture
-def in_window(settings):
-    """Today is inside the 2026 plan's declaration window (2026-08-01 … 09-30)."""
-    settings.DEBUG = True
-    settings.ZC_TODAY = date(2026, 9, 15)
-    return settings.ZC_TODAY
-
-
-@pytest.fixture
-def plan(org_tree):
-    from titles.models import ReviewPlan, Specialty
-
-    plan = review_plan(org_tree["bureau"])
-    plan.status = ReviewPlan.Status.PUBLISHED
-    plan.save(update_fields=["status"])
-    Specialty.objects.get_or_create(series=plan.series, name="土木工程")
-    plan.specialties.set(Specialty.objects.filter(series=plan.series, name="土木工程"))
-    return plan
-
-
-@pytest.fixture
-def applicant(org_tree):
-    return user_with_role(Role.APPLICANT, org_tree["employer_a"])
 
 
 def fill_profile(user, *, series):

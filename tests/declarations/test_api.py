@@ -111,7 +111,7 @@ def test_the_employer_sees_a_submitted_declaration(client, in_window, plan, appl
     handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
     client.force_login(handler)
     body = client.get(f"{URL}{declaration_id}/").json()
-    assert body["state"] == "employer_review" and body["actions"] == []
+    assert body["state"] == "employer_review" and body["actions"] == ["return"]
     assert client.get(URL).json()["count"] == 1
 
 
