@@ -21,11 +21,15 @@ from dataclasses import dataclass
 
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 MB = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 SPOOL_BYTES = 2 * MB  # copies larger than this go to a temporary file, not memory
+# Checking a PDF resolves every object (about 50 µs each): a bound keeps a crafted file of tiny
+# objects from holding a request for minutes. Long tagged PDFs have a few tens of thousands.
+PDF_MAX_OBJECTS = 100_000
 DISPLAY_NAME_MAX = 100
 UNNAMED = "未命名文件"
 ACCEPTED_TYPES_LABEL = "PDF、JPEG 或 PNG"
@@ -189,10 +193,14 @@ def clean_display_name(name: str, *, extension: str | None = None) -> str:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _copy_within_limit(fileobj, limits: UploadLimits, display_name: str):
-    """Copy to a spooled file chunk by chunk, hashing; stop as soon as the limit is passed."""
+def _rewind(fileobj) -> None:
     if hasattr(fileobj, "seek") and getattr(fileobj, "seekable", lambda: True)():
         fileobj.seek(0)
+
+
+def _copy_within_limit(fileobj, limits: UploadLimits, display_name: str):
+    """Copy to a spooled file chunk by chunk, hashing; stop as soon as the limit is passed."""
+    _rewind(fileobj)
     copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
     digest = hashlib.sha256()
     size = 0
@@ -272,6 +280,10 @@ def _active_content(obj: DictionaryObject) -> set[str]:
     return found
 
 
+class _TooComplex(Exception):
+    pass
+
+
 def _scan_pdf_objects(reader: PdfReader) -> set[str]:
     """Resolve every object (those in the cross-reference tables and those reachable from the
     trailer) and collect the kinds of active content found. Broken objects raise."""
@@ -279,6 +291,8 @@ def _scan_pdf_objects(reader: PdfReader) -> set[str]:
     for generation, entries in reader.xref.items():
         roots.extend(IndirectObject(idnum, generation, reader) for idnum in entries)
     roots.extend(IndirectObject(idnum, 0, reader) for idnum in reader.xref_objStm)
+    if len(roots) > PDF_MAX_OBJECTS:
+        raise _TooComplex
     seen_refs: set[tuple[int, int]] = set()
     found: set[str] = set()
     stack = roots
@@ -321,6 +335,12 @@ def _inspect_pdf(stream, size: int, display_name: str) -> int:
                 raise unreadable  # a page object lost to damage
     except UploadRefused:
         raise
+    except (_TooComplex, LimitReachedError):
+        raise UploadRefused(
+            "PDF_UNREADABLE",
+            f"PDF 文件“{display_name}”的结构过于复杂（对象超过 {PDF_MAX_OBJECTS:,} 个或超出解析上限），"
+            "无法检查；请用“打印为 PDF”等方式重新生成后再上传",
+        ) from None
     except Exception:  # noqa: BLE001 - any parse error of an untrusted file means "unreadable"
         raise unreadable from None
     if encrypted:
@@ -399,8 +419,7 @@ def inspect_upload(fileobj, *, original_name: str, limits: UploadLimits) -> Chec
             details = {"width": width, "height": height}
     finally:
         copy.close()
-        if hasattr(fileobj, "seek") and getattr(fileobj, "seekable", lambda: True)():
-            fileobj.seek(0)
+        _rewind(fileobj)
     return CheckedUpload(
         kind=kind.name,
         content_type=kind.content_type,

@@ -15,6 +15,7 @@ from pypdf.actions import JavaScript
 from pypdf.annotations import Link
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
+from declarations import uploads
 from declarations.uploads import (
     CHUNK_BYTES,
     MB,
@@ -260,6 +261,20 @@ def test_a_valid_file_just_at_the_limit_passes_and_one_byte_more_is_refused():
 
     assert inspect_upload(io.BytesIO(data), original_name="a.pdf", limits=at_limit).size == len(data)
     assert refusal(data, "a.pdf", limits=below).code == "TOO_LARGE"
+
+
+def test_pdf_of_too_many_objects_is_refused_as_too_complex(monkeypatch):
+    def many_objects(writer):
+        refs = ArrayObject(writer._add_object(NumberObject(i)) for i in range(600))
+        writer.pages[0][NameObject("/PieceInfo")] = refs
+
+    data = pdf_bytes(many_objects)
+    assert inspect_upload(io.BytesIO(data), original_name="a.pdf", limits=LIMITS).pages == 1
+
+    monkeypatch.setattr(uploads, "PDF_MAX_OBJECTS", 500)
+    error = refusal(data, "复杂.pdf")
+    assert error.code == "PDF_UNREADABLE"
+    assert "结构过于复杂" in error.message and "“复杂.pdf”" in error.message
 
 
 # --- accepted ----------------------------------------------------------------------------------
