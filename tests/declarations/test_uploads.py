@@ -116,10 +116,25 @@ def _truncated_pdf() -> bytes:
     return data[: len(data) // 2]
 
 
-def _damaged_pdf() -> bytes:
+def _pdf_cut_before_xref() -> bytes:
+    # Every page is still there: a lenient reader could rebuild the file, but it is truncated.
     data = pdf_bytes(pages=3)
-    start = data.index(b"4 0 obj")
-    return data[:start] + b"\x00" * 60 + data[start + 60:]
+    return data[: data.rindex(b"xref")]
+
+
+def _jpeg_cut_in_its_scan() -> bytes:
+    # The header is whole (Image.open and verify() pass); only decoding finds the missing data.
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 60).convert("RGB").save(out, format="JPEG")
+    data = out.getvalue()
+    return data[: len(data) * 2 // 3]
+
+
+def _damaged_pdf() -> bytes:
+    # Zeros over the end of page 1 and the start of page 2: a lenient reader would show 2 of 3 pages.
+    data = pdf_bytes(pages=3)
+    start = data.index(b"/Resources", data.index(b"4 0 obj")) + 3
+    return data[:start] + b"\x00" * 100 + data[start + 100:]
 
 
 def _obfuscated_js_pdf() -> bytes:
@@ -148,6 +163,9 @@ REFUSED = {
     "plain text": (lambda: "这是一段文字".encode(), "说明.pdf", "NOT_ALLOWED_TYPE", "不是 PDF、JPEG 或 PNG"),
     "empty file": (lambda: b"", "空.pdf", "EMPTY", "空文件"),
     "truncated pdf": (_truncated_pdf, "业绩.pdf", "PDF_UNREADABLE", "不完整"),
+    "pdf cut before its cross-reference table": (_pdf_cut_before_xref, "业绩.pdf", "PDF_UNREADABLE", "不完整"),
+    "pdf cut inside its end-of-file marker": (lambda: pdf_bytes().rstrip()[:-3], "业绩.pdf", "PDF_UNREADABLE",
+                                              "不完整"),
     "pdf with a page object overwritten": (lambda: _damaged_pdf(), "业绩.pdf", "PDF_UNREADABLE", "损坏"),
     "pdf header only": (lambda: b"%PDF-1.7\n%%EOF\n", "业绩.pdf", "PDF_UNREADABLE", "损坏"),
     "pdf with OpenAction javascript": (
@@ -182,6 +200,7 @@ REFUSED = {
                                                   "加密.pdf", "PDF_ENCRYPTED", "加密"),
     "truncated png": (lambda: image_bytes("PNG", (300, 300))[:-200], "照片.png", "IMAGE_UNREADABLE", "损坏"),
     "truncated jpeg": (lambda: image_bytes("JPEG", (300, 300))[:400], "照片.jpg", "IMAGE_UNREADABLE", "损坏"),
+    "jpeg cut in its picture data": (_jpeg_cut_in_its_scan, "照片.jpg", "IMAGE_UNREADABLE", "不完整"),
     "decompression bomb png": (lambda: single_colour_png(20000, 20000), "炸弹.png", "IMAGE_TOO_MANY_PIXELS",
                                "像素过多"),
 }
@@ -318,6 +337,17 @@ def test_valid_jpeg_and_png_are_accepted_with_their_dimensions():
 def test_harmless_pdf_features_are_not_taken_for_active_content(change):
     data = pdf_bytes(change)
     assert inspect_upload(io.BytesIO(data), original_name="论文.pdf", limits=LIMITS).kind == "pdf"
+
+
+def test_phone_camera_jpeg_with_a_second_picture_mpo_is_a_jpeg():
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    data = out.getvalue()
+
+    checked = inspect_upload(io.BytesIO(data), original_name="IMG_0001.JPG", limits=LIMITS)
+
+    assert (checked.kind, checked.display_name, checked.width) == ("jpeg", "IMG_0001.jpg", 40)
 
 
 def test_pdf_with_slightly_wrong_offsets_is_accepted_as_readers_do():
