@@ -15,11 +15,13 @@ generated name and keeps ``CheckedUpload.display_name`` and ``sha256``.
 import hashlib
 import mimetypes
 import tempfile
+import threading
 import unicodedata
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -363,6 +365,22 @@ def _inspect_pdf(stream, size: int, display_name: str) -> int:
 # --- images ------------------------------------------------------------------------------------
 
 
+_TRUNCATION_FLAG_LOCK = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint sets Pillow's process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` at import, which
+    would let a cut-off image load as if whole: hold it off while we check, then put it back."""
+    with _TRUNCATION_FLAG_LOCK:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _inspect_image(stream, kind: _Kind, limits: UploadLimits, display_name: str) -> tuple[int, int]:
     too_many = UploadRefused(
         "IMAGE_TOO_MANY_PIXELS",
@@ -372,7 +390,7 @@ def _inspect_image(stream, kind: _Kind, limits: UploadLimits, display_name: str)
         "IMAGE_UNREADABLE",
         f"图片“{display_name}”已损坏或不完整，无法打开；请重新保存为 {kind.label}后再上传",
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _truncated_images_refused():
         # Pillow's own bomb guard (a warning, then an error at twice its limit) refuses, too.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.annotations import Link
@@ -236,6 +236,14 @@ def test_pixel_limit_is_the_configured_one_below_pillows_own():
     assert refusal(data, "大图.png", limits=small).code == "IMAGE_TOO_MANY_PIXELS"
     checked = inspect_upload(io.BytesIO(data), original_name="大图.png", limits=exact)
     assert (checked.width, checked.height) == (3000, 3000)
+
+
+def test_cut_off_images_are_refused_even_where_weasyprint_lets_pillow_load_them(monkeypatch):
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what `import weasyprint` does
+
+    assert refusal(_jpeg_cut_in_its_scan(), "照片.jpg").code == "IMAGE_UNREADABLE"
+    assert refusal(image_bytes("PNG", (300, 300))[:-200], "照片.png").code == "IMAGE_UNREADABLE"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint
 
 
 def test_warning_filters_are_left_as_they_were():
