@@ -184,6 +184,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded materials (declarations/uploads.py): per file, per declaration, pixels per image.
+UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
+UPLOAD_MAX_DECLARATION_MB = env.int("UPLOAD_MAX_DECLARATION_MB", default=100)
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+if min(UPLOAD_MAX_FILE_MB, UPLOAD_MAX_DECLARATION_MB, UPLOAD_MAX_PIXELS) <= 0:
+    raise ImproperlyConfigured("UPLOAD_MAX_FILE_MB、UPLOAD_MAX_DECLARATION_MB、UPLOAD_MAX_PIXELS 必须是正整数")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
