@@ -194,7 +194,7 @@ def save_row(request, pk, part, row):
     context = {"declaration": declaration, "part": part, "saved_at": timezone.localtime(), "oob": True,
                **_side_context(declaration, profile)}
     if instance is None:
-        context["row"] = {"id": row, "form": form_class(data, prefix=prefix, instance=form.instance)}
+        context["row"] = {"id": row, "form": form_class(request.POST, prefix=prefix, instance=form.instance)}
         context["row"]["form"].is_valid()
         context["unsaved"] = True
     else:

@@ -75,8 +75,10 @@ def test_a_future_or_malformed_date_is_not_saved_and_named(page, draft, applican
 
 def test_rows_are_created_only_when_complete(page, draft, applicant):
     url = f"/declarations/{draft.pk}/rows/education/new/"
-    half = page.post(url, {"education-new-degree": "bachelor"}, HTTP_HX_REQUEST="true")
+    half = page.post(url, {"education-new-degree": "bachelor", "education-new-school": "太原理工大学"},
+                     HTTP_HX_REQUEST="true")
     assert "未保存" in half.content.decode() and not Education.objects.exists()
+    assert 'value="太原理工大学"' in half.content.decode()  # what was typed stays in the row
     done = page.post(url, {"education-new-degree": "bachelor", "education-new-obtained": "2015-06-30",
                            "education-new-full_time": "on"}, HTTP_HX_REQUEST="true")
     row = Education.objects.get()
