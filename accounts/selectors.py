@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, RoleMembership
+from .models import Organisation, RoleMembership, User
 from .permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 
 
@@ -40,3 +40,11 @@ def _descendant_ids(root_ids: set[int]) -> set[int]:
 
 def organisation_members(organisation) -> QuerySet[RoleMembership]:
     return RoleMembership.objects.filter(organisation=organisation).select_related("user").order_by("role", "user__pk")
+
+
+def visible_users(actor) -> QuerySet[User]:
+    """Users the actor may see: all for the system admin; else those with a role in a visible organisation."""
+    if is_system_admin(actor):
+        return User.objects.all()
+    organisations = visible_organisations(actor).values("pk")
+    return User.objects.filter(pk__in=RoleMembership.objects.filter(organisation__in=organisations).values("user"))
