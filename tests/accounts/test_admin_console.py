@@ -249,3 +249,21 @@ def test_levels_are_ticked_from_the_five_levels(client, cities):
     for label in ("员级", "助理级", "中级", "副高级", "正高级"):
         assert label in html
     assert 'type="checkbox" name="levels"' in html
+
+
+def test_console_labels_are_chinese_for_axes_groups_and_permissions(client, cities):
+    client.force_login(cities["sysadmin"])
+    index = client.get(reverse("admin:index")).content.decode()
+    for label in ("登录安全（失败锁定）", "登录尝试", "登录记录", "认证和授权", "组"):
+        assert label in index, label
+    html = client.get(reverse("admin:auth_group_add")).content.decode()
+    assert "可以修改 年度评审工作方案" in html and "Can change" not in html
+
+
+def test_only_the_system_admin_opens_groups_the_event_log_and_users(client, cities):
+    client.force_login(cities["长治"]["reviewer"])
+    for name in ("auth_group", "accounts_event", "accounts_user", "accounts_organisation", "axes_accessattempt"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 403, name
+    client.force_login(cities["sysadmin"])
+    for name in ("auth_group", "accounts_event", "accounts_user", "accounts_organisation", "axes_accessattempt"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
