@@ -9,7 +9,12 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
-        from . import permissions  # noqa: F401 - registers the app's django-rules permissions
+        from . import (
+            permissions,  # noqa: F401 - registers the app's django-rules permissions
+            sign_ins,
+        )
+
+        sign_ins.connect()
 
         if apps.is_installed("axes"):  # its app label has no translation; the admin index shows this
             apps.get_app_config("axes").verbose_name = "登录安全（失败锁定）"

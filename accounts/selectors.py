@@ -48,3 +48,11 @@ def visible_users(actor) -> QuerySet[User]:
         return User.objects.all()
     organisations = visible_organisations(actor).values("pk")
     return User.objects.filter(pk__in=RoleMembership.objects.filter(organisation__in=organisations).values("user"))
+
+
+def access_person(actor, pk) -> User:
+    """The gate between a user id and a person's page: 404 when absent, 403 when out of the actor's reach."""
+    person = get_object_or_404(User.objects.all(), pk=pk)
+    if person.pk != actor.pk and not visible_users(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied("您无权查看该人员的信息")
+    return person

@@ -4,8 +4,9 @@ import rules
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Event, Role, RoleMembership
+from .models import Event, PersonalDataAccess, Role, RoleMembership, SignInRecord, User
 from .permissions import has_role, is_system_admin, oversees
 
 
@@ -93,3 +94,40 @@ def save_with_event(*, actor, obj, permission: str, fields=(), request=None):
     record_event(actor=actor, action="admin_add" if adding else "admin_change", obj=obj,
                  comment=("修改：" + "、".join(labels)) if labels else "", request=request)
     return obj
+
+
+# --- personal data and sign-ins ------------------------------------------------------------------
+
+
+class PersonalDataError(Exception):
+    """A request to see full personal data refused, with the form field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@transaction.atomic
+def reveal_personal_data(*, actor, person_id, reason: str, request=None) -> User:
+    """Record that ``actor`` looks at a person's full ID number and phone, and why; returns the person.
+    The record is written first: nothing is shown when it cannot be written."""
+    from .selectors import access_person
+
+    person = access_person(actor, person_id)
+    if not actor.has_perm("accounts.reveal_personal_data", person):
+        raise PermissionDenied("您无权查看该人员的完整号码")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise PersonalDataError("reason", "请填写查看完整号码的理由（至少 4 个字），该理由将被记录并供审计")
+    PersonalDataAccess.objects.create(viewer=actor, person=person, reason=reason[:500], ip_address=client_ip(request))
+    return person
+
+
+def record_sign_in(*, user=None, username: str, succeeded: bool, request=None) -> SignInRecord:
+    """Append one sign-in attempt to the sign-in log; a success also sets ``last_login`` without a
+    history row (a sign-in is not a change of the user)."""
+    if succeeded and user is not None:
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    agent = request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else ""
+    return SignInRecord.objects.create(user=user if succeeded else None, username=(username or "")[:150],
+                                       succeeded=succeeded, ip_address=client_ip(request), user_agent=agent)

@@ -3,10 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from .models import Role
 from .permissions import can_use_workspace
-from .selectors import access_organisation, organisation_members
+from .selectors import access_organisation, access_person, organisation_members
+from .services import PersonalDataError, reveal_personal_data
 
 
 class LoginView(auth_views.LoginView):
@@ -56,3 +59,31 @@ def organisation_detail(request, pk):
         "accounts/organisation_detail.html",
         {"organisation": organisation, "members": organisation_members(organisation)},
     )
+
+
+def _person_page(request, person, *, revealed=False, error="", reason="", status=200):
+    return render(request, "accounts/person.html", {
+        "person": person, "memberships": person.role_memberships.select_related("organisation").order_by("pk"),
+        "revealed": revealed or person.pk == request.user.pk, "error": error, "reason": reason,
+        "may_reveal": request.user.has_perm("accounts.reveal_personal_data", person),
+    }, status=status)
+
+
+@login_required
+def person_detail(request, pk):
+    """A person's page: ID number and phone masked for everyone but the person."""
+    return _person_page(request, access_person(request.user, pk))
+
+
+@never_cache
+@login_required
+@require_POST
+def person_reveal(request, pk):
+    """查看完整号码: the access record (who, whose, when, why, from where) is written before showing them."""
+    reason = request.POST.get("reason", "")
+    try:
+        person = reveal_personal_data(actor=request.user, person_id=pk, reason=reason, request=request)
+    except PersonalDataError as exc:
+        return _person_page(request, access_person(request.user, pk), error=f"查看理由：{exc}", reason=reason,
+                            status=400)
+    return _person_page(request, person, revealed=True)
