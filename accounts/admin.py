@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .admin_base import GatedAdmin, GatedPlainAdmin
-from .models import Event, Organisation, RoleMembership, User
+from .models import Event, Organisation, PersonalDataAccess, RoleMembership, SignInRecord, User
 from .permissions import is_system_admin
 from .selectors import visible_organisations, visible_users
 from .validators import mask_id_number, mask_phone
@@ -94,10 +94,18 @@ class SystemAdminOnly:
         return manager.all() if is_system_admin(user) else manager.none()
 
 
-@admin.register(Event)
-class EventAdmin(SystemAdminOnly, GatedPlainAdmin):
-    """The event log, read-only; the auditor reads it on the audit pages (/audit/)."""
+class ReadOnlyLog(SystemAdminOnly):
+    """An append-only log, read by the system admin here and by the auditor on the audit pages."""
 
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyLog, GatedPlainAdmin):
     list_display = ["created_at", "actor", "action", "object_repr", "from_state", "to_state", "ip_address"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "comment"]
@@ -105,11 +113,23 @@ class EventAdmin(SystemAdminOnly, GatedPlainAdmin):
     def visible(self, user):
         return super().visible(user).select_related("actor")
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyLog, GatedPlainAdmin):
+    list_display = ["created_at", "viewer", "person", "fields", "reason", "ip_address"]
+
+    def visible(self, user):
+        return super().visible(user).select_related("viewer", "person")
+
+
+@admin.register(SignInRecord)
+class SignInRecordAdmin(ReadOnlyLog, GatedPlainAdmin):
+    list_display = ["created_at", "username", "user", "succeeded", "ip_address", "user_agent"]
+    list_filter = ["succeeded"]
+    search_fields = ["username"]
+
+    def visible(self, user):
+        return super().visible(user).select_related("user")
 
 
 admin.site.unregister(Group)

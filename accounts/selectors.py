@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, RoleMembership, User
+from .models import Event, Organisation, PersonalDataAccess, RoleMembership, User
 from .permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 
 
@@ -56,3 +56,21 @@ def access_person(actor, pk) -> User:
     if person.pk != actor.pk and not visible_users(actor).filter(pk=person.pk).exists():
         raise PermissionDenied("您无权查看该人员的信息")
     return person
+
+
+def audit_events(actor) -> QuerySet[Event]:
+    """The event log as the audit page reads it: all for the system admin; for an auditor, the events
+    of people with a role in an organisation the auditor oversees."""
+    queryset = Event.objects.select_related("actor", "content_type").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(actor__in=visible_users(actor).values("pk"))
+
+
+def audit_personal_data_access(actor) -> QuerySet[PersonalDataAccess]:
+    """Looks at full personal data: all for the system admin; for an auditor, looks at people with a
+    role in an organisation the auditor oversees."""
+    queryset = PersonalDataAccess.objects.select_related("viewer", "person").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(person__in=visible_users(actor).values("pk"))
