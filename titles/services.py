@@ -19,7 +19,11 @@ from .workdays import parse_schedule
 
 @transaction.atomic
 def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason: str = "") -> WorkingDaySchedule:
-    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry."""
+    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry.
+
+    National data: the system admin's (``actor=None`` is the operator's ``working_days load``)."""
+    if actor is not None and not rules.has_perm("titles.manage_national_data", actor):
+        raise PermissionDenied("节假日安排为全国数据，只能由系统管理员维护")
     schedule = parse_schedule(year, holidays, workdays)
     entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
     before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
