@@ -268,3 +268,28 @@ def test_only_the_system_admin_opens_groups_the_event_log_and_users(client, citi
     client.force_login(cities["sysadmin"])
     for name in ("auth_group", "accounts_event", "accounts_user", "accounts_organisation", "axes_accessattempt"):
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+
+
+INLINE_ROLES = {"role_memberships-TOTAL_FORMS": 0, "role_memberships-INITIAL_FORMS": 0,
+                "role_memberships-MIN_NUM_FORMS": 0, "role_memberships-MAX_NUM_FORMS": 1000}
+
+
+def test_the_system_admin_adds_and_edits_users_without_touching_their_numbers(client, cities):
+    client.force_login(cities["sysadmin"])
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "newcomer", "password1": "Zhicheng-2026!x", "password2": "Zhicheng-2026!x",
+        "usable_password": "true", **INLINE_ROLES})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    from accounts.models import User
+
+    newcomer = User.objects.get(username="newcomer")
+    assert Event.objects.filter(action="admin_add", object_id=str(newcomer.pk)).exists()
+    person = cities["长治"]["people"][Role.APPLICANT]
+    numbers = (person.id_number, person.phone)
+    response = client.post(reverse("admin:accounts_user_change", args=[person.pk]), {
+        "username": person.username, "real_name": "改名后", "email": "", "is_active": "on",
+        "date_joined_0": "2026-01-01", "date_joined_1": "08:00:00", **INLINE_ROLES})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    person.refresh_from_db()
+    assert person.real_name == "改名后" and (person.id_number, person.phone) == numbers
+    assert "姓名" in Event.objects.get(action="admin_change", object_id=str(person.pk)).comment
