@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .admin_base import GatedAdmin, GatedPlainAdmin
@@ -49,11 +51,11 @@ class UserAdmin(GatedAdmin, BaseUserAdmin):
     search_fields = ["username", "real_name"]
     fieldsets = (
         (None, {"fields": ["username", "password"]}),
-        ("实名信息", {"fields": ["real_name", "id_number_masked", "phone_masked", "email"]}),
+        ("实名信息", {"fields": ["real_name", "id_number_masked", "phone_masked", "full_numbers", "email"]}),
         ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("重要日期", {"fields": ["last_login", "date_joined"]}),
     )
-    readonly_fields = ["id_number_masked", "phone_masked", "last_login", "date_joined"]
+    readonly_fields = ["id_number_masked", "phone_masked", "full_numbers", "last_login", "date_joined"]
     inlines = [RoleMembershipInline]
     change_rule = "accounts.manage_accounts"
 
@@ -70,6 +72,12 @@ class UserAdmin(GatedAdmin, BaseUserAdmin):
     @admin.display(description="手机号码")
     def phone_masked(self, obj):
         return obj.phone_masked
+
+    @admin.display(description="完整号码")
+    def full_numbers(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html('<a href="{}">查看完整号码</a>（须填写理由，查看将被记录）', reverse("accounts:person", args=[obj.pk]))
 
 
 @admin.register(Organisation)

@@ -62,8 +62,8 @@ def bureau_region_codes(user) -> set[str]:
 
 
 @rules.predicate
-def is_bureau_reviewer(user):
-    return has_role(user, Role.BUREAU_REVIEWER)
+def is_auditor(user):
+    return has_role(user, Role.AUDITOR)
 
 
 @rules.predicate
@@ -81,7 +81,7 @@ rules.add_perm("accounts.view_organisation", is_system_admin | is_member_of | ov
 rules.add_perm("accounts.view_user_unmasked", is_self)
 rules.add_perm("accounts.reveal_personal_data", ~is_self & may_see_full_personal_data)
 # The audit pages (event log, personal-data access records): read-only, for auditors and the system admin.
-rules.add_perm("accounts.read_audit_log", is_system_admin | rules.predicate(lambda user: has_role(user, Role.AUDITOR)))
+rules.add_perm("accounts.read_audit_log", is_system_admin | is_auditor)
 # What the admin console may change in accounts: the system admin only (users, organisations, groups).
 rules.add_perm("accounts.manage_accounts", is_system_admin)
 
