@@ -121,6 +121,17 @@ class GatedAdminMixin:
         save_with_event(actor=request.user, obj=obj, permission=self.change_rule,
                         fields=list(form.changed_data), request=request)
 
+    def save_related(self, request, form, formsets, change):
+        """Inline rows (a plan's phases) are saved with their parent; a change to them is one more event."""
+        super().save_related(request, form, formsets, change)
+        changed = [str(f.model._meta.verbose_name_plural) for f in formsets
+                   if f.has_changed() and (f.new_objects or f.changed_objects or f.deleted_objects)]
+        if changed:
+            from .services import record_event
+
+            record_event(actor=request.user, action="admin_change", obj=form.instance,
+                         comment="修改：" + "、".join(changed), request=request)
+
     def delete_model(self, request, obj):
         if not self.delete_allowed:
             raise PermissionDenied("管理后台不删除业务数据")

@@ -293,3 +293,24 @@ def test_the_system_admin_adds_and_edits_users_without_touching_their_numbers(cl
     person.refresh_from_db()
     assert person.real_name == "改名后" and (person.id_number, person.phone) == numbers
     assert "姓名" in Event.objects.get(action="admin_change", object_id=str(person.pk)).comment
+
+
+def test_changing_a_drafts_phases_in_the_admin_writes_an_event(client, cities):
+    changzhi = cities["长治"]
+    plan = changzhi["draft"]
+    phase = plan.phases.get(kind="filing")
+    client.force_login(changzhi["reviewer"])
+    phases = list(plan.phases.order_by("pk"))
+    data = {"year": 2026, "name": plan.name, "organisation": plan.organisation_id, "committee": plan.committee_id,
+            "series": plan.series_id, "levels": ["intermediate"], "document_number": "", "issued_on": "2026-07-01",
+            "phases-TOTAL_FORMS": len(phases), "phases-INITIAL_FORMS": len(phases), "phases-MIN_NUM_FORMS": 0,
+            "phases-MAX_NUM_FORMS": 1000}
+    for i, p in enumerate(phases):
+        data.update({f"phases-{i}-id": p.pk, f"phases-{i}-plan": plan.pk, f"phases-{i}-kind": p.kind,
+                     f"phases-{i}-start": p.start.isoformat(),
+                     f"phases-{i}-end": "2026-12-21" if p.pk == phase.pk else p.end.isoformat()})
+    response = client.post(reverse("admin:titles_reviewplan_change", args=[plan.pk]), data)
+    assert response.status_code == 302
+    phase.refresh_from_db()
+    assert phase.end == date(2026, 12, 21)
+    assert Event.objects.filter(action="admin_change", object_id=str(plan.pk), comment__contains="方案阶段").exists()

@@ -153,3 +153,30 @@ def test_sign_ins_go_to_their_own_log_not_to_the_users_history(client, org_tree)
     failed, succeeded = SignInRecord.objects.order_by("pk")
     assert (failed.succeeded, failed.user, failed.username) == (False, None, user.username)
     assert (succeeded.succeeded, succeeded.user) == (True, user)
+
+
+def test_no_admin_page_of_any_model_shows_a_full_number(client, org_tree):
+    """Every changelist, change form and history page of every registered model, as the system admin."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    from accounts.services import grant_role, record_event
+
+    sysadmin = user_with_role(Role.SYSTEM_ADMIN, org_tree["bureau"], is_staff=True, is_superuser=True)
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    person.phone = "13800000099"
+    person.save()
+    grant_role(actor=sysadmin, user=person, organisation=org_tree["employer_a"], role=Role.EMPLOYER_HANDLER)
+    record_event(actor=sysadmin, action="test", obj=person, comment="备注")
+    client.force_login(sysadmin)
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls = [reverse(f"admin:{info[0]}_{info[1]}_changelist")]
+        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:3]:
+            urls += [reverse(f"admin:{info[0]}_{info[1]}_change", args=[pk]),
+                     reverse(f"admin:{info[0]}_{info[1]}_history", args=[pk])]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            html = response.content.decode()
+            assert person.id_number not in html and person.phone not in html, url
