@@ -314,3 +314,11 @@ def test_changing_a_drafts_phases_in_the_admin_writes_an_event(client, cities):
     phase.refresh_from_db()
     assert phase.end == date(2026, 12, 21)
     assert Event.objects.filter(action="admin_change", object_id=str(plan.pk), comment__contains="方案阶段").exists()
+
+
+def test_every_registered_model_admin_goes_through_the_gate():
+    from accounts.admin_base import GatedAdminMixin
+
+    ungated = [model._meta.label for model, model_admin in admin.site._registry.items()
+               if not isinstance(model_admin, GatedAdminMixin)]
+    assert ungated == []
