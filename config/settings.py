@@ -5,6 +5,7 @@ broker on the file system (kombu's filesystem transport), so the demo needs no s
 """
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -158,6 +159,12 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Demo clock: the demo may pretend today is another date (config/clock.py; DEBUG only) ---------
+try:
+    ZC_TODAY = date.fromisoformat(env.str("ZC_TODAY")) if env.str("ZC_TODAY", default="") else None
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ZC_TODAY 应为日期 YYYY-MM-DD：{env.str('ZC_TODAY')!r}") from exc
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -8,6 +8,7 @@ from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
 
 from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
+from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
 from .models import PlanAmendment, ReviewPlan, RulebookVersion, Series
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
 from .workdays import stored_calendar
@@ -45,6 +46,14 @@ def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> P
     for layer in rulebook_layers(region_code=region_code, year=year):
         rules = PlanRules.from_dict(layer.calendar or {}, base=rules)
     return rules
+
+
+def effective_material_rules(*, region_code: str = "", year: int | None = None) -> dict:
+    """The material table in force: the default, overlaid by each active layer's ``materials``."""
+    table = DEFAULT_MATERIAL_RULES
+    for layer in rulebook_layers(region_code=region_code, year=year):
+        table = overlay_material_rules(table, layer.materials or {})
+    return table
 
 
 def catalogue():

@@ -179,8 +179,12 @@ def test_an_amendment_page_opens_read_only(client, cities):
     assert response.status_code == 200 and "长治调整评审会议时间" in response.content.decode()
 
 
+def _active_national():
+    return RulebookVersion.objects.get(region_code="", year=None, status=RulebookVersion.Status.ACTIVE)
+
+
 NATIONAL = [
-    lambda: RulebookVersion.objects.get(region_code="", version=1),
+    lambda: _active_national(),
     lambda: Series.objects.get(name="工程"),
     lambda: WorkingDaySchedule.objects.get(year=2027),
 ]
@@ -212,13 +216,13 @@ def test_national_data_refuses_every_role_but_the_system_admin(client, cities, n
 
 
 def test_the_active_national_rulebook_is_copied_and_activated_never_edited_in_place(client, cities):
-    national = RulebookVersion.objects.get(region_code="", year=None, version=1)
+    national = _active_national()
     client.force_login(cities["sysadmin"])
     url = reverse("admin:titles_rulebookversion_change", args=[national.pk])
     assert client.post(url, {"name": "改写", "eligibility": "{}", "calendar": "{}"}).status_code == 403
     changelist = reverse("admin:titles_rulebookversion_changelist")
     client.post(changelist, {"action": "copy_selected", helpers.ACTION_CHECKBOX_NAME: [national.pk], "index": 0})
-    copy = RulebookVersion.objects.get(region_code="", year=None, version=2)
+    copy = RulebookVersion.objects.get(region_code="", year=None, version=national.version + 1)
     assert copy.status == RulebookVersion.Status.DRAFT and copy.eligibility == national.eligibility
     client.post(changelist, {"action": "activate_selected", helpers.ACTION_CHECKBOX_NAME: [copy.pk], "index": 0})
     copy.refresh_from_db()
