@@ -7,17 +7,7 @@ from django.db.models import Q
 
 from .models import Event, PersonalDataAccess, RoleMembership
 from .selectors import visible_organisations
-
-# Chinese names of the event log's actions (an action missing here is shown by its code).
-ACTION_LABELS = {
-    "publish_plan": "发布评审方案", "amend_plan": "修订评审方案", "grant_role": "授予角色",
-    "store_holiday_schedule": "录入节假日安排", "admin_add": "管理后台新增", "admin_change": "管理后台修改",
-    "copy_rulebook": "复制规则库版本", "activate_rulebook": "规则库版本生效", "retire_rulebook": "规则库版本停用",
-}
-
-
-def action_label(code: str) -> str:
-    return ACTION_LABELS.get(code, code)
+from .services import action_label
 
 
 def _people_of(organisation):

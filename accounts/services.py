@@ -17,6 +17,17 @@ def client_ip(request) -> str | None:
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
+# Chinese names of the event log's actions, for the audit pages and exports. Each app adds its own in
+# its AppConfig.ready() (as DEMO_LOADERS); an action missing here is shown by its code.
+ACTION_LABELS: dict[str, str] = {
+    "grant_role": "授予角色", "admin_add": "管理后台新增", "admin_change": "管理后台修改",
+}
+
+
+def action_label(code: str) -> str:
+    return ACTION_LABELS.get(code, code)
+
+
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",
                  request=None) -> Event:
     """Append one entry to the immutable event log. Call it inside the transition's transaction."""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .filters import EventFilter, PersonalDataAccessFilter, action_label
+from .filters import EventFilter, PersonalDataAccessFilter
 from .models import Role
 from .permissions import can_use_workspace
 from .selectors import (
@@ -21,7 +21,7 @@ from .selectors import (
     audit_personal_data_access,
     organisation_members,
 )
-from .services import PersonalDataError, reveal_personal_data
+from .services import PersonalDataError, action_label, reveal_personal_data
 from .validators import mask_personal_numbers
 
 

@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.filters import action_label as _action_label
+from accounts.services import action_label as _action_label
 from accounts.validators import mask_personal_numbers
 
 register = template.Library()

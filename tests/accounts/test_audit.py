@@ -135,3 +135,12 @@ def test_query_count_does_not_grow_with_the_log(client, audit, django_assert_max
     reveal_personal_data(actor=audit["auditor"], person_id=audit["reviewer"].pk, reason="再抽查一次")
     with django_assert_max_num_queries(len(some.captured_queries)):
         client.get("/audit/personal-data/")
+
+
+def test_every_apps_actions_are_named_in_chinese(client, audit):
+    for action in ("submit", "verify_material", "activate_rulebook"):
+        record_event(actor=audit["reviewer"], action=action, obj=audit["dept"])
+    client.force_login(audit["auditor"])
+    html = client.get("/audit/events/").content.decode()
+    for label in ("提交申报", "核验材料", "规则库版本生效"):
+        assert label in html, label
