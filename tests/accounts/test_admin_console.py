@@ -164,7 +164,7 @@ def test_a_published_plan_is_read_only_and_history_cannot_revert_it(client, citi
     first = plan.history.order_by("history_date").first()
     entry = reverse("admin:titles_reviewplan_simple_history", args=[plan.pk, first.history_id])
     page = client.get(entry)
-    assert page.status_code == 200 and "恢复" not in page.content.decode()
+    assert page.status_code == 200 and "还原" not in page.content.decode()
     assert client.post(entry, {"name": "被恢复", "year": 2026}).status_code == 403
     change = client.get(reverse("admin:titles_reviewplan_change", args=[plan.pk])).content.decode()
     assert 'name="name"' not in change  # every field read-only
