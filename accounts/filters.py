@@ -7,7 +7,9 @@ from django.db.models import Q
 
 from .models import Event, PersonalDataAccess, RoleMembership
 from .selectors import visible_organisations
-from .services import action_label
+from .services import ACTION_LABELS
+
+DOMAIN_APPS = ("accounts", "titles", "committees", "declarations", "reviews", "certificates")
 
 
 def _people_of(organisation):
@@ -45,10 +47,10 @@ class EventFilter(_AuditFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        actions = Event.objects.order_by().values_list("action", flat=True).distinct()
-        self.filters["action"].extra["choices"] = sorted((a, action_label(a)) for a in actions)
-        self.filters["content_type"].queryset = ContentType.objects.filter(
-            pk__in=Event.objects.order_by().values("content_type").distinct())
+        # choices from what the apps declare, not from scanning the log (which only grows)
+        self.filters["action"].extra["choices"] = sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+        self.filters["content_type"].queryset = ContentType.objects.filter(app_label__in=DOMAIN_APPS).order_by(
+            "app_label", "model")
 
     def filter_actor(self, queryset, name, value):
         return self._named(queryset, "actor", value)
