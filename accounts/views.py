@@ -112,10 +112,15 @@ class _Echo:
         return value
 
 
+def _csv_cell(value) -> str:
+    """Masked numbers; text that a spreadsheet would run as a formula is quoted with a leading '."""
+    text = mask_personal_numbers(str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
-    lines = itertools.chain([writer.writerow(header)], (writer.writerow(
-        [mask_personal_numbers(str(cell)) for cell in row]) for row in rows))
+    lines = itertools.chain([writer.writerow(header)], (writer.writerow([_csv_cell(c) for c in row]) for row in rows))
     response = StreamingHttpResponse(itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

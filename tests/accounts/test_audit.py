@@ -87,6 +87,14 @@ def test_csv_export_is_filtered_and_masked(client, audit):
     assert audit["handler"].id_number_masked in text
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted(client, audit):
+    record_event(actor=audit["handler"], action="grant_role", obj=audit["dept"], comment="=HYPERLINK(\"x\")")
+    client.force_login(audit["auditor"])
+    text = b"".join(client.get("/audit/events/", {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    comments = [row[8] for row in csv.reader(io.StringIO(text)) if "HYPERLINK" in row[8]]
+    assert comments == ["'=HYPERLINK(\"x\")"]
+
+
 def test_personal_data_access_records_are_listed_filtered_and_exported(client, audit):
     sysadmin = user_with_role(Role.SYSTEM_ADMIN, audit["bureau"], real_name="周杰")
     reveal_personal_data(actor=sysadmin, person_id=audit["handler"].pk, reason="核对申报材料")
