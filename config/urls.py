@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
+    path("reviews/", include("reviews.urls")),
     path("", include("accounts.urls")),
 ]
