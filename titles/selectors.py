@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
+from accounts.selectors import visible_organisations
 
 from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
 from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
@@ -109,11 +110,14 @@ def visible_plans(actor):
 
 
 def managed_plans(actor):
-    """Plans in the admin console: the system admin sees all; a bureau reviewer their bureau's only."""
+    """Plans in the admin console: the system admin sees all; a bureau reviewer those issued by its bureau
+    or a bureau below it (a province sees its cities'); changing one is the issuing bureau's (edit_plan)."""
     queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
     if is_system_admin(actor):
         return queryset
-    return queryset.filter(organisation_id__in=member_org_ids(actor, {Role.BUREAU_REVIEWER}))
+    if not member_org_ids(actor, {Role.BUREAU_REVIEWER}):
+        return queryset.none()
+    return queryset.filter(organisation__in=visible_organisations(actor).values("pk"))
 
 
 def managed_amendments(actor):

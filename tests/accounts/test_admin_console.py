@@ -326,3 +326,19 @@ def test_every_registered_model_admin_goes_through_the_gate():
     ungated = [model._meta.label for model, model_admin in admin.site._registry.items()
                if not isinstance(model_admin, GatedAdminMixin)]
     assert ungated == []
+
+
+def test_a_provincial_bureau_sees_its_cities_plans_but_changes_only_its_own(client, cities):
+    province = OrganisationFactory(name="山西省人力资源和社会保障厅", kind=OrganisationKind.HR_BUREAU,
+                                   region_code="140000")
+    for city in CITIES:
+        cities[city]["bureau"].parent = province
+        cities[city]["bureau"].save()
+    reviewer = user_with_role(Role.BUREAU_REVIEWER, province, is_staff=True)
+    reviewer.groups.add(bureau_admin_group())
+    client.force_login(reviewer)
+    html = client.get(reverse("admin:titles_reviewplan_changelist")).content.decode()
+    assert "长治工程系列" in html and "太原工程系列" in html
+    draft = cities["太原"]["draft"]
+    page = client.get(reverse("admin:titles_reviewplan_change", args=[draft.pk])).content.decode()
+    assert 'name="name"' not in page  # read-only: the issuing city's bureau edits its draft
