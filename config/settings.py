@@ -152,6 +152,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# History pages are read-only: nothing is reverted behind the services' backs (accounts/admin_base.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
@@ -166,6 +169,7 @@ except ValueError as exc:
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese labels for libraries without them (django-axes)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
