@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from simple_history.admin import SimpleHistoryAdmin
+
+from config.history_admin import HistoryAdmin
 
 from .models import Event, Organisation, RoleMembership, User
 
@@ -12,7 +13,7 @@ class RoleMembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
+class UserAdmin(HistoryAdmin, BaseUserAdmin):
     list_display = ["username", "real_name", "id_number_masked", "phone_masked", "is_active"]
     search_fields = ["username", "real_name"]
     fieldsets = BaseUserAdmin.fieldsets + (("实名信息", {"fields": ["real_name", "phone", "id_number"]}),)
@@ -28,7 +29,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "kind", "parent", "region_code", "sector", "is_active"]
     list_filter = ["kind", "sector", "is_active"]
     search_fields = ["name", "credit_code", "region_code"]

@@ -68,7 +68,7 @@ def _check_tree(data) -> None:
             for key, item in items:
                 child = f"{path}.{key}" if path else str(key)
                 if isinstance(key, str) and "\x00" in key:
-                    raise exceptions.ValidationError({path or "body": "字段名不能包含空字符（\\u0000）"})
+                    raise exceptions.ValidationError({path or "body": ["字段名不能包含空字符（\\u0000）"]})
                 pending.append((item, child, depth + 1))
         elif isinstance(value, str) and "\x00" in value:
-            raise exceptions.ValidationError({path or "body": "不能包含空字符（\\u0000）"})
+            raise exceptions.ValidationError({path or "body": ["不能包含空字符（\\u0000）"]})

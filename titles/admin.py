@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from simple_history.admin import SimpleHistoryAdmin
+
+from config.history_admin import HistoryAdmin
 
 from .models import (
     PlanAmendment,
@@ -15,6 +16,7 @@ from .models import (
 )
 from .plan_rules import PHASES
 from .services import PlanError, amend_plan, publish_plan, store_schedule
+from .validators import validate_accepted_date
 
 
 class SpecialtyInline(admin.TabularInline):
@@ -28,26 +30,26 @@ class TitleNameInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(SimpleHistoryAdmin):
+class SeriesAdmin(HistoryAdmin):
     list_display = ["name", "sort_order", "is_active"]
     inlines = [TitleNameInline, SpecialtyInline]
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(SimpleHistoryAdmin):
+class SpecialtyAdmin(HistoryAdmin):
     list_display = ["name", "series", "added_year", "is_active"]
     list_filter = ["series", "is_active"]
     search_fields = ["name"]
 
 
 @admin.register(RulebookVersion)
-class RulebookVersionAdmin(SimpleHistoryAdmin):
+class RulebookVersionAdmin(HistoryAdmin):
     list_display = ["name", "region_code", "year", "version", "status", "source"]
     list_filter = ["status", "region_code", "year"]
 
 
 @admin.register(WorkingDaySchedule)
-class WorkingDayScheduleAdmin(SimpleHistoryAdmin):
+class WorkingDayScheduleAdmin(HistoryAdmin):
     list_display = ["year", "source", "updated_at"]
 
     def save_model(self, request, obj, form, change):
@@ -70,7 +72,7 @@ class PlanPhaseInline(admin.TabularInline):
 
 
 @admin.register(ReviewPlan)
-class ReviewPlanAdmin(SimpleHistoryAdmin):
+class ReviewPlanAdmin(HistoryAdmin):
     list_display = ["name", "year", "committee", "series", "issued_on", "status", "published_at"]
     list_filter = ["year", "status", "series"]
     search_fields = ["name", "document_number"]
@@ -96,8 +98,10 @@ class ReviewPlanAdmin(SimpleHistoryAdmin):
 
 class PlanAmendmentForm(forms.ModelForm):
     kind = forms.ChoiceField(label="修订阶段", choices=PHASES)
-    start = forms.DateField(label="新的开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="新的结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="新的开始日期", widget=forms.DateInput(attrs={"type": "date"}),
+                            validators=[validate_accepted_date])
+    end = forms.DateField(label="新的结束日期", widget=forms.DateInput(attrs={"type": "date"}),
+                          validators=[validate_accepted_date])
 
     class Meta:
         model = PlanAmendment

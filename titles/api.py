@@ -13,6 +13,7 @@ from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .plan_rules import PHASE_LABELS
 from .selectors import access_plan, eligibility_verdict, plan_problems, visible_plans
 from .services import amend_plan, publish_plan
+from .validators import validate_accepted_date
 
 
 class EligibilityCheckView(APIView):
@@ -60,13 +61,13 @@ class ReviewPlanSerializer(serializers.ModelSerializer):
 
 
 class PhaseDatesSerializer(serializers.Serializer):
-    start = serializers.DateField(label="开始日期")
-    end = serializers.DateField(label="结束日期")
+    start = serializers.DateField(label="开始日期", validators=[validate_accepted_date])
+    end = serializers.DateField(label="结束日期", validators=[validate_accepted_date])
 
 
 class AmendPlanSerializer(serializers.Serializer):
     reason = serializers.CharField(label="修订理由", max_length=2000)
-    issued_on = serializers.DateField(label="印发日期", required=False)
+    issued_on = serializers.DateField(label="印发日期", required=False, validators=[validate_accepted_date])
     phases = serializers.DictField(child=PhaseDatesSerializer(), required=False, label="阶段")
 
     def validate_phases(self, value):

@@ -12,8 +12,9 @@ from accounts.errors import CONFLICT, INVALID, DomainError
 from accounts.services import record_event
 
 from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
-from .plan_rules import PhaseFacts
+from .plan_rules import PHASE_LABELS, PhaseFacts
 from .selectors import access_plan, effective_plan_rules, plan_facts, plan_problems
+from .validators import date_in_range
 from .workdays import parse_schedule
 
 
@@ -101,6 +102,10 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
     plan = _lock_plan(actor, plan_id, "titles.amend_plan")
     if plan.status != ReviewPlan.Status.PUBLISHED:
         raise PlanError("草稿方案可直接编辑，无需修订", code="not_published", kind=CONFLICT)
+    outside = [f"{PHASE_LABELS.get(kind, kind)} {day}" for kind, days in (phases or {}).items() for day in days
+               if not date_in_range(day)] + ([f"印发日期 {issued_on}"] if not date_in_range(issued_on) else [])
+    if outside:
+        raise PlanError(f"日期超出可受理的范围（{'、'.join(outside)}）", code="date_out_of_range")
     before = plan_facts(plan)
     current = {p.kind: p for p in before.phases}
     for kind, (start, end) in (phases or {}).items():
