@@ -69,12 +69,15 @@ def server_error(request):
 
 class RefuseNulCharacters:
     """A NUL character in a query parameter (name or value) is a 400 naming the parameter; the
-    database could not store or compare it (``/admin/…/?status__exact=%00``)."""
+    database could not store or compare it (``/admin/…/?status__exact=%00``). Form fields refuse it
+    themselves (Django's ProhibitNullCharactersValidator), JSON bodies in ``api_input``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        # A cookie with NUL is no cookie: the session or CSRF token it claims to be cannot exist.
+        request.COOKIES = {k: v for k, v in request.COOKIES.items() if "\x00" not in k + v}
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
                 field = name.replace("\x00", "\\u0000")

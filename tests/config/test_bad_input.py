@@ -208,6 +208,21 @@ def test_a_nul_character_in_a_query_is_a_chinese_400(admin_client, api, query):
     assert "空字符" in json.dumps(_errors(api.get(f"/api/v1/organisations/{query}"), 400), ensure_ascii=False)
 
 
+@pytest.mark.parametrize(("selected", "status"), [("1\x00", 400), ("abc", 400), ("99999999999999999999999", 302)])
+def test_an_admin_action_on_ids_that_are_not_ids_is_400(admin_client, published, selected, status):
+    response = admin_client.post("/admin/titles/reviewplan/", {"action": "publish_selected",
+                                                               "_selected_action": [selected]})
+    assert response.status_code == status  # an id too large for the database selects nothing
+    if status == 400:
+        assert "编号无效" in response.content.decode()
+
+
+def test_a_session_cookie_with_a_nul_character_counts_as_signed_out(client):
+    client.cookies["sessionid"] = "abcdefgh\x00ijk"
+    response = client.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
 # --- CSRF, error pages and the log -----------------------------------------------------------------
 
 def test_a_csrf_refusal_is_chinese_for_the_api_and_the_pages(bureau_user, published):
