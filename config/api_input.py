@@ -1,14 +1,12 @@
 """What the API accepts, loaded by DRF's settings (so nothing here imports rest_framework.views):
 the session authentication with its CSRF refusal in Chinese, and the JSON parser with its limits."""
 
-import json
-
 from django.conf import settings
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 
-MAX_JSON_DEPTH = 64  # objects and arrays nested deeper are refused (no case needs more than 5)
+from .json_limits import JSONRefused, loads_bounded
 
 
 class ChineseSessionAuthentication(SessionAuthentication):
@@ -34,7 +32,8 @@ class RequestTooLarge(exceptions.APIException):
 
 class BoundedJSONParser(JSONParser):
     """JSON with limits: the body's size (DATA_UPLOAD_MAX_MEMORY_SIZE → 413), the nesting depth
-    (MAX_JSON_DEPTH → 400) and no NUL character in any key or text (400 naming the field)."""
+    (MAX_JSON_DEPTH → 400) and no NUL character in any key or text (400 naming the field);
+    see ``json_limits``."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -43,32 +42,10 @@ class BoundedJSONParser(JSONParser):
             raise RequestTooLarge()
         encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=_refuse_constant)
-        except RecursionError:
-            raise exceptions.ParseError(f"请求体不是有效的 JSON：嵌套层数超过 {MAX_JSON_DEPTH}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
+            return loads_bounded(raw.decode(encoding))
+        except UnicodeDecodeError as exc:
             raise exceptions.ParseError(f"请求体不是有效的 JSON：{exc}") from None
-        _check_tree(data)
-        return data
-
-
-def _refuse_constant(name):
-    raise ValueError(f"不支持的数值 {name}")
-
-
-def _check_tree(data) -> None:
-    """Depth and NUL characters, walked without recursion."""
-    pending = [(data, "", 1)]
-    while pending:
-        value, path, depth = pending.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                raise exceptions.ParseError(f"请求体不是有效的 JSON：嵌套层数超过 {MAX_JSON_DEPTH}")
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
-                child = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and "\x00" in key:
-                    raise exceptions.ValidationError({path or "body": ["字段名不能包含空字符（\\u0000）"]})
-                pending.append((item, child, depth + 1))
-        elif isinstance(value, str) and "\x00" in value:
-            raise exceptions.ValidationError({path or "body": ["不能包含空字符（\\u0000）"]})
+        except JSONRefused as exc:
+            if exc.malformed:
+                raise exceptions.ParseError(f"请求体{exc}") from None
+            raise exceptions.ValidationError({exc.path or "body": [str(exc)]}) from None

@@ -1,12 +1,15 @@
 """The admin base for our models (django-simple-history) with ids checked before they reach the
 database: ``…/1/history/abc/`` or ``…/abc/history/`` answer 404, and an action on selected rows
-whose ids are not ids (``_selected_action=abc``) answers 400, instead of a 500."""
+whose ids are not ids (``_selected_action=abc``) answers 400, instead of a 500. JSON fields refuse
+deep nesting and NUL characters (``json_limits``)."""
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .error_views import refusal
+from .json_limits import BoundedJSONFormField
 
 
 def _is_id(model, value) -> bool:
@@ -18,6 +21,8 @@ def _is_id(model, value) -> bool:
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
+    formfield_overrides = {models.JSONField: {"form_class": BoundedJSONFormField}}
+
     def _check_id(self, model, value) -> None:
         if not _is_id(model, value):
             raise Http404("该记录不存在")

@@ -223,6 +223,19 @@ def test_a_session_cookie_with_a_nul_character_counts_as_signed_out(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.parametrize("value", ["[" * 5000 + "]" * 5000, '["intermediate\\u0000"]'])
+@pytest.mark.parametrize("url", ["/admin/titles/reviewplan/add/", "/admin/titles/rulebookversion/add/",
+                                 "/admin/titles/workingdayschedule/add/"])
+def test_admin_json_fields_refuse_deep_nesting_and_nul(admin_client, published, url, value):
+    data = {"year": "2027", "name": "x", "organisation": published.organisation_id, "version": "1",
+            "committee": published.committee_id, "series": published.series_id, "status": "draft",
+            "phases-TOTAL_FORMS": "0", "phases-INITIAL_FORMS": "0", "calendar": "{}", "workdays": "[]",
+            "levels": value, "eligibility": value, "holidays": value}
+    response = admin_client.post(url, data)
+    text = response.content.decode()
+    assert response.status_code == 200 and ("嵌套层数超过 64" in text or "空字符" in text)
+
+
 # --- CSRF, error pages and the log -----------------------------------------------------------------
 
 def test_a_csrf_refusal_is_chinese_for_the_api_and_the_pages(bureau_user, published):
