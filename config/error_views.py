@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.html import escape
 
 from .api_input import RequestTooLarge
 
@@ -18,6 +19,8 @@ API_PREFIX = "/api/"
 PLAIN_500 = ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>系统繁忙</title></head>"
              "<body><h1>系统繁忙</h1><p>服务器出现错误，您的数据未丢失。请稍后重试；如问题持续，请联系技术支持。</p>"
              "</body></html>")
+PLAIN_PAGE = ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>请求未完成</title></head>"
+              "<body><h1>请求未完成（{status}）</h1><p>{message}</p><p><a href=\"/\">返回首页</a></p></body></html>")
 
 
 def _is_api(request) -> bool:
@@ -25,7 +28,15 @@ def _is_api(request) -> bool:
 
 
 def _page(request, template: str, status: int, context: dict | None = None) -> HttpResponse:
-    return HttpResponse(loader.render_to_string(template, context or {}, request), status=status)
+    """The error page in the site's frame; plain HTML if the frame itself fails (a static file
+    missing from the manifest, the database down), so an error page never becomes a 500."""
+    try:
+        return HttpResponse(loader.render_to_string(template, context or {}, request), status=status)
+    except Exception:
+        logger.exception("%s could not be rendered", template)
+        message = escape((context or {}).get("message", ""))
+        body = PLAIN_500 if status >= 500 else PLAIN_PAGE.format(status=status, message=message)
+        return HttpResponse(body, status=status)
 
 
 def refusal(request, status: int, field: str, message: str, code: str, template: str) -> HttpResponse:
@@ -60,11 +71,7 @@ def server_error(request):
     if _is_api(request):
         return JsonResponse({"errors": {"detail": ["服务器出现错误，请稍后重试"]}, "code": "server_error"},
                             status=500, json_dumps_params={"ensure_ascii": False})
-    try:
-        return _page(request, "500.html", 500)
-    except Exception:  # the page itself failed (a missing static file, the database…): say it plainly
-        logger.exception("500.html could not be rendered")
-        return HttpResponse(PLAIN_500, status=500)
+    return _page(request, "500.html", 500)
 
 
 class RefuseNulCharacters:

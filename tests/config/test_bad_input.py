@@ -264,9 +264,11 @@ def test_a_server_error_page_is_chinese_and_survives_a_broken_frame(rf, settings
     assert "职称申报评审平台" in response.content.decode()
     api = server_error(rf.get("/api/v1/plans/"))
     assert api.status_code == 500 and "稍后重试" in json.loads(api.content)["errors"]["detail"][0]
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": []}]  # no 500.html, as when the page itself fails
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": []}]  # no templates, as when the page itself fails
     response = server_error(rf.get("/titles/plans/"))
     assert response.status_code == 500 and "系统繁忙" in response.content.decode()
+    response = get_resolver().resolve_error_handler(404)(rf.get("/nothing/"), exception=None)
+    assert response.status_code == 404 and "不存在" in response.content.decode()
 
 
 def test_expected_refusals_are_one_line_in_the_log(api, org_tree):
