@@ -78,10 +78,9 @@ class AmendPlanSerializer(serializers.Serializer):
 
 
 class ReviewPlanViewSet(GatedViewSet):
-    """Published plans for everyone signed in; drafts for the issuing bureau's reviewers.
+    """Published plans for everyone signed in; drafts for the issuing bureau's reviewers."""
 
-    Refusals of the services (``PlanError``) become 400/409 with their code in config.api's handler.
-    """
+    # Refusals of the services (PlanError) become 400/409 with their code in config.api's handler.
 
     serializer_class = ReviewPlanSerializer
     filterset_fields = ["year", "status", "series"]

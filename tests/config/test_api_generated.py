@@ -41,6 +41,16 @@ def test_the_schema_lists_every_api_operation():
             ("POST", "/api/v1/eligibility/check"), ("GET", "/api/v1/me/")} <= set(OPERATIONS)
 
 
+def test_every_api_viewset_goes_through_the_gated_base():
+    from config.api import GatedViewSet
+    from config.urls import router
+
+    assert router.registry
+    for prefix, viewset, _basename in router.registry:
+        assert issubclass(viewset, GatedViewSet), prefix
+        assert viewset.visible and viewset.access_gate and viewset.lookup_value_regex == "[0-9]+", prefix
+
+
 def _send(client, case):
     path = quote(case.formatted_path, safe="/")
     query = urlencode(case.query or {}, doseq=True)
