@@ -39,7 +39,8 @@ class Series(models.Model):
 class Specialty(models.Model):
     series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="specialties")
     name = models.CharField("专业", max_length=50)
-    added_year = models.PositiveSmallIntegerField("增设年度", null=True, blank=True)
+    added_year = models.PositiveSmallIntegerField("增设年度", null=True, blank=True,
+                                                  validators=[validate_accepted_year])
     source = models.CharField("依据", max_length=100, blank=True)
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()

@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.models import Role
 from tests.factories import review_plan, user_with_role
-from titles.models import PlanPhase, ReviewPlan
+from titles.models import PlanPhase, ReviewPlan, Specialty
 from titles.services import publish_plan
 
 pytestmark = pytest.mark.django_db
@@ -182,14 +182,18 @@ def test_the_admin_refuses_an_amendment_from_year_one(admin_client, published):
     assert not published.amendments.exists()
 
 
-def test_a_plan_year_out_of_range_is_refused_by_the_model(org_tree):
+def test_years_and_dates_out_of_range_are_refused_by_the_models(org_tree):
     from django.core.exceptions import ValidationError
 
     plan = review_plan(org_tree["bureau"])
     plan.year = 32000
-    with pytest.raises(ValidationError) as info:
-        plan.full_clean()
-    assert "year" in info.value.message_dict
+    committee = plan.committee
+    committee.filed_until = date(1, 1, 1)
+    specialty = Specialty(series=plan.series, name="新专业", added_year=1900)
+    for obj, field in ((plan, "year"), (committee, "filed_until"), (specialty, "added_year")):
+        with pytest.raises(ValidationError) as info:
+            obj.full_clean()
+        assert field in info.value.message_dict and "1950" in info.value.message_dict[field][0]
 
 
 # --- the admin --------------------------------------------------------------------------------------
