@@ -80,3 +80,31 @@ def exception_handler(exc, context):
     code = codes if isinstance(codes, str) else "invalid"
     set_rollback()
     return Response({"errors": _errors(exc.detail, field), "code": code}, status=exc.status_code, headers=headers)
+
+
+REFUSAL_SCHEMA = {
+    "type": "object",
+    "description": "拒绝：errors 按字段列出中文说明，code 为稳定的错误代码",
+    "properties": {"errors": {"type": "object", "additionalProperties": True}, "code": {"type": "string"}},
+    "required": ["errors"],
+}
+REFUSALS = {  # status → (description, for which operations)
+    "400": ("请求无效（JSON 格式、字段取值、日期范围、空字符等）", lambda method, path: True),
+    "403": ("未登录、无权访问或 CSRF 校验失败", lambda method, path: True),
+    "404": ("对象不存在、编号不是整数，或页码超出范围", lambda method, path: "{" in path or method == "get"),
+    "413": ("请求体过大", lambda method, path: method == "post"),
+    "415": ("请求体不是 JSON", lambda method, path: method == "post"),
+}
+
+
+def document_refusals(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the refusals it may answer,
+    in the one shape of ``exception_handler`` (``components.schemas.Refusal``)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Refusal"] = REFUSAL_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            for status_code, (description, applies) in REFUSALS.items():
+                if applies(method, path):
+                    operation["responses"].setdefault(status_code, {"description": description, "content": body})
+    return result

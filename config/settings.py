@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "职称申报评审平台 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_refusals"],
 }
 
 LOGGING = {
