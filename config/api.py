@@ -15,6 +15,7 @@ from accounts.errors import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, DomainError
 
 from .api_input import RequestTooLarge
 
+MAX_ID = 2**63 - 1  # the largest BigAutoField id
 STATUS_BY_KIND = {INVALID: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409}
 NOT_FOUND_MESSAGE = "您要找的对象不存在或已被删除"
 
@@ -42,7 +43,10 @@ class GatedViewSet(viewsets.ReadOnlyModelViewSet):
         return type(self).visible(self.request.user)
 
     def get_object(self):
-        obj = type(self).access_gate(self.request.user, int(self.kwargs[self.lookup_url_kwarg or self.lookup_field]))
+        pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        if pk > MAX_ID:  # no such row; SQLite could not even compare it
+            raise Http404
+        obj = type(self).access_gate(self.request.user, pk)
         self.check_object_permissions(self.request, obj)
         return obj
 

@@ -8,16 +8,17 @@ from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .api import MAX_ID
 from .error_views import refusal
 from .json_limits import BoundedJSONFormField
 
 
 def _is_id(model, value) -> bool:
     try:
-        model._meta.pk.to_python(value)
+        pk = model._meta.pk.to_python(value)
     except Exception:  # ValidationError or ValueError, depending on the field
         return False
-    return "\x00" not in str(value)
+    return "\x00" not in str(value) and (not isinstance(pk, int) or abs(pk) <= MAX_ID)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
