@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "reviews",
     "committees",
     "certificates",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +127,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},  # re-send work the broker lost
+}
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -94,3 +94,15 @@ def visible_plans(actor):
         return queryset
     return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
                            | Q(organisation_id__in=member_org_ids(actor, {Role.BUREAU_REVIEWER})))
+
+
+def plan_document_name(plan_id: int, version: int) -> str:
+    """The storage name of a plan's PDF for one version (0: as published, n: after the n-th amendment)."""
+    return f"plans/plan-{plan_id}-{version}.pdf"
+
+
+def plan_document_pending(plan) -> bool:
+    """A published plan whose PDF for its current version is not rendered yet (“PDF 生成中”)."""
+    if plan.status != ReviewPlan.Status.PUBLISHED:
+        return False
+    return plan.document.name != plan_document_name(plan.pk, len(plan.amendments.all()))

@@ -3,16 +3,16 @@
 from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.services import record_event
+from outbox.services import enqueue
 
-from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
+from .models import PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
 from .plan_rules import PhaseFacts
-from .selectors import access_plan, effective_plan_rules, plan_facts, plan_problems
+from .rendering import RENDER_PLAN_DOCUMENT
+from .selectors import access_plan, plan_facts, plan_problems
 from .workdays import parse_schedule
 
 
@@ -49,10 +49,9 @@ def _lock_plan(actor, plan_id, permission: str):
     return plan
 
 
-def _render_on_commit(plan_id) -> None:
-    from .tasks import render_plan_document
-
-    transaction.on_commit(lambda: render_plan_document.delay(plan_id))
+def _render_after_commit(plan_id) -> None:
+    """The worker renders the plan's PDF; the outbox row commits with the change, so it is never lost."""
+    enqueue(kind=RENDER_PLAN_DOCUMENT, payload={"plan_id": plan_id})
 
 
 def _snapshot(facts) -> dict:
@@ -77,7 +76,7 @@ def publish_plan(*, actor, plan_id, request=None):
     plan.save(update_fields=["status", "published_at"])
     record_event(actor=actor, action="publish_plan", obj=plan, from_state=ReviewPlan.Status.DRAFT,
                  to_state=ReviewPlan.Status.PUBLISHED, request=request)
-    _render_on_commit(plan.pk)
+    _render_after_commit(plan.pk)
     return plan
 
 
@@ -115,33 +114,6 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
                                              actor=actor if actor.is_authenticated else None)
     record_event(actor=actor, action="amend_plan", obj=plan, from_state=plan.status, to_state=plan.status,
                  comment=f"第 {number} 次修订：{reason.strip()}", request=request)
-    _render_on_commit(plan.pk)
+    _render_after_commit(plan.pk)
     return amendment
 
-
-def render_plan_document(*, plan_id) -> str:
-    """Render a published plan as an A4 PDF (WeasyPrint, embedded CJK fonts) into the media storage.
-
-    Idempotent: rendering again replaces the file. Called by the Celery task after publication and
-    after every amendment. Returns the storage name of the file.
-    """
-    from weasyprint import HTML  # heavy: loaded by the worker when it renders, not by every web process
-
-    with transaction.atomic():
-        plan = (ReviewPlan.objects.select_for_update(of=("self",))
-                .select_related("organisation", "committee", "series").get(pk=plan_id))
-        html = render_to_string("titles/pdf/plan.html", {
-            "plan": plan,
-            "levels": [Level(v).label for v in plan.levels if v in Level.values],
-            "phases": plan.phases.order_by("start"),
-            "amendments": plan.amendments.order_by("number"),
-            "rules": effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year),
-        })
-        pdf = HTML(string=html).write_pdf()
-        old = plan.document.name if plan.document else ""
-        plan.document.save(f"plan-{plan.pk}-{plan.amendments.count()}.pdf", ContentFile(pdf), save=False)
-        plan._change_reason = "生成方案文本"
-        plan.save(update_fields=["document"])
-    if old and old != plan.document.name:
-        plan.document.storage.delete(old)
-    return plan.document.name
