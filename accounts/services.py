@@ -4,15 +4,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from .client_ip import client_ip
 from .models import Event, Role, RoleMembership
 from .permissions import has_role, is_system_admin, oversees
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",

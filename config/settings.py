@@ -4,6 +4,7 @@ With nothing configured the project runs on embedded defaults: SQLite in ``var/`
 broker on the file system (kombu's filesystem transport), so the demo needs no server.
 """
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -150,8 +151,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address, never the whole site
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); see README.md.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES 无法解析：{_proxy!r}（应为 IP 地址或网段，如 10.0.0.0/8）") from exc
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
