@@ -6,6 +6,7 @@ broker on the file system (kombu's filesystem transport), so the demo needs no s
 
 import ipaddress
 import sys
+import warnings
 from pathlib import Path
 
 import environ
@@ -14,7 +15,19 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, with a Chinese message naming the variable when its value cannot be read."""
+
+    def get_value(self, var, *args, **kwargs):
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"环境变量 {var} 的值无法解析：{exc}") from exc
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -88,10 +101,12 @@ if not DATABASE_URL_DISPLAY:  # the embedded default: SQLite in var/
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL_DISPLAY = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
+    with warnings.catch_warnings():  # an unknown scheme is refused below, in one Chinese line
+        warnings.simplefilter("ignore")
+        DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
 except Exception as exc:  # environ raises several kinds for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{DATABASE_URL_DISPLAY!r}（{exc}）") from exc
-if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     raise ImproperlyConfigured(
         f"DATABASE_URL 不受支持：{DATABASE_URL_DISPLAY!r}；请使用 postgres://… 或 sqlite:///…（见 README.md）"
     )
