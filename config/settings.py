@@ -135,6 +135,7 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # exchange tables: under var/, not the work tree
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
