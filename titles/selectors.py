@@ -8,9 +8,9 @@ from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
 
 from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
-from .models import ReviewPlan, RulebookVersion, Series
+from .models import ReviewPlan, RulebookVersion, Series, WorkingDaySchedule
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
-from .workdays import stored_calendar
+from .workdays import WorkingDayCalendar
 
 
 def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
@@ -45,6 +45,27 @@ def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> P
     for layer in rulebook_layers(region_code=region_code, year=year):
         rules = PlanRules.from_dict(layer.calendar or {}, base=rules)
     return rules
+
+
+def stored_calendar() -> WorkingDayCalendar:
+    """The working-day calendar with the bureau's stored schedules (they win for their years)."""
+    return WorkingDayCalendar({s.year: s.as_schedule() for s in WorkingDaySchedule.objects.all()})
+
+
+def add_working_days(day, n: int):
+    return stored_calendar().add(day, n)
+
+
+def count_working_days(start, end) -> int:
+    return stored_calendar().count(start, end)
+
+
+def is_working_day(day) -> bool:
+    return stored_calendar().is_workday(day)
+
+
+def publicity_end(start, n: int):
+    return stored_calendar().publicity_end(start, n)
 
 
 def catalogue():

@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import record_event
@@ -18,16 +18,27 @@ from .workdays import parse_schedule
 
 @transaction.atomic
 def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason: str = "") -> WorkingDaySchedule:
-    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry."""
+    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry.
+
+    An existing year is locked; a new year has no row to lock, so when two requests create it at
+    once the unique year makes one of them fail, and it retries as a replacement of the other's.
+    """
     schedule = parse_schedule(year, holidays, workdays)
-    entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
-    before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
-    entry = entry or WorkingDaySchedule(year=year)
-    entry.holidays = sorted(d.isoformat() for d in schedule.holidays)
-    entry.workdays = sorted(d.isoformat() for d in schedule.workdays)
-    entry.source = source or entry.source
-    entry._change_reason = reason
-    entry.save()
+    for retry in (False, True):
+        entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
+        before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
+        entry = entry or WorkingDaySchedule(year=year)
+        entry.holidays = sorted(d.isoformat() for d in schedule.holidays)
+        entry.workdays = sorted(d.isoformat() for d in schedule.workdays)
+        entry.source = source or entry.source
+        entry._change_reason = reason
+        try:
+            with transaction.atomic():
+                entry.save()
+            break
+        except IntegrityError:
+            if retry or entry.pk is not None:
+                raise
     record_event(actor=actor, action="store_holiday_schedule", obj=entry, from_state=before,
                  to_state=f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休", comment=reason)
     return entry
@@ -42,10 +53,14 @@ class PlanError(Exception):
         super().__init__(f"{message}：{detail}" if detail else message)
 
 
-def _lock_plan(actor, plan_id, permission: str):
+def _lock_plan(actor, plan_id, permission: str, refusal: str):
+    """The locked plan, once the actor answers for it (else 403) and ``permission`` allows the action in
+    the plan's state (else ``PlanError(refusal)``): the same permission the page's button asks."""
     plan = access_plan(actor, plan_id, for_update=True)
-    if not actor.has_perm(permission, plan):
+    if not actor.has_perm("titles.manage_plan", plan):
         raise PermissionDenied("只有发布单位的人社部门审核人可以发布或修订该评审方案")
+    if not actor.has_perm(permission, plan):
+        raise PlanError(refusal)
     return plan
 
 
@@ -64,9 +79,7 @@ def _snapshot(facts) -> dict:
 @transaction.atomic
 def publish_plan(*, actor, plan_id, request=None):
     """Draft → published, only when no calendar rule is broken (the error names each rule)."""
-    plan = _lock_plan(actor, plan_id, "titles.publish_plan")
-    if plan.status != ReviewPlan.Status.DRAFT:
-        raise PlanError("该方案已发布；已发布的方案只能通过修订变更")
+    plan = _lock_plan(actor, plan_id, "titles.publish_plan", "该方案已发布；已发布的方案只能通过修订变更")
     problems = plan_problems(plan)
     if problems:
         raise PlanError("方案不符合评审日历规则，不能发布", problems)
@@ -89,9 +102,7 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
     """
     if not (reason or "").strip():
         raise PlanError("修订已发布的方案必须填写修订理由")
-    plan = _lock_plan(actor, plan_id, "titles.amend_plan")
-    if plan.status != ReviewPlan.Status.PUBLISHED:
-        raise PlanError("草稿方案可直接编辑，无需修订")
+    plan = _lock_plan(actor, plan_id, "titles.amend_plan", "草稿方案可直接编辑，无需修订")
     before = plan_facts(plan)
     current = {p.kind: p for p in before.phases}
     for kind, (start, end) in (phases or {}).items():
