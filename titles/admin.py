@@ -91,7 +91,7 @@ class ReviewPlanAdmin(SimpleHistoryAdmin):
             except (PlanError, PermissionDenied) as exc:
                 self.message_user(request, f"“{plan}”未发布：{exc}", messages.ERROR)
             else:
-                self.message_user(request, f"“{plan}”已发布", messages.SUCCESS)
+                self.message_user(request, f"“{plan}”已发布；方案文本 PDF 生成中", messages.SUCCESS)
 
 
 class PlanAmendmentForm(forms.ModelForm):
