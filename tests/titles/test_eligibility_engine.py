@@ -1078,21 +1078,18 @@ def test_rulebook_round_trip_and_json():
     assert Rulebook.from_dict({}) == DEFAULT_RULEBOOK
 
 
-def test_rulebook_carries_the_contract_numbers():
-    rb = DEFAULT_RULEBOOK
-    assert rb.name == RULEBOOK_NAME
-    assert (rb.tenure["intermediate"]["bachelor"].basis, rb.tenure["intermediate"]["bachelor"].years) == (
-        "assistant",
-        4,
-    )
-    assert rb.tenure["assistant"]["secondary"].basis == "technician"
-    assert dict(rb.initial["assistant"]) == {"bachelor": 1, "master": 0}
-    assert dict(rb.grassroots) == {"master": 0, "bachelor": 4, "associate": 6, "secondary": 9}
-    assert rb.qualification_titles["注册会计师"].series == "会计"
-    assert rb.mismatch_extra_years == 2 and rb.mismatch_forbidden_series == ("卫生",)
-    assert (rb.exceptional_recommenders_needed, rb.exceptional_recommender_level) == (2, "senior")
-    assert (rb.initial_cutoff_month, rb.initial_cutoff_day) == (11, 30)
-    assert (rb.tenure_end_month, rb.tenure_end_day) == (12, 31)
+@pytest.mark.parametrize(("degree", "held_since", "ok"), [
+    # ELIGIBILITY.md's table: 中级 needs the 助理级 title held 4 years with a bachelor's degree, 2 with a
+    # master's, counted to 12-31 of the declaration year (2026-12-31)
+    ("bachelor", "2022-12-31", True),
+    ("bachelor", "2023-01-01", False),
+    ("master", "2024-12-31", True),
+    ("master", "2025-01-01", False),
+])
+def test_the_national_rulebook_decides_tenure_as_the_contract_says(degree, held_since, ok):
+    overrides = {"applicant.education": [education(degree)], "applicant.titles": [title("assistant", held_since)]}
+    assert ("TENURE" not in failed(overrides)) is ok
+    assert check("TENURE", overrides).source.startswith(RULEBOOK_NAME)
 
 
 def test_rulebook_override_changes_an_outcome():
