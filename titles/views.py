@@ -12,7 +12,14 @@ from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
 from .models import Level
-from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
+from .selectors import (
+    access_plan,
+    catalogue,
+    effective_rulebook,
+    plan_document_pending,
+    plan_problems,
+    visible_plans,
+)
 from .services import PlanError, publish_plan
 
 RULE_NAMES = {
@@ -109,6 +116,7 @@ def plan_detail(request, pk):
         "amendments": plan.amendments.select_related("actor").order_by("number"),
         "problems": problems,
         "may_publish": request.user.has_perm("titles.publish_plan", plan),
+        "document_pending": plan_document_pending(plan),
     })
 
 
@@ -117,7 +125,7 @@ def plan_document(request, pk):
     """The plan's PDF, streamed from storage after the same permission check as the page."""
     plan = access_plan(request.user, pk)
     if not plan.document:
-        raise Http404("方案文本正在生成，请稍后刷新")
+        raise Http404("方案文本（PDF 生成中），请稍后刷新")
     return FileResponse(plan.document.open("rb"), content_type="application/pdf",
                         filename=f"{plan.year}-{plan.name}.pdf")
 
