@@ -1,10 +1,13 @@
 """Reads shared by pages and the API; ``access_*`` is the gate between an id and an object."""
 
+from collections.abc import Iterator
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, RoleMembership
+from .eventchain import ChainLink
+from .models import Event, Organisation, RoleMembership
 from .permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 
 
@@ -40,3 +43,10 @@ def _descendant_ids(root_ids: set[int]) -> set[int]:
 
 def organisation_members(organisation) -> QuerySet[RoleMembership]:
     return RoleMembership.objects.filter(organisation=organisation).select_related("user").order_by("role", "user__pk")
+
+
+def event_chain_links(chunk_size: int = 2000) -> Iterator[ChainLink]:
+    """Every event as a link of the hash chain, in id order (streamed, one query per chunk)."""
+    events = Event.objects.select_related("content_type").order_by("pk").iterator(chunk_size=chunk_size)
+    for event in events:
+        yield ChainLink(pk=event.pk, prev_hash=event.prev_hash, hash=event.hash, content=event.chain_content())

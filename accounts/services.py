@@ -2,8 +2,10 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
+from .eventchain import GENESIS, chain_hash
 from .models import Event, Role, RoleMembership
 from .permissions import has_role, is_system_admin, oversees
 
@@ -15,10 +17,23 @@ def client_ip(request) -> str | None:
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
 
+# The key of the PostgreSQL advisory lock that serialises appends to the event chain.
+EVENT_CHAIN_LOCK = 0x7A68_6576_656E_7473  # "zhevents"
+
+
+@transaction.atomic
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",
                  request=None) -> Event:
-    """Append one entry to the immutable event log. Call it inside the transition's transaction."""
-    return Event.objects.create(
+    """Append one entry to the immutable event log. Call it inside the transition's transaction.
+
+    The entry is chained to the one before it (accounts/eventchain.py). On PostgreSQL a transaction
+    lock serialises writers until commit, so two transactions never chain to the same predecessor.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK])
+    prev_hash = Event.objects.order_by("-pk").values_list("hash", flat=True).first() or GENESIS
+    event = Event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
@@ -28,7 +43,12 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
         to_state=to_state,
         comment=comment,
         ip_address=client_ip(request),
+        created_at=timezone.now(),
+        prev_hash=prev_hash,
     )
+    event.hash = chain_hash(prev_hash, event.chain_content())
+    event.save(force_insert=True)
+    return event
 
 
 # Who may grant which role (DOMAIN.md "Accounts", seed 002 二(三)3): the unit handles its own
