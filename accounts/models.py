@@ -71,6 +71,9 @@ class User(AbstractUser):
     id_number = models.CharField(
         "身份证号码", max_length=18, blank=True, validators=[validate_id_number], help_text="18 位居民身份证号码"
     )
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="密码由他人设置或重置后，下次登录须先修改密码"
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

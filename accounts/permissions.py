@@ -59,3 +59,22 @@ rules.add_perm("accounts.view_user_unmasked", is_self)
 
 def can_use_workspace(user, role: str) -> bool:
     return has_role(user, role) or (role == Role.SYSTEM_ADMIN and user.is_superuser)
+
+
+# GB/T 22239-2019 level 3: staff (everyone who acts on others' data, i.e. every role but 申报人) get
+# the idle timeout and sign-out on browser close; these roles also sign in with a second factor.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.DEPT_REVIEWER, Role.BUREAU_REVIEWER, Role.COMMITTEE_SECRETARY, Role.SYSTEM_ADMIN}
+)
+
+
+def is_staff_user(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.is_superuser or any(role != Role.APPLICANT for role in user.roles())
+
+
+def requires_two_factor(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(role in TWO_FACTOR_ROLES for role in user.roles())

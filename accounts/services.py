@@ -1,13 +1,18 @@
-"""Writes that mean something in accounts: the event log and role grants."""
+"""Writes that mean something in accounts: the event log, accounts, roles, passwords and second factors."""
 
+import secrets
+import string
+
+from axes.utils import reset as axes_reset
+from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from .eventchain import GENESIS, chain_hash
-from .models import Event, Role, RoleMembership
-from .permissions import has_role, is_system_admin, oversees
+from .models import Event, Organisation, OrganisationKind, Role, RoleMembership, Sector, User
+from .permissions import has_role, is_system_admin
 
 
 def client_ip(request) -> str | None:
@@ -51,34 +56,65 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
     return event
 
 
-# Who may grant which role (DOMAIN.md "Accounts", seed 002 二(三)3): the unit handles its own
-# handlers and applicants; the level above allocates the unit's admin accounts.
-_GRANTED_IN_OWN_ORG_BY = {
-    Role.APPLICANT: {Role.EMPLOYER_ADMIN, Role.EMPLOYER_HANDLER},
-    Role.EMPLOYER_HANDLER: {Role.EMPLOYER_ADMIN},
+# Who allocates which accounts (seed 002 二(三)3, DOMAIN.md "Accounts"): applicants by the unit's
+# handler, handlers by the unit admin; a public unit's (incl. state-owned enterprises') admin by its
+# competent department; a competent department's and a non-public unit's accounts by the HR bureau at
+# the same level (the nearest one above). Every other role is allocated by the system admin.
+# role -> (allocating role, where the allocator sits: "own" unit, nearest "department" or "bureau" above)
+ALLOCATED_BY = {
+    Role.APPLICANT: (Role.EMPLOYER_HANDLER, "own"),
+    Role.EMPLOYER_HANDLER: (Role.EMPLOYER_ADMIN, "own"),
+    Role.EMPLOYER_ADMIN: (Role.DEPT_REVIEWER, "department"),  # non-public units: "bureau"
+    Role.DEPT_REVIEWER: (Role.BUREAU_REVIEWER, "bureau"),
 }
-_GRANTED_FROM_ABOVE_BY = {
-    Role.EMPLOYER_ADMIN: {Role.DEPT_REVIEWER, Role.BUREAU_REVIEWER},
-    Role.DEPT_REVIEWER: {Role.BUREAU_REVIEWER},
-}
+ALLOCATED_ROLES = tuple(ALLOCATED_BY)
+TOTP_DEVICE_NAME = "身份验证器"
+RECOVERY_CODE_COUNT = 10  # one-time codes handed out when a staff member enrols a TOTP device
+
+
+def allocator(role: str, organisation) -> tuple[str, Organisation] | None:
+    """The role and organisation whose holders allocate ``role`` accounts in ``organisation``."""
+    if role not in ALLOCATED_BY:
+        return None
+    allocating_role, where = ALLOCATED_BY[role]
+    if where == "own":
+        return allocating_role, organisation
+    if role == Role.EMPLOYER_ADMIN and organisation.kind != OrganisationKind.EMPLOYER:
+        return None
+    if where == "department" and organisation.sector == Sector.PUBLIC:
+        department = _nearest_above(organisation, OrganisationKind.COMPETENT_DEPARTMENT)
+        if department is not None:
+            return allocating_role, department
+    if role == Role.DEPT_REVIEWER and organisation.kind != OrganisationKind.COMPETENT_DEPARTMENT:
+        return None
+    bureau = _nearest_above(organisation, OrganisationKind.HR_BUREAU)
+    return (Role.BUREAU_REVIEWER, bureau) if bureau is not None else None
+
+
+def _nearest_above(organisation, kind):
+    node, seen = organisation.parent, {organisation.pk}
+    while node is not None and node.pk not in seen:
+        if node.kind == kind:
+            return node
+        seen.add(node.pk)
+        node = node.parent
+    return None
 
 
 def may_grant(actor, role: str, organisation) -> bool:
     if is_system_admin(actor):
         return True
-    if any(has_role(actor, r, organisation) for r in _GRANTED_IN_OWN_ORG_BY.get(role, ())):
-        return True
-    parent = organisation.parent
-    return parent is not None and oversees(actor, parent) and any(
-        has_role(actor, r, o) for r in _GRANTED_FROM_ABOVE_BY.get(role, ()) for o in _ancestors(parent)
-    )
+    found = allocator(role, organisation)
+    return found is not None and has_role(actor, found[0], found[1])
 
 
-def _ancestors(organisation):
-    node = organisation
-    while node is not None:
-        yield node
-        node = node.parent
+def may_manage_account(actor, user) -> bool:
+    """The actor allocates one of the user's roles (so may reset the user's password)."""
+    if actor.pk == user.pk:
+        return False
+    if user.is_superuser and not actor.is_superuser:
+        return False
+    return is_system_admin(actor) or any(may_grant(actor, m.role, m.organisation) for m in user.memberships())
 
 
 @transaction.atomic
@@ -90,3 +126,104 @@ def grant_role(*, actor, user, organisation, role: str, request=None) -> RoleMem
         record_event(actor=actor, action="grant_role", obj=user, to_state=role,
                      comment=f"{organisation} · {Role(role).label}", request=request)
     return membership
+
+
+@transaction.atomic
+def revoke_role(*, actor, membership: RoleMembership, request=None) -> None:
+    membership = RoleMembership.objects.select_for_update().select_related("user", "organisation").get(
+        pk=membership.pk)
+    if membership.user_id == actor.pk:
+        raise PermissionDenied("不能撤销自己的角色，请联系分配该账号的单位")
+    if not may_grant(actor, membership.role, membership.organisation):
+        raise PermissionDenied(f"您无权撤销“{membership.organisation}”的“{membership.get_role_display()}”角色")
+    record_event(actor=actor, action="revoke_role", obj=membership.user, from_state=membership.role,
+                 comment=f"{membership.organisation} · {membership.get_role_display()}", request=request)
+    membership.delete()
+
+
+def temporary_password() -> str:
+    """A random password of all four character classes, shown once to the person who allocated it."""
+    alphabet = string.ascii_letters + string.digits
+    body = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{secrets.choice(string.ascii_uppercase)}{secrets.choice(string.ascii_lowercase)}{body}-" \
+           f"{secrets.choice(string.digits)}"
+
+
+@transaction.atomic
+def create_account(*, actor, organisation, role: str, username: str, real_name: str, phone: str = "",
+                   id_number: str = "", request=None) -> tuple[User, str]:
+    """A new account with one role and a temporary password that must be changed at first sign-in."""
+    if not may_grant(actor, role, organisation):
+        raise PermissionDenied(f"您无权在“{organisation}”分配“{Role(role).label}”账号")
+    password = temporary_password()
+    user = User(username=username.strip(), real_name=real_name.strip(), phone=phone.strip(),
+                id_number=id_number.strip().upper(), must_change_password=True)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    RoleMembership.objects.create(user=user, organisation=organisation, role=role)
+    record_event(actor=actor, action="create_account", obj=user, to_state=role,
+                 comment=f"{organisation} · {Role(role).label}", request=request)
+    return user, password
+
+
+@transaction.atomic
+def reset_password(*, actor, user, request=None) -> str:
+    """A temporary password for ``user`` (who must change it at next sign-in); lifts a lockout."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not may_manage_account(actor, user):
+        raise PermissionDenied(f"您无权重置“{user}”的密码")
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    record_event(actor=actor, action="reset_password", obj=user, comment="已设置临时密码，下次登录须修改",
+                 request=request)
+    username = user.username
+    transaction.on_commit(lambda: axes_reset(username=username))
+    return password
+
+
+@transaction.atomic
+def change_own_password(*, actor, old_password: str, new_password: str, request=None) -> None:
+    """The signed-in user sets a new password (validated by AUTH_PASSWORD_VALIDATORS)."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    errors = {}
+    if not user.check_password(old_password):
+        errors["old_password"] = ["原密码不正确"]
+    elif old_password == new_password:
+        errors["new_password"] = ["新密码不能与原密码相同"]
+    else:
+        try:
+            validate_password(new_password, user)
+        except ValidationError as exc:
+            errors["new_password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    record_event(actor=actor, action="change_password", obj=user, request=request)
+    actor.password, actor.must_change_password = user.password, False
+
+
+@transaction.atomic
+def enroll_two_factor(*, actor, device, token: str, request=None) -> list[str]:
+    """Confirm the actor's new TOTP device with a code from it; returns ten one-time recovery codes."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor)
+    if device.confirmed:
+        raise ValidationError({"token": ["该身份验证器已启用"]})
+    if not device.verify_token(token):
+        raise ValidationError({"token": ["动态验证码不正确或已过期，请输入身份验证器上当前显示的 6 位数字"]})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    recovery, _ = StaticDevice.objects.get_or_create(user=actor, name="恢复码")
+    recovery.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=code) for code in codes])
+    record_event(actor=actor, action="enroll_two_factor", obj=actor, request=request)
+    return codes
+
