@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import signin_views, views
+from . import allocation_views, signin_views, views
 
 app_name = "accounts"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("accounts/otp/", signin_views.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", signin_views.otp_setup, name="otp_setup"),
     path("accounts/password/", signin_views.password_change, name="password_change"),
+    path("accounts/manage/", allocation_views.manage, name="manage"),
+    path("accounts/manage/<int:organisation_pk>/create/", allocation_views.create, name="manage_create"),
+    path("accounts/manage/<int:organisation_pk>/grant/", allocation_views.grant, name="manage_grant"),
+    path("accounts/manage/memberships/<int:pk>/revoke/", allocation_views.revoke, name="manage_revoke"),
+    path("accounts/manage/users/<int:pk>/reset-password/", allocation_views.reset, name="manage_reset"),
     path("workspace/<str:role>/", views.workspace, name="workspace"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
 ]

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from .models import Role
-from .permissions import can_use_workspace
+from .permissions import ALLOCATING_ROLES, can_use_workspace
 from .selectors import access_organisation, organisation_members
 
 
@@ -44,7 +44,7 @@ def workspace(request, role):
         request,
         "accounts/workspace.html",
         {"role": role, "role_label": Role(role).label, "organisations": organisations,
-         "workspaces": _workspaces(request.user)},
+         "workspaces": _workspaces(request.user), "allocating_roles": ALLOCATING_ROLES},
     )
 
 
