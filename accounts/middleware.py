@@ -55,7 +55,7 @@ def pending_sign_in_step(user) -> str | None:
 
 class SignInCompletionMiddleware:
     OPEN_URL_NAMES = ("accounts:login", "accounts:logout", "accounts:otp_verify", "accounts:otp_setup",
-                      "accounts:password_change")
+                      "accounts:password_change", "accounts:register")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .eventchain import GENESIS, chain_hash
-from .models import Event, Role, RoleMembership, User
+from .models import Event, OrganisationKind, Role, RoleMembership, User
 from .permissions import may_grant, may_manage_account
 
 
@@ -84,6 +84,15 @@ def revoke_role(*, actor, membership: RoleMembership, request=None) -> None:
     membership.delete()
 
 
+def password_problems(password: str, user) -> list[str]:
+    """What AUTH_PASSWORD_VALIDATORS find wrong with ``password`` for ``user`` (empty: acceptable)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
 def temporary_password() -> str:
     """A random password of all four character classes, shown once to the person who allocated it."""
     alphabet = string.ascii_letters + string.digits
@@ -108,6 +117,35 @@ def create_account(*, actor, organisation, role: str, username: str, real_name: 
     record_event(actor=actor, action="create_account", obj=user, to_state=role,
                  comment=f"{organisation} · {Role(role).label}", request=request)
     return user, password
+
+
+@transaction.atomic
+def register_individual(*, bureau, username: str, real_name: str, id_number: str, phone: str, password: str,
+                        request=None) -> User:
+    """An individual served directly by the HR bureau (兜底: no employer to allocate the account) registers
+    and becomes an applicant attached to that bureau (seed 002 二(三)3)."""
+    if bureau.kind != OrganisationKind.HR_BUREAU or not bureau.is_active:
+        raise ValidationError({"bureau": ["请选择受理个人申报的人社部门"]})
+    user = User(username=username.strip(), real_name=real_name.strip(), phone=phone.strip(),
+                id_number=id_number.strip().upper())
+    errors = {}
+    for field, label in (("real_name", "姓名"), ("id_number", "身份证号码"), ("phone", "手机号码")):
+        if not getattr(user, field):
+            errors[field] = [f"请填写{label}"]
+    try:
+        user.full_clean(exclude=["password", *errors])
+    except ValidationError as exc:
+        errors |= exc.message_dict
+    if problems := password_problems(password, user):
+        errors["password"] = problems
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    RoleMembership.objects.create(user=user, organisation=bureau, role=Role.APPLICANT)
+    record_event(actor=user, action="register_individual", obj=user, to_state=Role.APPLICANT,
+                 comment=f"{bureau} · 个人申报", request=request)
+    return user
 
 
 @transaction.atomic
@@ -136,11 +174,8 @@ def change_own_password(*, actor, old_password: str, new_password: str, request=
         errors["old_password"] = ["原密码不正确"]
     elif old_password == new_password:
         errors["new_password"] = ["新密码不能与原密码相同"]
-    else:
-        try:
-            validate_password(new_password, user)
-        except ValidationError as exc:
-            errors["new_password"] = exc.messages
+    elif problems := password_problems(new_password, user):
+        errors["new_password"] = problems
     if errors:
         raise ValidationError(errors)
     user.set_password(new_password)

@@ -1,11 +1,11 @@
-"""The steps of signing in after the password: the TOTP code (or a recovery code) of a two-factor
-role, enrolling an authenticator the first time, and replacing a temporary password."""
+"""Signing in beyond the password: the TOTP code (or a recovery code) of a two-factor role, enrolling
+an authenticator the first time, replacing a temporary password; and self-registration (兜底)."""
 
 import django_otp
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
@@ -17,8 +17,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .middleware import pending_sign_in_step
+from .models import Organisation, OrganisationKind
 from .permissions import requires_two_factor
-from .services import TOTP_DEVICE_NAME, change_own_password, enroll_two_factor
+from .services import TOTP_DEVICE_NAME, change_own_password, enroll_two_factor, register_individual
 
 
 def _next_url(request) -> str:
@@ -103,3 +104,41 @@ def password_change(request):
         "errors": errors, "next": _next_url(request), "forced": request.user.must_change_password,
         "help_texts": password_validators_help_texts(),
     })
+
+
+REGISTRATION_FIELDS = {"bureau": "受理的人社部门", "username": "用户名", "real_name": "姓名", "id_number": "身份证号码",
+                       "phone": "手机号码", "password": "密码", "password_again": "再次输入密码", "__all__": "注册"}
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Self-registration of individuals served directly by an HR bureau (兜底), who have no employer."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    bureaus = Organisation.objects.filter(kind=OrganisationKind.HR_BUREAU, is_active=True).order_by("region_code")
+    errors = {}
+    if request.method == "POST":
+        bureau_pk = request.POST.get("bureau", "")
+        bureau = bureaus.filter(pk=bureau_pk).first() if bureau_pk.isdigit() else None
+        if bureau is None:
+            errors["bureau"] = ["请选择受理个人申报的人社部门"]
+        if request.POST.get("password", "") != request.POST.get("password_again", ""):
+            errors["password_again"] = ["两次输入的密码不一致"]
+        if not request.POST.get("username", "").strip():
+            errors["username"] = ["请填写用户名"]
+        if not errors:
+            try:
+                user = register_individual(
+                    bureau=bureau, request=request,
+                    **{f: request.POST.get(f, "") for f in ("username", "real_name", "id_number", "phone", "password")})
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"注册成功，您的申报由{bureau}受理。")
+                return redirect("accounts:home")
+    labelled = [(REGISTRATION_FIELDS.get(f, f), m) for f, ms in errors.items() for m in ms]
+    return render(request, "accounts/register.html", {
+        "bureaus": bureaus, "errors": labelled, "posted": request.POST,
+        "help_texts": password_validators_help_texts(),
+    }, status=400 if errors else 200)

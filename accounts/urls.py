@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/otp/", signin_views.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", signin_views.otp_setup, name="otp_setup"),
     path("accounts/password/", signin_views.password_change, name="password_change"),
+    path("accounts/register/", signin_views.register, name="register"),
     path("accounts/manage/", allocation_views.manage, name="manage"),
     path("accounts/manage/<int:organisation_pk>/create/", allocation_views.create, name="manage_create"),
     path("accounts/manage/<int:organisation_pk>/grant/", allocation_views.grant, name="manage_grant"),

@@ -9,8 +9,8 @@ from django.test import Client
 
 from accounts.models import Event, Role, RoleMembership, User
 from accounts.permissions import may_grant
-from accounts.services import create_account, reset_password, revoke_role
-from tests.factories import UserFactory, user_with_role
+from accounts.services import create_account, register_individual, reset_password, revoke_role
+from tests.factories import UserFactory, user_with_role, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +158,45 @@ def test_bureau_grants_a_non_public_unit_admin_and_resets_a_password_on_the_page
     assert reset.status_code == 200
     newcomer.refresh_from_db()
     assert newcomer.must_change_password and not newcomer.check_password("test-password-1")
+
+
+# --- individuals served directly by the HR bureau (兜底) -----------------------------------------------
+
+def test_an_individual_registers_and_is_attached_to_the_bureau(org_tree):
+    client = Client()
+    page = client.get("/accounts/register/").content.decode()
+    assert "市人社局" in page and "外市人社局" in page and "甲单位" not in page
+    form = {"bureau": org_tree["bureau"].pk, "username": "freelancer", "real_name": "周敏",
+            "id_number": valid_id_number(77), "phone": "13712345678", "password": "Taihang-Peak-88",
+            "password_again": "Taihang-Peak-88"}
+    assert client.post("/accounts/register/", form).status_code == 302
+    user = User.objects.get(username="freelancer")
+    assert list(user.role_memberships.values_list("organisation", "role")) == [(org_tree["bureau"].pk, "applicant")]
+    assert client.get("/workspace/applicant/").status_code == 200
+    event = Event.objects.get(action="register_individual")
+    assert event.actor == user
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"bureau": "x"}, "受理的人社部门"),
+    ({"id_number": "140402199001011234"}, "身份证号码"),
+    ({"phone": ""}, "手机号码"),
+    ({"password": "abcdefghij", "password_again": "abcdefghij"}, "密码"),
+    ({"password_again": "other"}, "再次输入密码"),
+    ({"username": ""}, "用户名"),
+])
+def test_registration_refuses_bad_input_naming_the_field(org_tree, change, field):
+    form = {"bureau": org_tree["bureau"].pk, "username": "freelancer", "real_name": "周敏",
+            "id_number": valid_id_number(77), "phone": "13712345678", "password": "Taihang-Peak-88",
+            "password_again": "Taihang-Peak-88"} | change
+    response = Client().post("/accounts/register/", form)
+    assert response.status_code == 400
+    assert f"<li>{field}：" in response.content.decode()
+    assert not User.objects.filter(username="freelancer").exists()
+
+
+def test_an_employer_cannot_be_chosen_as_the_registering_bureau(org_tree):
+    with pytest.raises(ValidationError) as refusal:
+        register_individual(bureau=org_tree["employer_a"], username="x", real_name="某", id_number="",
+                            phone="", password="Taihang-Peak-88")
+    assert "bureau" in refusal.value.message_dict

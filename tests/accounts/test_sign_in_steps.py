@@ -176,7 +176,7 @@ def test_pages_carry_a_content_security_policy_and_no_inline_script(client, org_
 
 
 def _manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "HTTPS")}
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     environment.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, timeout=120)
