@@ -27,19 +27,21 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        now = int(time.time())
         if is_staff_user(request.user):
-            now = int(time.time())
             last = request.session.get(LAST_ACTIVITY_KEY)
             if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
                 logout(request)
                 messages.info(request, f"您已超过 {settings.SESSION_IDLE_MINUTES} 分钟未操作，"
                                        "为保护账号安全已自动退出，请重新登录。")
-            else:
-                if last is None or now - last >= _ACTIVITY_WRITE_EVERY:
-                    request.session[LAST_ACTIVITY_KEY] = now
-                if not request.session.get_expire_at_browser_close():
-                    request.session.set_expiry(0)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if is_staff_user(request.user):  # also right after signing in, before the first cookie is set
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is None or now - last >= _ACTIVITY_WRITE_EVERY:
+                request.session[LAST_ACTIVITY_KEY] = now
+            if not request.session.get_expire_at_browser_close():
+                request.session.set_expiry(0)
+        return response
 
 
 def pending_sign_in_step(user) -> str | None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .middleware import pending_sign_in_step
@@ -38,6 +39,16 @@ def _continue(request):
     return redirect(_next_url(request))
 
 
+def _device_accepting(user, token: str):
+    """The user's confirmed device (authenticator or recovery codes) that accepts ``token``, each
+    verified on its own so that django-otp's throttling and replay protection apply."""
+    for device in devices_for_user(user, confirmed=True):
+        verified = django_otp.verify_token(user, device.persistent_id, token)
+        if verified is not None:
+            return verified
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
@@ -49,7 +60,7 @@ def otp_verify(request):
     error = ""
     if request.method == "POST":
         token = request.POST.get("token", "").strip().replace(" ", "")
-        device = django_otp.match_token(user, token) if token else None
+        device = _device_accepting(user, token) if token else None
         if device is not None:
             django_otp.login(request, device)
             return _continue(request)

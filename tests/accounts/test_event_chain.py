@@ -39,6 +39,7 @@ def test_each_event_is_chained_to_the_one_before(org_tree):
     assert len({e.hash for e in events}) == 3 and all(len(e.hash) == 64 for e in events)
     code, out, err = run_command("verify_events")
     assert (code, err) == (0, "") and "完整" in out
+    assert f"第 {events[-1].pk} 条" in out and events[-1].hash in out  # the head, for an auditor to note
 
 
 @pytest.mark.django_db

@@ -81,10 +81,17 @@ def test_bureau_reviewer_is_asked_for_the_code_after_the_password(reviewer):
     wrong = client.post("/accounts/otp/", {"token": "000000", "next": "/workspace/bureau_reviewer/"})
     assert wrong.status_code == 200 and "不正确" in wrong.content.decode()
     time.sleep(1.1)  # django-otp throttles: after one wrong code the next try waits a second
-    right = client.post("/accounts/otp/", {"token": current_code(device), "next": "/workspace/bureau_reviewer/"})
+    code = current_code(device)
+    right = client.post("/accounts/otp/", {"token": code, "next": "/workspace/bureau_reviewer/"})
     assert right.status_code == 302 and right["Location"] == "/workspace/bureau_reviewer/"
     assert client.get("/workspace/bureau_reviewer/").status_code == 200
     assert client.get("/api/v1/plans/").status_code == 200
+
+    # the code was used: seen over someone's shoulder, it does not work again
+    replay = Client()
+    sign_in(replay, user)
+    assert replay.post("/accounts/otp/", {"token": code}).status_code == 200
+    assert replay.get("/workspace/bureau_reviewer/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -145,10 +152,12 @@ def test_staff_are_signed_out_after_the_idle_timeout(org_tree, settings):
 @pytest.mark.django_db
 def test_staff_sessions_end_with_the_browser_applicants_keep_theirs(org_tree):
     staff, applicant = Client(), Client()
-    sign_in(staff, user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"]))
+    signed_in = sign_in(staff, user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"]))
+    assert signed_in.cookies["sessionid"]["expires"] == ""  # from the very first cookie
     sign_in(applicant, user_with_role(Role.APPLICANT, org_tree["employer_a"]))
-    staff_cookie = staff.get("/workspace/employer_handler/").cookies["sessionid"]
-    assert staff_cookie["expires"] == "" and staff_cookie["max-age"] == ""
+    assert signed_in.cookies["sessionid"]["max-age"] == ""
+    assert staff.get("/workspace/employer_handler/").status_code == 200
+    assert staff.cookies["sessionid"]["expires"] == ""
     assert applicant.cookies["sessionid"]["expires"] != ""
     applicant.get("/workspace/applicant/")
     session = applicant.session

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         broken = first_break(event_chain_links())
         if broken is None:
-            self.stdout.write(f"事件日志完整：共 {Event.objects.count()} 条，哈希链无断裂。")
+            head = Event.objects.order_by("-pk").values_list("pk", "hash").first()
+            tail = f"最后一条为第 {head[0]} 条，哈希 {head[1]}（记下它，日后可证明此前的日志未被改动）" if head else "尚无事件"
+            self.stdout.write(f"事件日志完整：共 {Event.objects.count()} 条，哈希链无断裂；{tail}。")
             return
         event = Event.objects.select_related("actor").get(pk=broken.pk)
         sys.stderr.write(f"事件日志在第 {event.pk} 条事件处断裂（{timezone.localtime(event.created_at):%Y-%m-%d %H:%M:%S} "
