@@ -153,3 +153,15 @@ def test_grant_app_role_refuses_the_owner():
 
     with pytest.raises(CommandError, match="不能是表的所有者"):
         run_command("grant_app_role", owner)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_grant_app_role_refuses_a_role_with_powers():
+    from django.core.management.base import CommandError
+
+    role = f"zh_test_power_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{role}" CREATEDB')
+    with pytest.raises(CommandError, match="不能作为应用程序角色"):
+        run_command("grant_app_role", role)
