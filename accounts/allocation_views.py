@@ -12,7 +12,6 @@ from .selectors import (
     access_membership,
     access_organisation,
     allocation_targets,
-    organisation_members,
 )
 from .services import create_account, grant_role, reset_password, revoke_role
 
@@ -29,7 +28,7 @@ def _labelled(errors: dict[str, list[str]]) -> list[tuple[str, str]]:
 def _manage_page(request, *, errors=None, status=200):
     targets = [
         {"organisation": organisation, "roles": [(role, Role(role).label) for role in roles],
-         "members": organisation_members(organisation)}
+         "members": organisation.member_list}
         for organisation, roles in allocation_targets(request.user)
     ]
     return render(request, "accounts/manage.html", {

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .eventchain import ChainLink
@@ -60,9 +60,13 @@ def event_chain_links(chunk_size: int = 2000) -> Iterator[ChainLink]:
 
 
 def allocation_targets(actor) -> list[tuple[Organisation, list[str]]]:
-    """Where the actor allocates accounts and which roles (seed 002 二(三)3, accounts.services.may_grant)."""
+    """Where the actor allocates accounts and which roles (seed 002 二(三)3, permissions.may_grant); each
+    organisation comes with its members (``organisation.member_list``), in a constant number of queries."""
     roles = Role.values if is_system_admin(actor) else ALLOCATED_ROLES
-    organisations = visible_organisations(actor).select_related("parent__parent__parent").order_by("region_code", "pk")
+    members = RoleMembership.objects.select_related("user").order_by("role", "user__pk")
+    organisations = (visible_organisations(actor).select_related("parent__parent__parent")
+                     .prefetch_related(Prefetch("memberships", queryset=members, to_attr="member_list"))
+                     .order_by("region_code", "pk"))
     targets = []
     for organisation in organisations:
         allowed = [role for role in roles if may_grant(actor, role, organisation)]

@@ -200,3 +200,20 @@ def test_an_employer_cannot_be_chosen_as_the_registering_bureau(org_tree):
         register_individual(bureau=org_tree["employer_a"], username="x", real_name="某", id_number="",
                             phone="", password="Taihang-Peak-88")
     assert "bureau" in refusal.value.message_dict
+
+
+def test_the_manage_page_costs_the_same_queries_for_more_units_and_members(client, org_tree, staff,
+                                                                           django_assert_max_num_queries):
+    from tests.factories import OrganisationFactory
+
+    client.force_login(staff["bureau"])
+    client.get("/accounts/manage/")
+    with django_assert_max_num_queries(20) as few:
+        assert client.get("/accounts/manage/").status_code == 200
+    for n in range(4):
+        unit = OrganisationFactory(name=f"民营企业{n}", parent=org_tree["bureau"], sector="non_public")
+        for _ in range(3):
+            user_with_role(Role.EMPLOYER_ADMIN, unit)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/accounts/manage/").content.decode()
+    assert "民营企业3" in page
