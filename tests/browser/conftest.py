@@ -31,8 +31,12 @@ def page(browser):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused = []  # what the Content-Security-Policy blocked: a page that needs it is broken
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 def sign_in(page, base_url, username, password):

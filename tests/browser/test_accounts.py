@@ -62,3 +62,13 @@ def test_bureau_reviewer_is_asked_for_the_totp_code(page, live_server, org_tree)
     page.get_by_role("button", name="验证").click()
     page.get_by_test_id("workspace-title").wait_for()
     assert page.get_by_test_id("workspace-title").inner_text() == "人社部门审核人工作台"
+
+
+def test_the_admin_console_works_under_the_content_security_policy(page, live_server, org_tree):
+    admin = user_with_role(Role.SYSTEM_ADMIN, org_tree["bureau"], is_staff=True, is_superuser=True)
+    sign_in(page, live_server.url, admin.username, "test-password-1")
+    page.get_by_test_id("workspace-title").wait_for()
+    page.goto(f"{live_server.url}/admin/accounts/organisation/{org_tree['employer_a'].pk}/change/")
+    page.get_by_role("button", name="保存", exact=True).wait_for()
+    page.goto(f"{live_server.url}/admin/accounts/organisation/")
+    page.locator("#result_list").wait_for()
