@@ -1,19 +1,21 @@
 """Account allocation pages (seed 002 二(三)3): create an account, grant and revoke a role, reset a
 password. Every write goes through accounts.services; who may do what is accounts.permissions."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import Role, User
+from .permissions import TWO_FACTOR_ROLES
 from .selectors import (
     access_managed_user,
     access_membership,
     access_organisation,
     allocation_targets,
 )
-from .services import create_account, grant_role, reset_password, revoke_role
+from .services import create_account, grant_role, reset_password, reset_two_factor, revoke_role
 
 ACCOUNT_FIELDS = ("username", "real_name", "phone", "id_number")
 
@@ -32,7 +34,7 @@ def _manage_page(request, *, errors=None, status=200):
         for organisation, roles in allocation_targets(request.user)
     ]
     return render(request, "accounts/manage.html", {
-        "targets": targets, "errors": _labelled(errors or {}),
+        "targets": targets, "errors": _labelled(errors or {}), "two_factor_roles": TWO_FACTOR_ROLES,
     }, status=status)
 
 
@@ -103,3 +105,12 @@ def reset(request, pk):
     return render(request, "accounts/temporary_password.html", {
         "account": user, "password": password, "what": f"已重置“{user}”的密码",
     })
+
+
+@login_required
+@require_POST
+def reset_second_factor(request, pk):
+    user = access_managed_user(request.user, pk)
+    reset_two_factor(actor=request.user, user=user, request=request)
+    messages.success(request, f"已重置“{user}”的动态验证：其下次登录时须重新绑定身份验证器。")
+    return redirect("accounts:manage")

@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .eventchain import GENESIS, chain_hash
 from .models import Event, OrganisationKind, Role, RoleMembership, User
@@ -166,6 +168,18 @@ def reset_password(*, actor, user, request=None) -> str:
 
 
 @transaction.atomic
+def reset_two_factor(*, actor, user, request=None) -> None:
+    """Remove the user's authenticator and recovery codes (a lost phone): the next sign-in enrols anew."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not may_manage_account(actor, user):
+        raise PermissionDenied(f"您无权重置“{user}”的动态验证")
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    record_event(actor=actor, action="reset_two_factor", obj=user, comment="已清除身份验证器和恢复码，下次登录须重新绑定",
+                 request=request)
+
+
+@transaction.atomic
 def change_own_password(*, actor, old_password: str, new_password: str, request=None) -> None:
     """The signed-in user sets a new password (validated by AUTH_PASSWORD_VALIDATORS)."""
     user = User.objects.select_for_update().get(pk=actor.pk)
@@ -188,9 +202,6 @@ def change_own_password(*, actor, old_password: str, new_password: str, request=
 @transaction.atomic
 def enroll_two_factor(*, actor, device, token: str, request=None) -> list[str]:
     """Confirm the actor's new TOTP device with a code from it; returns ten one-time recovery codes."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=actor)
     if device.confirmed:
         raise ValidationError({"token": ["该身份验证器已启用"]})

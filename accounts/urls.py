@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/manage/<int:organisation_pk>/grant/", allocation_views.grant, name="manage_grant"),
     path("accounts/manage/memberships/<int:pk>/revoke/", allocation_views.revoke, name="manage_revoke"),
     path("accounts/manage/users/<int:pk>/reset-password/", allocation_views.reset, name="manage_reset"),
+    path("accounts/manage/users/<int:pk>/reset-two-factor/", allocation_views.reset_second_factor,
+         name="manage_reset_two_factor"),
     path("workspace/<str:role>/", views.workspace, name="workspace"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
 ]

@@ -217,3 +217,23 @@ def test_the_manage_page_costs_the_same_queries_for_more_units_and_members(clien
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/accounts/manage/").content.decode()
     assert "民营企业3" in page
+
+
+def test_the_bureau_resets_a_department_reviewers_lost_authenticator(client, org_tree, staff):
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    reviewer = staff["dept"]
+    TOTPDevice.objects.create(user=reviewer, name="身份验证器", confirmed=True)
+    StaticDevice.objects.create(user=reviewer, name="恢复码")
+    client.force_login(staff["handler"])
+    assert client.post(f"/accounts/manage/users/{reviewer.pk}/reset-two-factor/").status_code == 403
+    client.force_login(staff["bureau"])
+    assert "重置动态验证" in client.get("/accounts/manage/").content.decode()
+    assert client.post(f"/accounts/manage/users/{reviewer.pk}/reset-two-factor/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=reviewer, name="身份验证器").exists()
+    assert not StaticDevice.objects.filter(user=reviewer).exists()
+    assert Event.objects.get(action="reset_two_factor").object_id == str(reviewer.pk)
+    again = Client()
+    again.post("/accounts/login/", {"username": reviewer.username, "password": "test-password-1"})
+    assert again.get("/accounts/otp/", follow=True).redirect_chain[-1][0].startswith("/accounts/otp/setup/")
