@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .eventchain import ChainLink
-from .models import Event, Organisation, Role, RoleMembership, User
+from .models import Event, Organisation, PersonalDataAccess, Role, RoleMembership, User
 from .permissions import (
     ALLOCATED_ROLES,
     OVERSEEING_ROLES,
@@ -95,3 +95,37 @@ def access_managed_user(actor, pk, *, for_update: bool = False) -> User:
     if not may_manage_account(actor, user):
         raise PermissionDenied("您无权管理该账号")
     return user
+
+
+def visible_users(actor) -> QuerySet[User]:
+    """Users the actor may see: all for the system admin; else those with a role in a visible organisation."""
+    if is_system_admin(actor):
+        return User.objects.all()
+    organisations = visible_organisations(actor).values("pk")
+    return User.objects.filter(pk__in=RoleMembership.objects.filter(organisation__in=organisations).values("user"))
+
+
+def access_person(actor, pk) -> User:
+    """The gate between a user id and a person's page: 404 when absent, 403 when out of the actor's reach."""
+    person = get_object_or_404(User.objects.all(), pk=pk)
+    if person.pk != actor.pk and not visible_users(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied("您无权查看该人员的信息")
+    return person
+
+
+def audit_events(actor) -> QuerySet[Event]:
+    """The event log as the audit page reads it: all for the system admin; for an auditor, the events
+    of people with a role in an organisation the auditor oversees."""
+    queryset = Event.objects.select_related("actor", "content_type").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(actor__in=visible_users(actor).values("pk"))
+
+
+def audit_personal_data_access(actor) -> QuerySet[PersonalDataAccess]:
+    """Looks at full personal data: all for the system admin; for an auditor, looks at people with a
+    role in an organisation the auditor oversees."""
+    queryset = PersonalDataAccess.objects.select_related("viewer", "person").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(person__in=visible_users(actor).values("pk"))

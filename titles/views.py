@@ -16,6 +16,7 @@ from .selectors import access_plan, catalogue, effective_rulebook, plan_problems
 from .services import PlanError, publish_plan
 
 RULE_NAMES = {
+    "EXAM_ONLY": "以考代评",
     "IN_SERVICE": "在职在岗",
     "ONE_PER_YEAR": "每年只申报一个",
     "BAN": "禁止申报期",

@@ -22,6 +22,7 @@ from titles.eligibility.counting import add_months, add_years, whole_years
 
 CASES_DIR = Path(__file__).resolve().parents[3] / "shared" / "cases" / "eligibility"
 RULE_ORDER = [
+    "EXAM_ONLY",
     "IN_SERVICE",
     "ONE_PER_YEAR",
     "BAN",
@@ -241,6 +242,7 @@ def test_regular_ok_lists_the_applying_rules_in_contract_order():
     verdict = run()
     assert verdict.eligible
     assert [c.rule for c in verdict.checks] == [
+        "EXAM_ONLY",
         "IN_SERVICE",
         "ONE_PER_YEAR",
         "BAN",
@@ -434,6 +436,7 @@ def test_initial_cutoff_on_11_30_passes():
     verdict = run({"as_of": "2026-11-30"}, base=INITIAL)
     assert verdict.eligible
     assert [c.rule for c in verdict.checks] == [
+        "EXAM_ONLY",
         "IN_SERVICE",
         "ONE_PER_YEAR",
         "BAN",
@@ -702,6 +705,7 @@ def test_transfer_ok():
     verdict = run(base=TRANSFER)
     assert verdict.eligible
     assert [c.rule for c in verdict.checks] == [
+        "EXAM_ONLY",
         "IN_SERVICE",
         "ONE_PER_YEAR",
         "BAN",
@@ -731,7 +735,9 @@ def test_transfer_ok():
     ids=["level", "same-series", "post-series", "post-years", "assessment", "no-title"],
 )
 def test_transfer_conditions(overrides):
-    assert failed(overrides, base=TRANSFER) == ["TRANSFER"]
+    # 经济 intermediate is exam-only (以考代评), so transferring into it fails EXAM_ONLY as well
+    exam_only = ["EXAM_ONLY"] if overrides.get("target.series") == "经济" else []
+    assert failed(overrides, base=TRANSFER) == [*exam_only, "TRANSFER"]
 
 
 def test_transfer_post_exactly_one_year():
@@ -749,10 +755,14 @@ def test_transfer_uses_a_qualification_as_highest_title():
         "applicant.post_series": "会计",
         "applicant.qualifications": [{"name": "注册会计师", "obtained": "2026-11-16"}],
     }
-    assert failed(overrides, base=TRANSFER) == []
+    # 会计 intermediate comes from the exam only: a jurisdiction that reviews it lifts EXAM_ONLY
+    reviews_accounting = Rulebook.from_dict({"exam_only": {"会计": None}})
+    assert failed(overrides, base=TRANSFER) == ["EXAM_ONLY"]
+    assert failed(overrides, base=TRANSFER, rulebook=reviews_accounting) == []
     overrides["applicant.titles"] = []
     overrides["applicant.qualifications"] = [{"name": "注册会计师", "obtained": "2019-01-10"}]
-    assert failed(overrides, base=TRANSFER) == ["TRANSFER"]  # the certificate is already 会计
+    # the certificate is already 会计
+    assert failed(overrides, base=TRANSFER, rulebook=reviews_accounting) == ["TRANSFER"]
 
 
 def test_transfer_highest_title_includes_directed():
@@ -831,7 +841,7 @@ def test_specialty_mismatch_forbidden_in_health_series():
         "applicant.post_series": "卫生",
         "applicant.titles": [title("assistant", "2015-06-01", series="卫生")],
     }
-    assert failed(overrides) == ["SPECIALTY_MISMATCH"]
+    assert failed(overrides) == ["EXAM_ONLY", "SPECIALTY_MISMATCH"]  # 卫生 intermediate is also exam-only
 
 
 def test_specialty_mismatch_only_at_first_promotion():
@@ -984,7 +994,7 @@ def test_green_channel_skips_step_seniority_and_hours():
     }
     verdict = run(overrides)
     assert verdict.eligible
-    assert [c.rule for c in verdict.checks] == ["IN_SERVICE", "ONE_PER_YEAR", "BAN"]
+    assert [c.rule for c in verdict.checks] == ["EXAM_ONLY", "IN_SERVICE", "ONE_PER_YEAR", "BAN"]
 
 
 def test_green_channel_still_checks_bans():
@@ -999,6 +1009,7 @@ def test_exceptional_ok():
     verdict = run(base=EXCEPTIONAL)
     assert verdict.eligible
     assert [c.rule for c in verdict.checks] == [
+        "EXAM_ONLY",
         "IN_SERVICE",
         "ONE_PER_YEAR",
         "BAN",
@@ -1118,7 +1129,7 @@ def test_rulebook_override_removes_a_row_with_null():
 
 
 def test_rulebook_override_lifts_health_series_ban():
-    local = Rulebook.from_dict({"mismatch_forbidden_series": []})
+    local = Rulebook.from_dict({"mismatch_forbidden_series": [], "exam_only": {"卫生": None}})
     overrides = {
         **MISMATCH,
         "target.series": "卫生",
@@ -1333,3 +1344,62 @@ def test_dates_outside_the_accepted_range_are_bad_input_not_a_crash(path):
     with pytest.raises(InvalidCase) as info:
         parse_case(data)
     assert path in info.value.errors and "范围" in info.value.errors[path]
+
+
+# --- EXAM_ONLY (以考代评, 003 2) and facts that have not happened yet ------------------------------
+
+
+@pytest.mark.parametrize("series", ["经济", "会计", "统计", "审计", "卫生", "出版", "翻译"])
+@pytest.mark.parametrize("level", ["technician", "assistant", "intermediate"])
+def test_exam_only_series_and_levels_are_refused(series, level):
+    found = check("EXAM_ONLY", {"target.series": series, "target.level": level})
+    assert not found.passed and found.source == "003 2"
+    assert "以考代评" in found.message
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"target.series": "会计", "target.level": "associate_senior"},  # above the exam levels: reviewed
+        {"target.series": "工程"},
+        {"target.series": "农业"},
+    ],
+)
+def test_exam_only_passes_where_titles_are_reviewed(overrides):
+    assert check("EXAM_ONLY", overrides).passed
+
+
+def test_exam_only_is_rulebook_data_a_jurisdiction_may_change():
+    case = {"target.series": "工程", "target.level": "intermediate"}
+    local = Rulebook.from_dict({"exam_only": {"工程": ["intermediate"]}})
+    assert not check("EXAM_ONLY", case, rulebook=local).passed
+    lifted = Rulebook.from_dict({"exam_only": {"统计": None}})
+    assert check("EXAM_ONLY", {"target.series": "统计"}, rulebook=lifted).passed
+    with pytest.raises(ValueError, match="exam_only"):
+        Rulebook.from_dict({"exam_only": {"统计": ["middle"]}})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"applicant.career_start": "2031-07-01"}, "applicant.career_start"),
+        ({"applicant.post_since": "2026-11-25"}, "applicant.post_since"),
+        ({"applicant.grassroots_since": "2027-01-01"}, "applicant.grassroots_since"),
+        ({"applicant.education": [education("bachelor", "2030-06-30")]}, "applicant.education.0.obtained"),
+        ({"applicant.titles": [title("assistant", "2018-12-20"), title("intermediate", "2026-12-01")]},
+         "applicant.titles.1.obtained"),
+        ({"applicant.qualifications": [{"name": "一级注册建造师", "obtained": "2027-03-01"}]},
+         "applicant.qualifications.0.obtained"),
+        ({"applicant.sanctions": [{"kind": "fraud", "date": "2026-11-25"}]}, "applicant.sanctions.0.date"),
+    ],
+)
+def test_a_fact_dated_after_as_of_is_bad_input_naming_the_field(overrides, field):
+    with pytest.raises(InvalidCase) as info:
+        run(overrides)
+    assert field in info.value.errors
+    assert "晚于核查日期" in info.value.errors[field]
+
+
+def test_a_fact_dated_on_as_of_is_accepted():
+    assert BASE["as_of"] == "2026-11-24"
+    run({"applicant.post_since": "2026-11-24"})

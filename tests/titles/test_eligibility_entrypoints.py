@@ -128,7 +128,7 @@ def test_a_regional_rulebook_changes_the_outcome(client):
 def test_the_national_rulebook_in_the_database_is_the_one_used(client):
     national = RulebookVersion.objects.get(region_code="", year=None, status="active")
     national.pk = None
-    national.version = 2
+    national.version += 1
     national.eligibility = dict(national.eligibility, ban_months=dict(national.eligibility["ban_months"],
                                                                       party_warning=6))
     national.save()

@@ -34,7 +34,7 @@ P01 = {
     "ce_y1_total": "92", "ce_y1_professional": "64",
     "sanction_kind": "", "sanction_date": "", "other_series": "", "other_level": "", "senior_recommenders": "",
 }
-P01_RULES = ["IN_SERVICE", "ONE_PER_YEAR", "BAN", "ASSESSMENT_RECENT", "EDUCATION", "TRANSFER_FIRST", "TENURE",
+P01_RULES = ["EXAM_ONLY", "IN_SERVICE", "ONE_PER_YEAR", "BAN", "ASSESSMENT_RECENT", "EDUCATION", "TRANSFER_FIRST", "TENURE",
              "CONTINUING_EDUCATION"]
 
 

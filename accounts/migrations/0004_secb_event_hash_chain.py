@@ -51,7 +51,7 @@ def unbackfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0002_event_log_immutable_in_postgresql")]
+    dependencies = [("accounts", "0003_seca_personal_data_access_sign_ins")]
     operations = [
         migrations.AlterField(
             model_name="event", name="created_at",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_secb_event_hash_chain'),
+        ('accounts', '0004_secb_event_hash_chain'),
     ]
 
     operations = [
