@@ -67,7 +67,8 @@ class SignInCompletionMiddleware:
         step = pending_sign_in_step(request.user)
         if step is not None and not self._is_open(request.path):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "请先在网页上完成登录（动态验证码或修改临时密码）"}, status=403)
+                return JsonResponse({"errors": {"detail": ["请先在网页上完成登录（动态验证码或修改临时密码）"]},
+                                     "code": "sign_in_incomplete"}, status=403)
             return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 

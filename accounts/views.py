@@ -1,16 +1,14 @@
-import csv
-import itertools
-
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from .exports import csv_response
 from .filters import EventFilter, PersonalDataAccessFilter
 from .models import Role
 from .permissions import ALLOCATING_ROLES, can_use_workspace
@@ -22,7 +20,6 @@ from .selectors import (
     organisation_members,
 )
 from .services import PersonalDataError, action_label, reveal_personal_data
-from .validators import mask_personal_numbers
 
 
 class LoginView(auth_views.LoginView):
@@ -107,25 +104,6 @@ def person_reveal(request, pk):
 AUDIT_PAGE_SIZE = 50
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value) -> str:
-    """Masked numbers; text that a spreadsheet would run as a formula is quoted with a leading '."""
-    text = mask_personal_numbers(str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    lines = itertools.chain([writer.writerow(header)], (writer.writerow([_csv_cell(c) for c in row]) for row in rows))
-    response = StreamingHttpResponse(itertools.chain(["\ufeff"], lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _who(user) -> str:
     return "系统" if user is None else f"{user.real_name or user.username}（{user.username}）"
 
@@ -137,7 +115,7 @@ def _audit_page(request, *, make_filter, template: str, export_name: str, header
     valid = not filterset.is_bound or filterset.is_valid()
     queryset = filterset.qs if valid else filterset.queryset.none()
     if request.GET.get("format") == "csv" and valid:
-        return _csv_response(export_name, header, (row(item) for item in queryset.iterator(chunk_size=500)))
+        return csv_response(export_name, header, (row(item) for item in queryset.iterator(chunk_size=500)))
     page = Paginator(queryset, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

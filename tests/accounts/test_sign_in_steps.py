@@ -76,7 +76,8 @@ def test_bureau_reviewer_is_asked_for_the_code_after_the_password(reviewer):
     assert "输入动态验证码" in target.content.decode()
     assert client.get("/workspace/bureau_reviewer/").status_code == 302
     api = client.get("/api/v1/plans/")
-    assert api.status_code == 403 and "动态验证码" in api.json()["detail"]
+    assert api.status_code == 403 and "动态验证码" in api.json()["errors"]["detail"][0]
+    assert api.json()["code"] == "sign_in_incomplete"
 
     wrong = client.post("/accounts/otp/", {"token": "000000", "next": "/workspace/bureau_reviewer/"})
     assert wrong.status_code == 200 and "不正确" in wrong.content.decode()
