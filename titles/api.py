@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from .eligibility import InvalidCase
 from .models import PlanAmendment, PlanPhase, ReviewPlan
+from .pagination import UncountedPagination
 from .plan_rules import PHASE_LABELS
 from .selectors import access_plan, eligibility_verdict, plan_problems, visible_plans
 from .services import PlanError, amend_plan, publish_plan
@@ -98,6 +99,7 @@ class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ReviewPlanSerializer
     filterset_fields = ["year", "status", "series"]
+    pagination_class = UncountedPagination  # 20 a page; no COUNT(*) over every plan
 
     def get_queryset(self):
         return visible_plans(self.request.user)

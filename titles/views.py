@@ -12,6 +12,7 @@ from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
 from .models import Level
+from .pagination import InvalidPage, page_number, page_of
 from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
 from .services import PlanError, publish_plan
 
@@ -90,24 +91,41 @@ def eligibility_check(request):
     return render(request, "titles/eligibility.html", context)
 
 
+def _span(phase) -> str:
+    """'8月1日～9月30日' (formatted here, not with the date filter per cell: the list renders 20 rows)."""
+    return f"{phase.start.month}月{phase.start.day}日～{phase.end.month}月{phase.end.day}日" if phase else "—"
+
+
 @login_required
 def plan_list(request):
-    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first."""
-    plans = visible_plans(request.user)
-    return render(request, "titles/plan_list.html", {"plans": plans})
+    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first,
+    20 a page (next/previous, no total: see titles/pagination.py)."""
+    try:
+        page = page_of(visible_plans(request.user), page_number(request.GET.get("page")))
+    except InvalidPage as exc:
+        return render(request, "titles/plan_list.html", {"rows": [], "page_error": str(exc)}, status=400)
+    rows = []
+    for plan in page.rows:
+        phases = {phase.kind: phase for phase in plan.phases.all()}
+        rows.append({"plan": plan, "amended": len(plan.amendments.all()),
+                     "declaration": _span(phases.get("declaration")),
+                     "meetings": _span(phases.get("review_meetings"))})
+    return render(request, "titles/plan_list.html", {"rows": rows, "page": page})
 
 
 @login_required
 def plan_detail(request, pk):
     plan = access_plan(request.user, pk)
+    draft = plan.status == plan.Status.DRAFT
     problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
-                for p in plan_problems(plan)] if plan.status == plan.Status.DRAFT else []
+                for p in plan_problems(plan)] if draft else []
     return render(request, "titles/plan_detail.html", {
         "plan": plan,
         "phases": plan.phases.order_by("start"),
         "amendments": plan.amendments.select_related("actor").order_by("number"),
         "problems": problems,
-        "may_publish": request.user.has_perm("titles.publish_plan", plan),
+        # only a draft shows the publish button: a published plan needs no role lookup
+        "may_publish": draft and request.user.has_perm("titles.publish_plan", plan),
     })
 
 
