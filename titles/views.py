@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -11,9 +12,9 @@ from .documents import describe_source
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
-from .models import Level
-from .pagination import InvalidPage, page_number, page_of
-from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
+from .models import Level, ReviewPlan
+from .pagination import InvalidPage, page_number
+from .selectors import access_plan, catalogue, effective_rulebook, plan_list_page, plan_problems
 from .services import PlanError, publish_plan
 
 RULE_NAMES = {
@@ -91,9 +92,12 @@ def eligibility_check(request):
     return render(request, "titles/eligibility.html", context)
 
 
-def _span(phase) -> str:
+def _span(dates) -> str:
     """'8月1日～9月30日' (formatted here, not with the date filter per cell: the list renders 20 rows)."""
-    return f"{phase.start.month}月{phase.start.day}日～{phase.end.month}月{phase.end.day}日" if phase else "—"
+    if not dates:
+        return "—"
+    start, end = dates
+    return f"{start.month}月{start.day}日～{end.month}月{end.day}日"
 
 
 @login_required
@@ -101,15 +105,12 @@ def plan_list(request):
     """Published annual review plans (and, for the issuing bureau, its drafts), newest year first,
     20 a page (next/previous, no total: see titles/pagination.py)."""
     try:
-        page = page_of(visible_plans(request.user), page_number(request.GET.get("page")))
+        page = plan_list_page(request.user, number=page_number(request.GET.get("page")))
     except InvalidPage as exc:
         return render(request, "titles/plan_list.html", {"rows": [], "page_error": str(exc)}, status=400)
-    rows = []
-    for plan in page.rows:
-        phases = {phase.kind: phase for phase in plan.phases.all()}
-        rows.append({"plan": plan, "amended": len(plan.amendments.all()),
-                     "declaration": _span(phases.get("declaration")),
-                     "meetings": _span(phases.get("review_meetings"))})
+    rows = [{**row, "url": reverse("titles:plan", args=[row["pk"]]), "status": ReviewPlan.Status(row["status"]).label,
+             "declaration": _span(row["phases"]["declaration"]), "meetings": _span(row["phases"]["review_meetings"])}
+            for row in page.rows]
     return render(request, "titles/plan_list.html", {"rows": rows, "page": page})
 
 
