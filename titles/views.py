@@ -14,7 +14,15 @@ from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
 from .models import Level, ReviewPlan
 from .pagination import InvalidPage, page_number
-from .selectors import access_plan, catalogue, effective_rulebook, plan_list_page, plan_problems
+from .plan_rules import PHASE_LABELS
+from .selectors import (
+    access_plan,
+    catalogue,
+    effective_rulebook,
+    plan_facts,
+    plan_list_page,
+    plan_problems,
+)
 from .services import PlanError, publish_plan
 
 RULE_NAMES = {
@@ -114,15 +122,21 @@ def plan_list(request):
     return render(request, "titles/plan_list.html", {"rows": rows, "page": page})
 
 
+def _day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 @login_required
 def plan_detail(request, pk):
     plan = access_plan(request.user, pk)
+    phases = list(plan.phases.order_by("start"))  # read once: the rows and, for a draft, the rule check
     draft = plan.status == plan.Status.DRAFT
     problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
-                for p in plan_problems(plan)] if draft else []
+                for p in plan_problems(plan, plan_facts(plan, phases))] if draft else []
     return render(request, "titles/plan_detail.html", {
         "plan": plan,
-        "phases": plan.phases.order_by("start"),
+        "phases": [{"label": PHASE_LABELS.get(p.kind, p.kind), "start": _day(p.start), "end": _day(p.end)}
+                   for p in phases],
         "amendments": plan.amendments.select_related("actor").order_by("number"),
         "problems": problems,
         # only a draft shows the publish button: a published plan needs no role lookup
