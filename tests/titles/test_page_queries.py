@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from tests.factories import review_plan, user_with_role
+from titles.api import PlanPhaseSerializer
 from titles.models import PlanAmendment, ReviewPlan
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,10 @@ def test_api_list_pages_20_plans_without_a_total(client, org_tree):
     first = client.get("/api/v1/plans/").json()
     assert len(first["results"]) == 20 and first["previous"] is None and first["next"].endswith("?page=2")
     assert first["results"][0]["name"] == "第00号方案" and len(first["results"][0]["phases"]) == 7
+    plan = ReviewPlan.objects.get(pk=first["results"][0]["id"])
+    assert first["results"][0]["phases"] == PlanPhaseSerializer(plan.phases.all(), many=True).data
+    assert first["results"][0]["phases"][0] == {"kind": "declaration", "kind_display": "个人申报",
+                                                "start": "2026-08-01", "end": "2026-09-30"}
     second = client.get(first["next"]).json()
     assert len(second["results"]) == 10 and second["next"] is None and second["previous"].endswith("/api/v1/plans/")
     response = client.get("/api/v1/plans/?page=x")
