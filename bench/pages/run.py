@@ -27,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-BASELINE = ROOT.parent / "shared" / "bench" / "baseline"
-CASE = ROOT.parent / "shared" / "cases" / "eligibility" / "p01_regular_ok.json"
+SHARED = Path(os.environ.get("BENCH_SHARED", ROOT.parent / "shared"))  # ../shared beside the repository
+BASELINE = SHARED / "bench" / "baseline"
+CASE = SHARED / "cases" / "eligibility" / "p01_regular_ok.json"
 PORT = int(os.environ.get("BENCH_PORT", "8770"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_pages")
@@ -182,6 +183,8 @@ def main():
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--pages", default=",".join(PAGES))
     args = parser.parse_args()
+    if not CASE.exists():
+        raise SystemExit(f"{CASE} is missing: clone the repository beside ../shared or set BENCH_SHARED")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: sudo apt-get install wrk (or use bench/pages/run.sh)")
     out = ROOT / "var" / "bench-pages" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
