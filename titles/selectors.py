@@ -1,7 +1,8 @@
 """Reads shared by pages, the API and commands: the catalogue and the effective rulebook."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
@@ -105,17 +106,22 @@ def visible_plans(actor):
 LIST_PHASES = ("declaration", "review_meetings")
 
 
+def _phase_date(kind: str, field: str) -> Subquery:
+    return Subquery(PlanPhase.objects.filter(plan=OuterRef("pk"), kind=kind).values(field)[:1])
+
+
 def plan_list_page(actor, *, number: int) -> Page:
     """One page of the plan list as plain rows (values, not model instances: the page shows five facts of
-    20 plans): pk, year, name, status, committee, amendments (a count) and the LIST_PHASES as (start, end).
-    Three queries after the actor's roles, whatever the number of plans."""
-    page = page_of(_plans_visible_to(actor).values("pk", "year", "name", "status", "committee__name"), number)
-    ids = [row["pk"] for row in page.rows]
-    phases = {(plan_id, kind): (start, end) for plan_id, kind, start, end in PlanPhase.objects.filter(
-        plan_id__in=ids, kind__in=LIST_PHASES).values_list("plan_id", "kind", "start", "end")}
-    amended = dict(PlanAmendment.objects.filter(plan_id__in=ids).values("plan_id").annotate(n=Count("pk"))
-                   .values_list("plan_id", "n").order_by())
+    20 plans): pk, year, name, status, committee__name, amendment_count and the LIST_PHASES as (start, end).
+    One query after the actor's roles, whatever the number of plans: the phase dates and the count are
+    correlated subqueries on indexed keys, evaluated for the rows of the page only."""
+    dates = {f"{kind}_{field}": _phase_date(kind, field) for kind in LIST_PHASES for field in ("start", "end")}
+    amendments = Subquery(PlanAmendment.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+                          .annotate(n=Count("pk")).values("n")[:1])
+    queryset = _plans_visible_to(actor).annotate(amendment_count=Coalesce(amendments, 0), **dates).values(
+        "pk", "year", "name", "status", "committee__name", "amendment_count", *dates)
+    page = page_of(queryset, number)
     for row in page.rows:
-        row["amendments"] = amended.get(row["pk"], 0)
-        row["phases"] = {kind: phases.get((row["pk"], kind)) for kind in LIST_PHASES}
+        row["phases"] = {kind: (row[f"{kind}_start"], row[f"{kind}_end"]) if row[f"{kind}_start"] else None
+                         for kind in LIST_PHASES}
     return page

@@ -18,7 +18,7 @@ SESSION = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 # page: (url, most queries): user + the page's own reads
 PAGES = {
     "plan detail": ("/titles/plans/{first}/", 4),        # user, plan (joined), phases, amendments
-    "plan list": ("/titles/plans/", 5),                  # user, roles, 21 plans (joined), phases, amendments
+    "plan list": ("/titles/plans/", 3),                  # user, roles, 21 plans with their dates and counts
     "API list": ("/api/v1/plans/", 5),                   # the same reads as the page
     "catalogue": ("/titles/catalogue/", 5),              # user, series, title names, specialties, rulebook
     "eligibility page": ("/titles/eligibility/", 5),     # user, series, title names, specialties, rulebook
