@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
@@ -124,12 +125,20 @@ class RoleMembership(models.Model):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
 
 
-class EventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Logs (events, looks at personal data, sign-ins): appended, never changed or removed."""
+
+    log_name = "该记录"
+
     def update(self, **kwargs):
-        raise PermissionError("事件日志不可修改")
+        raise PermissionError(f"{self.log_name}不可修改")
 
     def delete(self):
-        raise PermissionError("事件日志不可删除")
+        raise PermissionError(f"{self.log_name}不可删除")
+
+
+class EventQuerySet(AppendOnlyQuerySet):
+    log_name = "事件日志"
 
 
 class Event(models.Model):
@@ -158,7 +167,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -167,3 +176,77 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("事件日志不可删除")
+
+
+class PersonalDataAccess(models.Model):
+    """One look at a person's full ID number and phone by someone other than that person: who, whose,
+    when, why and from where. Written before the numbers are shown."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT,
+                               related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被查看人", on_delete=models.PROTECT,
+                               related_name="+")
+    fields = models.CharField("查看内容", max_length=100, default="身份证号码、手机号码")
+    reason = models.TextField("查看理由")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    created_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.viewer} 查看 {self.person}"
+
+
+class SignInRecord(models.Model):
+    """One sign-in attempt, successful or not (its own log: sign-ins are not history of the user)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    username = models.CharField("输入的用户名", max_length=150)
+    succeeded = models.BooleanField("是否成功")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器标识", max_length=255, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {'登录成功' if self.succeeded else '登录失败'}"
+
+
+class Notification(models.Model):
+    """A message to one person who must act next (or should know), in the app and by e-mail.
+
+    ``key`` makes each notice at most once per person and occasion; the e-mail goes out from the
+    outbox after commit, and ``emailed_at`` keeps it to one.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE,
+                                  related_name="notifications")
+    key = models.CharField("去重键", max_length=120)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="unique_notification_key")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return f"{self.recipient}：{self.title}"

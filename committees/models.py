@@ -1,6 +1,8 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from titles.validators import validate_accepted_date
+
 
 class Committee(models.Model):
     """A review committee (评审委员会), filed (核准备案) with the HR department (001 二, 003 6).
@@ -17,7 +19,7 @@ class Committee(models.Model):
     levels = models.JSONField("评审层级", default=list, help_text="如 [\"intermediate\"]")
     scope = models.CharField("评审范围", max_length=200, blank=True)
     filing_number = models.CharField("核准备案文号", max_length=100, blank=True)
-    filed_until = models.DateField("备案有效期至", null=True, blank=True)
+    filed_until = models.DateField("备案有效期至", null=True, blank=True, validators=[validate_accepted_date])
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
 

@@ -4,7 +4,10 @@ With nothing configured the project runs on embedded defaults: SQLite in ``var/`
 broker on the file system (kombu's filesystem transport), so the demo needs no server.
 """
 
+import ipaddress
 import sys
+import warnings
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -13,7 +16,19 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, with a Chinese message naming the variable when its value cannot be read."""
+
+    def get_value(self, var, *args, **kwargs):
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"环境变量 {var} 的值无法解析：{exc}") from exc
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -45,11 +60,13 @@ INSTALLED_APPS = [
     "reviews",
     "committees",
     "certificates",
+    "outbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.error_views.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +79,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "config.error_views.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -75,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -86,10 +105,12 @@ if not DATABASE_URL_DISPLAY:  # the embedded default: SQLite in var/
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL_DISPLAY = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
+    with warnings.catch_warnings():  # an unknown scheme is refused below, in one Chinese line
+        warnings.simplefilter("ignore")
+        DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
 except Exception as exc:  # environ raises several kinds for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{DATABASE_URL_DISPLAY!r}（{exc}）") from exc
-if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     raise ImproperlyConfigured(
         f"DATABASE_URL 不受支持：{DATABASE_URL_DISPLAY!r}；请使用 postgres://… 或 sqlite:///…（见 README.md）"
     )
@@ -115,6 +136,7 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # exchange tables: under var/, not the work tree
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
@@ -123,7 +145,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},  # re-send work the broker lost
+}
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
 
 # --- Speed (issue 14): kept database connections, sessions on Redis --------------------------
 # Chosen by measurement with bench/pages/ (README.md, 速度): opening a PostgreSQL connection per request
@@ -136,7 +161,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env.bool("DB_POOL", default=False):
         DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0 if DEBUG else 600)
+        # not kept under pytest: the browser tests' live-server threads would hold the test database open
+        kept = 0 if DEBUG or "pytest" in sys.modules else 600
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=kept)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -160,19 +187,47 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address, never the whole site
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); see README.md.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES 无法解析：{_proxy!r}（应为 IP 地址或网段，如 10.0.0.0/8）") from exc
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# History pages are read-only: nothing is reverted behind the services' backs (accounts/admin_base.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- Demo clock: the demo may pretend today is another date (config/clock.py; DEBUG only) ---------
+try:
+    ZC_TODAY = date.fromisoformat(env.str("ZC_TODAY")) if env.str("ZC_TODAY", default="") else None
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ZC_TODAY 应为日期 YYYY-MM-DD：{env.str('ZC_TODAY')!r}") from exc
+
+# --- E-mail (notifications are sent from the outbox by the worker) ----------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhicheng.localhost")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese labels for libraries without them (django-axes)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -191,10 +246,18 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded materials (declarations/uploads.py): per file, per declaration, pixels per image.
+UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
+UPLOAD_MAX_DECLARATION_MB = env.int("UPLOAD_MAX_DECLARATION_MB", default=100)
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+if min(UPLOAD_MAX_FILE_MB, UPLOAD_MAX_DECLARATION_MB, UPLOAD_MAX_PIXELS) <= 0:
+    raise ImproperlyConfigured("UPLOAD_MAX_FILE_MB、UPLOAD_MAX_DECLARATION_MB、UPLOAD_MAX_PIXELS 必须是正整数")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["config.api_input.ChineseSessionAuthentication"],
+    "DEFAULT_PARSER_CLASSES": ["config.api_input.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -205,12 +268,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "职称申报评审平台 API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_refusals"],
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_refusals": {"()": "config.log_filters.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -1,18 +1,24 @@
 """Reads shared by pages, the API and commands: the catalogue and the effective rulebook."""
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role
-from accounts.permissions import is_system_admin, member_org_ids
+from accounts.models import Organisation, OrganisationKind, Role
+from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
+from accounts.selectors import visible_organisations
 
-from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
-from .models import PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, Series
+from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
+from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
+from .models import PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, Series, WorkingDaySchedule
 from .pagination import Page, page_of
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
-from .workdays import stored_calendar
+from .workdays import WorkingDayCalendar
+
+REGION_CODE = re.compile(r"[0-9]{6,12}")
 
 
 def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
@@ -49,6 +55,35 @@ def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> P
     return rules
 
 
+def effective_material_rules(*, region_code: str = "", year: int | None = None) -> dict:
+    """The material table in force: the default, overlaid by each active layer's ``materials``."""
+    table = DEFAULT_MATERIAL_RULES
+    for layer in rulebook_layers(region_code=region_code, year=year):
+        table = overlay_material_rules(table, layer.materials or {})
+    return table
+
+
+def stored_calendar() -> WorkingDayCalendar:
+    """The working-day calendar with the bureau's stored schedules (they win for their years)."""
+    return WorkingDayCalendar({s.year: s.as_schedule() for s in WorkingDaySchedule.objects.all()})
+
+
+def add_working_days(day, n: int):
+    return stored_calendar().add(day, n)
+
+
+def count_working_days(start, end) -> int:
+    return stored_calendar().count(start, end)
+
+
+def is_working_day(day) -> bool:
+    return stored_calendar().is_workday(day)
+
+
+def publicity_end(start, n: int):
+    return stored_calendar().publicity_end(start, n)
+
+
 def catalogue():
     """Series with their title names and specialties, for pages and the API (three queries)."""
     return Series.objects.filter(is_active=True).prefetch_related("title_names", "specialties")
@@ -58,7 +93,9 @@ def eligibility_verdict(data) -> dict:
     """Run the eligibility contract on a JSON-decoded case with the rulebook in force for its year
     (and, when the case names one, its ``region_code``). Raises ``InvalidCase`` on bad input."""
     case = parse_case(data)
-    region = data.get("region_code") if isinstance(data.get("region_code"), str) else ""
+    region = data.get("region_code") or ""
+    if region and not (isinstance(region, str) and REGION_CODE.fullmatch(region)):
+        raise InvalidCase({"region_code": f"行政区划代码应为 6 至 12 位数字，实际为 {region!r}"[:200]})
     return verdict_to_dict(evaluate(case, effective_rulebook(region_code=region, year=case.declaration_year)))
 
 
@@ -125,3 +162,57 @@ def plan_list_page(actor, *, number: int) -> Page:
         row["phases"] = {kind: (row[f"{kind}_start"], row[f"{kind}_end"]) if row[f"{kind}_start"] else None
                          for kind in LIST_PHASES}
     return page
+
+
+# --- the admin console's lists (the same gates as pages and the API) -----------------------------
+
+
+def managed_plans(actor):
+    """Plans in the admin console: the system admin sees all; a bureau reviewer those issued by its bureau
+    or a bureau below it (a province sees its cities'); changing one is the issuing bureau's (edit_plan)."""
+    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
+    if is_system_admin(actor):
+        return queryset
+    if not member_org_ids(actor, {Role.BUREAU_REVIEWER}):
+        return queryset.none()
+    return queryset.filter(organisation__in=visible_organisations(actor).values("pk"))
+
+
+def managed_amendments(actor):
+    return PlanAmendment.objects.select_related("plan", "actor").filter(plan__in=managed_plans(actor).values("pk"))
+
+
+def visible_rulebooks(actor):
+    """National layers (region_code "") for everyone; regional layers of the bureau reviewer's region."""
+    queryset = RulebookVersion.objects.all()
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(Q(region_code="") | Q(region_code__in=bureau_region_codes(actor)))
+
+
+def plan_issuers(actor):
+    """Organisations the actor may issue a plan for: HR bureaus where they are a bureau reviewer."""
+    queryset = Organisation.objects.filter(kind=OrganisationKind.HR_BUREAU)
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(pk__in=member_org_ids(actor, {Role.BUREAU_REVIEWER}))
+
+
+def access_rulebook(actor, pk, *, for_update: bool = False) -> RulebookVersion:
+    """The gate between a rulebook version id and the version: 404 when absent or out of the actor's reach."""
+    queryset = visible_rulebooks(actor)
+    if for_update:
+        queryset = queryset.select_for_update()
+    return get_object_or_404(queryset, pk=pk)
+
+
+def plan_document_name(plan_id: int, version: int) -> str:
+    """The storage name of a plan's PDF for one version (0: as published, n: after the n-th amendment)."""
+    return f"plans/plan-{plan_id}-{version}.pdf"
+
+
+def plan_document_pending(plan) -> bool:
+    """A published plan whose PDF for its current version is not rendered yet (“PDF 生成中”)."""
+    if plan.status != ReviewPlan.Status.PUBLISHED:
+        return False
+    return plan.document.name != plan_document_name(plan.pk, len(plan.amendments.all()))

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,13 +13,14 @@ from .documents import describe_source
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
-from .models import Level, ReviewPlan
+from .models import Level, PlanAmendment, ReviewPlan
 from .pagination import InvalidPage, page_number
 from .plan_rules import PHASE_LABELS
 from .selectors import (
     access_plan,
     catalogue,
     effective_rulebook,
+    plan_document_pending,
     plan_facts,
     plan_list_page,
     plan_problems,
@@ -26,6 +28,7 @@ from .selectors import (
 from .services import PlanError, publish_plan
 
 RULE_NAMES = {
+    "EXAM_ONLY": "以考代评",
     "IN_SERVICE": "在职在岗",
     "ONE_PER_YEAR": "每年只申报一个",
     "BAN": "禁止申报期",
@@ -130,6 +133,10 @@ def _day(day) -> str:
 def plan_detail(request, pk):
     plan = access_plan(request.user, pk)
     phases = list(plan.phases.order_by("start"))  # read once: the rows and, for a draft, the rule check
+    # read once too: the table and plan_document_pending (which counts them) share the prefetched rows
+    prefetch_related_objects([plan], Prefetch("amendments", PlanAmendment.objects.select_related("actor")
+                                              .order_by("number")))
+    amendments = plan.amendments.all()
     draft = plan.status == plan.Status.DRAFT
     problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
                 for p in plan_problems(plan, plan_facts(plan, phases))] if draft else []
@@ -137,10 +144,11 @@ def plan_detail(request, pk):
         "plan": plan,
         "phases": [{"label": PHASE_LABELS.get(p.kind, p.kind), "start": _day(p.start), "end": _day(p.end)}
                    for p in phases],
-        "amendments": plan.amendments.select_related("actor").order_by("number"),
+        "amendments": amendments,
         "problems": problems,
         # only a draft shows the publish button: a published plan needs no role lookup
         "may_publish": draft and request.user.has_perm("titles.publish_plan", plan),
+        "document_pending": plan_document_pending(plan),
     })
 
 
@@ -149,7 +157,7 @@ def plan_document(request, pk):
     """The plan's PDF, streamed from storage after the same permission check as the page."""
     plan = access_plan(request.user, pk)
     if not plan.document:
-        raise Http404("方案文本正在生成，请稍后刷新")
+        raise Http404("方案文本（PDF 生成中），请稍后刷新")
     return FileResponse(plan.document.open("rb"), content_type="application/pdf",
                         filename=f"{plan.year}-{plan.name}.pdf")
 

@@ -82,10 +82,10 @@ def test_api_bad_bodies_are_400_with_errors(client, body):
     assert response.status_code == 400 and response.json()["errors"]
 
 
-def test_api_non_json_body_is_400_with_errors(client):
+def test_api_non_json_body_is_415_with_errors(client):
     client.force_login(UserFactory())
     response = client.post(URL, data="as_of=2026", content_type="text/plain")
-    assert response.status_code == 400 and "body" in response.json()["errors"]
+    assert response.status_code == 415 and "text/plain" in response.json()["errors"]["body"][0]
 
 
 def test_api_needs_a_signed_in_user(client):
@@ -128,7 +128,7 @@ def test_a_regional_rulebook_changes_the_outcome(client):
 def test_the_national_rulebook_in_the_database_is_the_one_used(client):
     national = RulebookVersion.objects.get(region_code="", year=None, status="active")
     national.pk = None
-    national.version = 2
+    national.version += 1
     national.eligibility = dict(national.eligibility, ban_months=dict(national.eligibility["ban_months"],
                                                                       party_warning=6))
     national.save()

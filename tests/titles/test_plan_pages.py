@@ -39,7 +39,7 @@ def test_bureau_sees_the_draft_problems_and_publishes_from_the_page(client, org_
 
 
 def test_plan_document_is_served_after_the_permission_check(client, org_tree):
-    from titles.services import render_plan_document
+    from titles.rendering import render_plan_document
 
     bureau_user = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
     plan = review_plan(org_tree["bureau"])
@@ -76,6 +76,10 @@ def test_demo_bureau_reviewer_works_in_the_admin_console_and_an_applicant_does_n
     load_demo()
     client.force_login(User.objects.get(username="bureau"))
     assert client.get("/admin/titles/reviewplan/").status_code == 200
+    assert client.get("/admin/titles/rulebookversion/add/").status_code == 200
+    # holiday schedules are national data: the system admin enters them
+    assert client.get("/admin/titles/workingdayschedule/add/").status_code == 403
+    client.force_login(User.objects.get(username="sysadmin"))
     assert client.get("/admin/titles/workingdayschedule/add/").status_code == 200
     client.force_login(User.objects.get(username="applicant"))
     assert client.get("/admin/titles/reviewplan/").status_code == 302

@@ -15,6 +15,7 @@ from .rules import (
     check_continuing_education,
     check_directed_basis,
     check_education,
+    check_exam_only,
     check_exceptional_excellent,
     check_exceptional_recommenders,
     check_in_service,
@@ -31,6 +32,7 @@ from .verdict import Check, Verdict, verdict_to_dict
 __all__ = ["Check", "Verdict", "evaluate", "verdict_to_dict"]
 
 RULES = (
+    check_exam_only,
     check_in_service,
     check_one_per_year,
     check_ban,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from accounts.errors import DomainError
+
 # --- vocabulary of the contract (enumerations, lowest first where there is an order) ---------------
 
 LEVELS = ("technician", "assistant", "intermediate", "associate_senior", "senior")
@@ -175,12 +177,14 @@ class Case:
     applicant: Applicant
 
 
-class InvalidCase(ValueError):
+class InvalidCase(DomainError, ValueError):
     """Input that breaks the contract; `errors` maps dotted field paths to Chinese messages."""
 
+    code = "invalid_case"
+
     def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__(self._one_line())
+        super().__init__("输入无效", errors=errors)
+        self.message = self._one_line()
 
     def _one_line(self) -> str:
         if not self.errors:
@@ -438,6 +442,25 @@ def _read_applicant(r: _Reader, raw: dict, path: str, route: Any) -> Any:
     return Applicant(**values)
 
 
+def _refuse_future_facts(r: _Reader, applicant: Applicant, as_of: date) -> None:
+    """A fact dated after ``as_of`` cannot have happened yet: bad input naming the field."""
+    dated: list[tuple[str, date | None]] = [
+        ("applicant.career_start", applicant.career_start),
+        ("applicant.grassroots_since", applicant.grassroots_since),
+        ("applicant.post_since", applicant.post_since),
+    ]
+    for key, items, attribute in (
+        ("education", applicant.education, "obtained"),
+        ("titles", applicant.titles, "obtained"),
+        ("qualifications", applicant.qualifications, "obtained"),
+        ("sanctions", applicant.sanctions, "date"),
+    ):
+        dated += [(f"applicant.{key}.{i}.{attribute}", getattr(item, attribute)) for i, item in enumerate(items)]
+    for path, day in dated:
+        if day is not None and day > as_of:
+            r.fail(path, f"日期 {day.isoformat()} 晚于核查日期 as_of（{as_of.isoformat()}），尚未发生的事实不能作为申报依据")
+
+
 def parse_case(data: Any) -> Case:
     """Validate a JSON-decoded case; raise InvalidCase listing every field that breaks the contract."""
     r = _Reader()
@@ -455,6 +478,8 @@ def parse_case(data: Any) -> Case:
     raw_applicant = _field(r, data, "applicant", "", r.mapping, required=True)
     if raw_applicant is not _MISSING:
         applicant = _read_applicant(r, raw_applicant, "applicant", route)
+    if applicant is not _MISSING and as_of is not _MISSING:
+        _refuse_future_facts(r, applicant, as_of)
     if r.errors or not _complete(as_of, year, deadline, target, applicant):
         raise InvalidCase(r.errors or {"body": "输入无效"})
     return Case(

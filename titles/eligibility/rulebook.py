@@ -37,6 +37,7 @@ class TitleEquivalent:
 @dataclass(frozen=True)
 class Rulebook:
     name: str
+    exam_only: Mapping[str, tuple[str, ...]]
     tenure_end_month: int
     tenure_end_day: int
     tenure: Mapping[str, Mapping[str, TenureRow]]
@@ -181,6 +182,15 @@ def _text_list(e: _Errors, value: Any, path: str) -> tuple[str, ...]:
     return tuple(_text(e, item, f"{path}.{i}") for i, item in enumerate(value))
 
 
+def _exam_only(e: _Errors, value: Any) -> Mapping[str, tuple[str, ...]]:
+    """Series → the levels at which the title comes from the national exam only (以考代评)."""
+    table = _table(e, value, "exam_only")
+    return MappingProxyType({
+        _text(e, series, f"exam_only.{series}"): _enum_list(e, levels, f"exam_only.{series}", LEVELS)
+        for series, levels in table.items()
+    })
+
+
 def _month_day(e: _Errors, data: dict, prefix: str) -> tuple[int, int]:
     month = _count(e, data.get(f"{prefix}_month"), f"{prefix}_month")
     day = _count(e, data.get(f"{prefix}_day"), f"{prefix}_day")
@@ -296,6 +306,7 @@ def _build(data: dict) -> Rulebook:
     numerator, denominator = _share(e, data)
     rulebook = Rulebook(
         name=_text(e, data["name"], "name"),
+        exam_only=_exam_only(e, data["exam_only"]),
         tenure_end_month=end_month,
         tenure_end_day=end_day,
         tenure=_tenure_table(e, data["tenure"]),
@@ -355,6 +366,11 @@ def _row(basis: str | None, years: int) -> dict[str, Any]:
 
 _DEFAULT_DATA: dict[str, Any] = {
     "name": "国家默认规则库（工程系列基本标准）",
+    # 以考代评 (003 2): these series' titles at these levels come from the national exam, not review.
+    "exam_only": {
+        series: ["technician", "assistant", "intermediate"]
+        for series in ("经济", "会计", "统计", "审计", "卫生", "出版", "翻译")
+    },
     "tenure_end_month": 12,
     "tenure_end_day": 31,
     "tenure": {

@@ -34,6 +34,23 @@ from .verdict import Check
 # --- the rules, in the contract's order ---------------------------------------------------------
 
 
+def check_exam_only(f: Facts) -> Check:
+    series, level = f.target.series, f.target.level
+    level_name = LEVEL_NAMES[level]
+    if level in f.rulebook.exam_only.get(series, ()):
+        return make_check(
+            f,
+            "EXAM_ONLY",
+            False,
+            f"{series}系列{level_name}职称实行以考代评，须参加全国统一考试取得，不组织评审，不能通过评审申报",
+            series=series,
+            level=level,
+            exam_only=True,
+        )
+    return make_check(f, "EXAM_ONLY", True, f"{series}系列{level_name}职称通过评审取得", series=series,
+                      level=level, exam_only=False)
+
+
 def check_in_service(f: Facts) -> Check | None:
     sector = f.applicant.sector
     if sector not in f.rulebook.in_service_sectors:

@@ -8,6 +8,7 @@ from typing import Any
 RULEBOOK = "rulebook"  # placeholder in SOURCES, replaced by the rulebook's name
 
 SOURCES: dict[str, tuple[str, ...]] = {
+    "EXAM_ONLY": ("003 2",),
     "IN_SERVICE": ("001 三(一)",),
     "ONE_PER_YEAR": ("001 三(五), 002 五(三)",),
     "BAN": ("002 三(三)",),

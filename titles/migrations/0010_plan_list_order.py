@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_event_log_immutable_in_postgresql'),
         ('committees', '0001_initial'),
-        ('titles', '0006_amendment_history'),
+        ('titles', '0009_accepted_date_range'),
     ]
 
     operations = [
