@@ -123,10 +123,7 @@ if DATABASES["default"].get("ENGINE") not in ("django.db.backends.postgresql", "
         f"DATABASE_URL 不受支持：{DATABASE_URL_DISPLAY!r}；请使用 postgres://… 或 sqlite:///…（见 README.md）"
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # psycopg 3 with Django's built-in connection pool (not with persistent connections).
     DATABASES["default"].setdefault("OPTIONS", {})
-    if env.bool("DB_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
     DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -160,6 +157,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},  # re-send work the broker lost
 }
 OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
+
+# --- Speed (issue 14): kept database connections, sessions on Redis --------------------------
+# Chosen by measurement with bench/pages/ (README.md, 速度): opening a PostgreSQL connection per request
+# cost about 11 ms. Persistent connections (CONN_MAX_AGE, checked before reuse) are the default in
+# production; DB_POOL=true uses Django's psycopg 3 pool instead. Sessions are read from Redis
+# (cached_db: written through to the database) only when Redis is shared by every process; a per-process
+# memory cache would keep a signed-out session alive in the other workers. Templates: Django's cached
+# loader is on by default (no "loaders" option above).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if env.bool("DB_POOL", default=False):
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
+    else:
+        # not kept under pytest: the browser tests' live-server threads would hold the test database open
+        kept = 0 if DEBUG or "pytest" in sys.modules else 600
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=kept)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# --- end of speed (issue 14) -----------------------------------------------------------------
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

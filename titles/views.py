@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -11,14 +13,17 @@ from .documents import describe_source
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
-from .models import Level
+from .models import Level, PlanAmendment, ReviewPlan
+from .pagination import InvalidPage, page_number
+from .plan_rules import PHASE_LABELS
 from .selectors import (
     access_plan,
     catalogue,
     effective_rulebook,
     plan_document_pending,
+    plan_facts,
+    plan_list_page,
     plan_problems,
-    visible_plans,
 )
 from .services import PlanError, publish_plan
 
@@ -98,24 +103,51 @@ def eligibility_check(request):
     return render(request, "titles/eligibility.html", context)
 
 
+def _span(dates) -> str:
+    """'8月1日～9月30日' (formatted here, not with the date filter per cell: the list renders 20 rows)."""
+    if not dates:
+        return "—"
+    start, end = dates
+    return f"{start.month}月{start.day}日～{end.month}月{end.day}日"
+
+
 @login_required
 def plan_list(request):
-    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first."""
-    plans = visible_plans(request.user)
-    return render(request, "titles/plan_list.html", {"plans": plans})
+    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first,
+    20 a page (next/previous, no total: see titles/pagination.py)."""
+    try:
+        page = plan_list_page(request.user, number=page_number(request.GET.get("page")))
+    except InvalidPage as exc:
+        return render(request, "titles/plan_list.html", {"rows": [], "page_error": str(exc)}, status=400)
+    rows = [{**row, "url": reverse("titles:plan", args=[row["pk"]]), "status": ReviewPlan.Status(row["status"]).label,
+             "declaration": _span(row["phases"]["declaration"]), "meetings": _span(row["phases"]["review_meetings"])}
+            for row in page.rows]
+    return render(request, "titles/plan_list.html", {"rows": rows, "page": page})
+
+
+def _day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @login_required
 def plan_detail(request, pk):
     plan = access_plan(request.user, pk)
+    phases = list(plan.phases.order_by("start"))  # read once: the rows and, for a draft, the rule check
+    # read once too: the table and plan_document_pending (which counts them) share the prefetched rows
+    prefetch_related_objects([plan], Prefetch("amendments", PlanAmendment.objects.select_related("actor")
+                                              .order_by("number")))
+    amendments = plan.amendments.all()
+    draft = plan.status == plan.Status.DRAFT
     problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
-                for p in plan_problems(plan)] if plan.status == plan.Status.DRAFT else []
+                for p in plan_problems(plan, plan_facts(plan, phases))] if draft else []
     return render(request, "titles/plan_detail.html", {
         "plan": plan,
-        "phases": plan.phases.order_by("start"),
-        "amendments": plan.amendments.select_related("actor").order_by("number"),
+        "phases": [{"label": PHASE_LABELS.get(p.kind, p.kind), "start": _day(p.start), "end": _day(p.end)}
+                   for p in phases],
+        "amendments": amendments,
         "problems": problems,
-        "may_publish": request.user.has_perm("titles.publish_plan", plan),
+        # only a draft shows the publish button: a published plan needs no role lookup
+        "may_publish": draft and request.user.has_perm("titles.publish_plan", plan),
         "document_pending": plan_document_pending(plan),
     })
 

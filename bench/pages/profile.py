@@ -1,0 +1,84 @@
+"""In-process cost of the benchmarked pages: ms per request and queries, optionally a pyinstrument profile.
+
+    .venv/bin/python bench/pages/profile.py [--n 300] [--profile detail]
+
+Runs with DEBUG off against the configured DATABASE_URL (the bench uses bench_pages, made by
+dataset.py), signed in as the demo applicant, through Django's test client (no HTTP, one process).
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["DEBUG"] = "0"
+CASE = ROOT.parent / "shared" / "cases" / "eligibility" / "p01_regular_ok.json"
+
+
+def pages(max_plan: int):
+    body = CASE.read_text(encoding="utf-8")
+    return {
+        "detail": lambda c: c.get(f"/titles/plans/{random.randint(1, max_plan)}/"),
+        "list": lambda c: c.get(f"/titles/plans/?page={random.randint(1, 5)}"),
+        "api_list": lambda c: c.get(f"/api/v1/plans/?page={random.randint(1, 5)}"),
+        "eligibility": lambda c: c.post("/api/v1/eligibility/check", body, content_type="application/json"),
+        "catalogue": lambda c: c.get("/titles/catalogue/"),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--profile", help="page to profile with pyinstrument (detail, list, api_list, …)")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from titles.models import ReviewPlan
+
+    client = Client()
+    client.force_login(User.objects.get(username="applicant"))
+    max_plan = ReviewPlan.objects.order_by("-pk").values_list("pk", flat=True).first()
+    for name, call in pages(max_plan).items():
+        if args.profile and name != args.profile:
+            continue
+        for _ in range(20):
+            assert call(client).status_code == 200, name
+        queries: list[str] = []
+
+        def record(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            call(client)
+        if args.profile:
+            from pyinstrument import Profiler
+
+            with Profiler(interval=0.0002) as profiler:
+                for _ in range(args.n):
+                    call(client)
+            print(profiler.output_text(unicode=True, color=False, show_all=False))
+        started = time.perf_counter()
+        for _ in range(args.n):
+            call(client)
+        ms = (time.perf_counter() - started) * 1000 / args.n
+        print(json.dumps({"page": name, "ms": round(ms, 2), "queries": len(queries)}))
+        if os.environ.get("SHOW_SQL"):
+            for sql in queries:
+                print("   ", sql[:160])
+
+
+if __name__ == "__main__":
+    main()

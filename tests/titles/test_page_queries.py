@@ -1,0 +1,90 @@
+"""Queries per page (issue 14): each page costs a fixed number of queries, with 1 plan or 30, and lists
+show 20 plans a page without counting them all."""
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Role
+from tests.factories import review_plan, user_with_role
+from titles.api import PlanPhaseSerializer
+from titles.models import PlanAmendment, ReviewPlan
+
+pytestmark = pytest.mark.django_db
+
+# sessions on Redis (REDIS_URL set) are read from the cache; on the database they cost one query
+SESSION = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+HEADER = 1  # pages (not the API): the header's unread-notification count (accounts.context_processors)
+# the sign-in safeguards (accounts.middleware) ask every request for the reader's roles, once: is this
+# a staff session (idle timeout) or a two-factor role; pages that need the roles reuse them
+ROLES = 1
+
+# page: (url, most queries): user + the page's own reads
+PAGES = {
+    "plan detail": ("/titles/plans/{first}/", 4 + ROLES + HEADER),  # user, plan (joined), phases, amendments
+    "plan list": ("/titles/plans/", 3 + HEADER),               # user, roles, 21 plans with their dates and counts
+    "API list": ("/api/v1/plans/", 5),                         # user, roles, 21 plans, phases, amendments
+    "catalogue": ("/titles/catalogue/", 5 + ROLES + HEADER),  # user, series, title names, specialties, rulebook
+    "eligibility page": ("/titles/eligibility/", 5 + ROLES + HEADER),  # the same, and the rulebook
+}
+
+
+def published_plans(bureau, n):
+    plans = [review_plan(bureau, name=f"第{i:02d}号方案") for i in range(n)]
+    ReviewPlan.objects.filter(pk__in=[p.pk for p in plans]).update(status="published", published_at=timezone.now())
+    for plan in plans[::3]:
+        PlanAmendment.objects.create(plan=plan, number=1, reason="调整", before={}, after={})
+    return plans
+
+
+@pytest.mark.parametrize("size", [1, 30])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_queries_do_not_grow_with_the_plans(client, org_tree, django_assert_max_num_queries, page, size):
+    plans = published_plans(org_tree["bureau"], size)
+    client.force_login(user_with_role(Role.APPLICANT, org_tree["employer_a"]))
+    url, most = PAGES[page]
+    with django_assert_max_num_queries(most + SESSION):
+        response = client.get(url.format(first=plans[0].pk))
+    assert response.status_code == 200
+
+
+def test_plan_list_shows_20_a_page_with_links_to_the_next(client, org_tree):
+    published_plans(org_tree["bureau"], 30)
+    client.force_login(user_with_role(Role.APPLICANT, org_tree["employer_a"]))
+    first = client.get("/titles/plans/").content.decode()
+    assert first.count("第") - first.count("第 1 页") >= 20 and "第00号方案" in first and "第20号方案" not in first
+    assert 'href="?page=2" rel="next"' in first and "上一页" not in first
+    assert "（已修订 1 次）" in first and "8月1日～9月30日" in first and "11月10日～11月20日" in first
+    second = client.get("/titles/plans/?page=2").content.decode()
+    assert "第29号方案" in second and "第19号方案" not in second and "下一页" not in second and "上一页" in second
+    for bad in ("abc", "0", "3"):
+        response = client.get(f"/titles/plans/?page={bad}")
+        assert response.status_code == 400 and "页码（page）" in response.content.decode()
+
+
+def test_api_list_pages_20_plans_without_a_total(client, org_tree):
+    published_plans(org_tree["bureau"], 30)
+    client.force_login(user_with_role(Role.APPLICANT, org_tree["employer_a"]))
+    first = client.get("/api/v1/plans/").json()
+    assert len(first["results"]) == 20 and first["previous"] is None and first["next"].endswith("?page=2")
+    assert first["results"][0]["name"] == "第00号方案" and len(first["results"][0]["phases"]) == 7
+    plan = ReviewPlan.objects.get(pk=first["results"][0]["id"])
+    assert first["results"][0]["phases"] == PlanPhaseSerializer(plan.phases.all(), many=True).data
+    assert first["results"][0]["phases"][0] == {"kind": "declaration", "kind_display": "个人申报",
+                                                "start": "2026-08-01", "end": "2026-09-30"}
+    second = client.get(first["next"]).json()
+    assert len(second["results"]) == 10 and second["next"] is None and second["previous"].endswith("/api/v1/plans/")
+    response = client.get("/api/v1/plans/?page=x")
+    assert response.status_code == 404 and "页码（page）" in response.json()["detail"]
+
+
+def test_a_published_plan_page_asks_for_the_roles_only_once(client, org_tree, django_assert_num_queries):
+    """The publish button belongs to drafts: a published plan's page asks for the reader's roles only for
+    the sign-in safeguards, once."""
+    plan = published_plans(org_tree["bureau"], 1)[0]
+    client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"]))
+    client.get(f"/titles/plans/{plan.pk}/")  # a staff session records its activity at most once a minute
+    two_factor_device = 1  # django-otp reads the staff member's verified device
+    with django_assert_num_queries(4 + ROLES + HEADER + SESSION + two_factor_device) as queries:
+        html = client.get(f"/titles/plans/{plan.pk}/").content.decode()
+    assert "发布方案" not in html and sum("rolemembership" in q["sql"] for q in queries.captured_queries) == 1
