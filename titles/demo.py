@@ -40,11 +40,13 @@ def load(organisations) -> None:
 
     bureau, office = organisations["bureau"], organisations["office"]
     series, _ = Series.objects.get_or_create(name="工程")  # the catalogue migration made it; tests may flush it
-    committee, _ = Committee.objects.get_or_create(
+    committee, _ = Committee.objects.update_or_create(
         name="长治市工程系列中级职称评审委员会",
         defaults={"organiser": bureau, "office": office, "series": series, "levels": ["intermediate"],
                   "scope": "长治市所属单位工程系列中级职称", "filing_number": "晋职改备〔2024〕12号",
-                  "filed_until": date(2027, 12, 31)},
+                  "filed_from": date(2024, 9, 1), "filed_until": date(2027, 12, 31),
+                  "conditions": "山西省工程系列中级职称评价标准条件（长治市修订稿）",
+                  "regulations": "评审委员会章程、评审专家库管理办法、评审工作纪律"},
     )
     plan, created = ReviewPlan.objects.get_or_create(
         year=2026, committee=committee,

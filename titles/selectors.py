@@ -3,9 +3,11 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
+from committees.filing import PlanScope, filing_problems
 
 from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
 from .models import ReviewPlan, RulebookVersion, Series
@@ -62,7 +64,7 @@ def eligibility_verdict(data) -> dict:
 
 def access_plan(actor, pk, *, for_update: bool = False):
     """The gate between a plan id and the plan: 404 when absent, 403 when the actor may not see it."""
-    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
+    queryset = ReviewPlan.objects.select_related("organisation", "committee__series", "series")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     plan = get_object_or_404(queryset, pk=pk)
@@ -81,9 +83,20 @@ def plan_facts(plan, phases=None):
 
 
 def plan_problems(plan, facts=None):
-    """Every calendar rule the plan breaks (empty: it may be published)."""
+    """Every calendar rule the plan breaks, then its committee's filing (empty: it may be published)."""
+    facts = facts or plan_facts(plan)
     rules = effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year)
-    return validate_plan(facts or plan_facts(plan), rules, stored_calendar().count)
+    return [*validate_plan(facts, rules, stored_calendar().count), *committee_problems(plan, facts)]
+
+
+def committee_problems(plan, facts):
+    """COMMITTEE_FILING: is the plan's committee filed, in force today and on the meeting dates, and
+    filed for the plan's series, specialties and levels?"""
+    meetings = [p for p in facts.phases if p.kind == "review_meetings"]
+    scope = PlanScope(series=plan.series.name, specialties=frozenset(s.name for s in plan.specialties.all()),
+                      levels=frozenset(plan.levels or ()),
+                      meetings=(meetings[0].start, meetings[0].end) if meetings else None)
+    return filing_problems(plan.committee.filing(), scope, today=timezone.localdate())
 
 
 def visible_plans(actor):
