@@ -20,5 +20,6 @@ urlpatterns = [
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
+    path("committees/", include("committees.urls")),
     path("", include("accounts.urls")),
 ]

@@ -19,4 +19,4 @@ def is_published(user, plan):
 
 rules.add_perm("titles.publish_plan", is_system_admin | is_plan_bureau)
 rules.add_perm("titles.amend_plan", is_system_admin | is_plan_bureau)
-rules.add_perm("titles.view_plan", rules.is_authenticated & (is_published | is_system_admin | is_plan_bureau))
+rules.add_perm("titles.view_plan", is_published | is_system_admin | is_plan_bureau)  # published: public

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -63,12 +64,15 @@ def eligibility_verdict(data) -> dict:
 
 
 def access_plan(actor, pk, *, for_update: bool = False):
-    """The gate between a plan id and the plan: 404 when absent, 403 when the actor may not see it."""
+    """The gate between a plan id and the plan: 404 when absent, 403 when a signed-in actor may not
+    see it; a draft is 404 for the signed-out public (its existence is not public either)."""
     queryset = ReviewPlan.objects.select_related("organisation", "committee__series", "series")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     plan = get_object_or_404(queryset, pk=pk)
     if not actor.has_perm("titles.view_plan", plan):
+        if not actor.is_authenticated:
+            raise Http404("没有这个评审方案")
         raise PermissionDenied("您无权查看该评审方案")
     return plan
 

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
 from .documents import describe_source
@@ -14,6 +15,7 @@ from .forms import EligibilityForm
 from .models import Level
 from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
 from .services import PlanError, publish_plan
+from .throttles import PublicEligibilityThrottle, throttled_message
 
 RULE_NAMES = {
     "IN_SERVICE": "在职在岗",
@@ -61,10 +63,16 @@ def _input_errors(form) -> list[tuple[str, str]]:
     return errors
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def eligibility_check(request):
-    """The applicant's (or staff's) facts and target in, the verdict rule by rule out. Stores nothing."""
+    """Anyone's facts and target in, the verdict rule by rule out. Public (signed-out checks are
+    rate-limited per address, as the API's are); stores nothing."""
+    if request.method == "POST" and not (throttle := PublicEligibilityThrottle()).allow_request(request, None):
+        message = throttled_message(throttle.wait())
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponse('<section class="card verdict-box" data-testid="verdict"><h2>核验结果</h2>'
+                                f'<p class="failed" role="alert">{escape(message)}</p></section>', status=429)
+        return render(request, "429.html", {"message": message}, status=429)
     series = list(catalogue())
     verdict = rulebook = None
     if request.method == "POST":
@@ -90,15 +98,14 @@ def eligibility_check(request):
     return render(request, "titles/eligibility.html", context)
 
 
-@login_required
 def plan_list(request):
-    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first."""
+    """Published annual review plans, public (and, for the issuing bureau, its drafts), newest year first."""
     plans = visible_plans(request.user)
     return render(request, "titles/plan_list.html", {"plans": plans})
 
 
-@login_required
 def plan_detail(request, pk):
+    """A plan with its calendar; published plans are public, drafts 404 for the signed-out."""
     plan = access_plan(request.user, pk)
     problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
                 for p in plan_problems(plan)] if plan.status == plan.Status.DRAFT else []
@@ -111,7 +118,6 @@ def plan_detail(request, pk):
     })
 
 
-@login_required
 def plan_document(request, pk):
     """The plan's PDF, streamed from storage after the same permission check as the page."""
     plan = access_plan(request.user, pk)
@@ -134,9 +140,8 @@ def plan_publish(request, pk):
     return redirect("titles:plan", pk=plan.pk)
 
 
-@login_required
 def catalogue_page(request):
-    """The title catalogue: series with their title names per level and specialties, and the
+    """Public: the title catalogue: series with their title names per level and specialties, and the
     qualifications the rulebook in force counts as titles."""
     year = timezone.localdate().year
     rows = []

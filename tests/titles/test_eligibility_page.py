@@ -56,10 +56,11 @@ def field_error(html: str, name: str) -> str:
     return match.group(1)
 
 
-def test_anonymous_is_sent_to_sign_in(client):
+def test_the_page_is_public(client):
     response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 200 and "申报条件自测" in response.content.decode()
+    response = client.post(URL, P01)
+    assert response.status_code == 200 and "符合申报条件" in response.content.decode()
 
 
 def test_get_shows_the_empty_form_in_groups(signed_in):
