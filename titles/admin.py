@@ -25,11 +25,12 @@ class SpecialtyInline(admin.TabularInline):
 class TitleNameInline(admin.TabularInline):
     model = TitleName
     extra = 0
+    fields = ["level", "specialty", "name"]
 
 
 @admin.register(Series)
 class SeriesAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "sort_order", "is_active"]
+    list_display = ["name", "full_name", "sort_order", "is_active"]
     inlines = [TitleNameInline, SpecialtyInline]
 
 

@@ -146,9 +146,15 @@ def catalogue_page(request):
     year = timezone.localdate().year
     rows = []
     for series in catalogue():
-        names = {t.level: t.name for t in series.title_names.all()}
-        rows.append({"series": series, "titles": [names.get(level, "—") for level in Level.values],
-                     "specialties": [s for s in series.specialties.all() if s.is_active]})
+        names: dict[int | None, dict[str, str]] = {}
+        for title in series.title_names.all():
+            names.setdefault(title.specialty_id, {})[title.level] = title.name
+        specialties = [s for s in series.specialties.all() if s.is_active]
+        lines = [{"specialty": s, "titles": [names[s.pk].get(level) or names.get(None, {}).get(level, "—")
+                                             for level in Level.values]}
+                 for s in specialties if s.pk in names]
+        rows.append({"series": series, "titles": [names.get(None, {}).get(level, "—") for level in Level.values],
+                     "lines": lines, "specialties": specialties})
     rulebook = effective_rulebook(year=year)
     equivalences = [{"name": name, "series": eq.series, "level": LEVEL_NAMES.get(eq.level, eq.level)}
                     for name, eq in sorted(rulebook.qualification_titles.items())]
