@@ -9,10 +9,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .documents import citation
 from .eligibility import InvalidCase
 from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .plan_rules import PHASE_LABELS
-from .selectors import access_plan, eligibility_verdict, plan_problems, visible_plans
+from .selectors import access_plan, eligibility_verdict, plan_citations, plan_problems, visible_plans
 from .services import PlanError, amend_plan, publish_plan
 from .throttles import PublicEligibilityThrottle, throttled_message
 
@@ -97,7 +98,7 @@ class AmendPlanSerializer(serializers.Serializer):
 def _plan_error_response(exc: PlanError):
     return Response(
         {"errors": {"plan": [str(exc)]},
-         "problems": [asdict(p) for p in exc.problems]},
+         "problems": [{**asdict(p), "document": citation(exc.citations, p.rule)} for p in exc.problems]},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -147,4 +148,6 @@ class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
     def problems(self, request, pk=None):
         """方案当前违反的评审日历规则（为空表示可以发布）。"""
         plan = access_plan(request.user, pk)
-        return Response({"problems": [asdict(p) for p in plan_problems(plan)]})
+        citations = plan_citations(plan)
+        return Response({"problems": [{**asdict(p), "document": citation(citations, p.rule)}
+                                      for p in plan_problems(plan)]})

@@ -101,6 +101,9 @@ class RulebookVersion(models.Model):
     eligibility = models.JSONField("申报条件参数", default=dict, blank=True)
     calendar = models.JSONField("评审日历参数", default=dict, blank=True)
     source = models.CharField("依据文件", max_length=200, blank=True)
+    citations = models.JSONField("规则依据", default=dict, blank=True,
+                                 help_text="规则代码 → 该层级据以确定该规则的文件（名称、文号、条款），"
+                                           "如 {\"MEETINGS_END\": \"长人社函〔2024〕188号 三、1\"}；未列出的沿用上一层级")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     history = HistoricalRecords()
 
@@ -118,6 +121,7 @@ class RulebookVersion(models.Model):
         return f"{self.name}（{scope} · {self.year or '各年度'} · 第 {self.version} 版）"
 
     def clean(self):
+        from .documents import validate_citations
         from .eligibility import DEFAULT_RULEBOOK, Rulebook
         from .plan_rules import DEFAULT_PLAN_RULES, PlanRules
 
@@ -128,6 +132,10 @@ class RulebookVersion(models.Model):
                 loader.from_dict(getattr(self, field) or {}, base=base)
             except (ValueError, TypeError, KeyError) as exc:
                 errors[field] = str(exc)
+        try:
+            validate_citations(self.citations or {})
+        except ValueError as exc:
+            errors["citations"] = str(exc)
         if errors:
             raise ValidationError(errors)
 

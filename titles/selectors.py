@@ -50,6 +50,25 @@ def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> P
     return rules
 
 
+def effective_citations(*, region_code: str = "", year: int | None = None) -> dict[str, str]:
+    """Rule code → the document that decides it, overlaid like the numbers (the most specific wins)."""
+    citations: dict[str, str] = {}
+    for layer in rulebook_layers(region_code=region_code, year=year):
+        citations.update(layer.citations or {})
+    return citations
+
+
+def plan_citations(plan) -> dict[str, str]:
+    return effective_citations(region_code=plan.organisation.region_code, year=plan.year)
+
+
+def region_of(user) -> str:
+    """The region whose rulebook a signed-in user's checks follow: that of their first organisation."""
+    if not user.is_authenticated:
+        return ""
+    return next((m.organisation.region_code for m in user.memberships() if m.organisation.region_code), "")
+
+
 def catalogue():
     """Series with their title names and specialties, for pages and the API (three queries)."""
     return Series.objects.filter(is_active=True).prefetch_related("title_names", "specialties")

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from accounts.services import record_event
 
+from .documents import citation
 from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
 from .plan_rules import PhaseFacts
-from .selectors import access_plan, effective_plan_rules, plan_facts, plan_problems
+from .selectors import access_plan, effective_plan_rules, plan_citations, plan_facts, plan_problems
 from .workdays import parse_schedule
 
 
@@ -34,11 +35,13 @@ def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason:
 
 
 class PlanError(Exception):
-    """A plan transition refused; ``problems`` lists every calendar rule broken (code, message, source)."""
+    """A plan transition refused; ``problems`` lists every rule broken (code, message, source), and the
+    message cites each rule's document from the plan's rulebook (``citations``), never a code."""
 
-    def __init__(self, message: str, problems=()):
+    def __init__(self, message: str, problems=(), citations=None):
         self.problems = list(problems)
-        detail = "；".join(f"[{p.rule}] {p.message}（依据 {p.source}）" for p in self.problems)
+        self.citations = dict(citations or {})
+        detail = "；".join(f"[{p.rule}] {p.message}（依据：{citation(self.citations, p.rule)}）" for p in self.problems)
         super().__init__(f"{message}：{detail}" if detail else message)
 
 
@@ -70,7 +73,7 @@ def publish_plan(*, actor, plan_id, request=None):
         raise PlanError("该方案已发布；已发布的方案只能通过修订变更")
     problems = plan_problems(plan)
     if problems:
-        raise PlanError("方案不符合评审日历规则，不能发布", problems)
+        raise PlanError("方案不符合评审规则，不能发布", problems, plan_citations(plan))
     plan.status = ReviewPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan._change_reason = "发布"
@@ -102,7 +105,7 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
         raise PlanError("修订内容与现行方案相同")
     problems = plan_problems(plan, after)
     if problems:
-        raise PlanError("修订后的方案不符合评审日历规则", problems)
+        raise PlanError("修订后的方案不符合评审规则", problems, plan_citations(plan))
     for kind, (start, end) in (phases or {}).items():
         PlanPhase.objects.update_or_create(plan=plan, kind=kind, defaults={"start": start, "end": end})
     if issued_on and issued_on != plan.issued_on:
@@ -117,6 +120,12 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
                  comment=f"第 {number} 次修订：{reason.strip()}", request=request)
     _render_on_commit(plan.pk)
     return amendment
+
+
+def _calendar_documents(citations) -> str:
+    """The documents behind the calendar rules the PDF states, each once, in rule order."""
+    rules = ("MEETINGS_END", "RESULTS_END", "PUBLICITY_LENGTH", "NO_CROSS_YEAR")
+    return "；".join(dict.fromkeys(citation(citations, rule) for rule in rules))
 
 
 def render_plan_document(*, plan_id) -> str:
@@ -136,6 +145,7 @@ def render_plan_document(*, plan_id) -> str:
             "phases": plan.phases.order_by("start"),
             "amendments": plan.amendments.order_by("number"),
             "rules": effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year),
+            "calendar_documents": _calendar_documents(plan_citations(plan)),
         })
         pdf = HTML(string=html).write_pdf()
         old = plan.document.name if plan.document else ""

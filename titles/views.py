@@ -8,12 +8,21 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
-from .documents import describe_source
+from .documents import citation
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
 from .models import Level
-from .selectors import access_plan, catalogue, effective_rulebook, plan_problems, visible_plans
+from .selectors import (
+    access_plan,
+    catalogue,
+    effective_citations,
+    effective_rulebook,
+    plan_citations,
+    plan_problems,
+    region_of,
+    visible_plans,
+)
 from .services import PlanError, publish_plan
 from .throttles import PublicEligibilityThrottle, throttled_message
 
@@ -36,14 +45,14 @@ RULE_NAMES = {
 }
 
 
-def _rule_rows(verdict) -> list[dict]:
+def _rule_rows(verdict, citations) -> list[dict]:
     return [
         {
             "code": check.rule,
             "name": RULE_NAMES.get(check.rule, check.rule),
             "passed": check.passed,
             "message": check.message,
-            "source": describe_source(check.source),
+            "source": citation(citations, check.rule),
         }
         for check in verdict.checks
     ]
@@ -74,18 +83,20 @@ def eligibility_check(request):
                                 f'<p class="failed" role="alert">{escape(message)}</p></section>', status=429)
         return render(request, "429.html", {"message": message}, status=429)
     series = list(catalogue())
+    region = region_of(request.user)
     verdict = rulebook = None
     if request.method == "POST":
         form = EligibilityForm(request.POST, series=series)
         if form.is_valid():
-            rulebook = effective_rulebook(year=form.case.declaration_year)
+            year = form.case.declaration_year
+            rulebook = effective_rulebook(region_code=region, year=year)
             verdict = evaluate(form.case, rulebook)
     else:
         form = EligibilityForm(series=series)
     context = {
         "form": form,
         "verdict": verdict,
-        "rules": _rule_rows(verdict) if verdict else [],
+        "rules": _rule_rows(verdict, effective_citations(region_code=region, year=year)) if verdict else [],
         "rulebook": rulebook,
         "target_text": _target_text(form.case) if verdict else "",
         "input_errors": _input_errors(form) if form.is_bound else [],
@@ -93,7 +104,7 @@ def eligibility_check(request):
     if request.headers.get("HX-Request") == "true":
         return render(request, "titles/_verdict.html", {**context, "oob": True})
     if rulebook is None:
-        rulebook = effective_rulebook(year=form.year)
+        rulebook = effective_rulebook(region_code=region, year=form.year)
     context["qualification_names"] = sorted(rulebook.qualification_titles)
     return render(request, "titles/eligibility.html", context)
 
@@ -107,7 +118,8 @@ def plan_list(request):
 def plan_detail(request, pk):
     """A plan with its calendar; published plans are public, drafts 404 for the signed-out."""
     plan = access_plan(request.user, pk)
-    problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
+    citations = plan_citations(plan)
+    problems = [{"rule": p.rule, "message": p.message, "source": citation(citations, p.rule)}
                 for p in plan_problems(plan)] if plan.status == plan.Status.DRAFT else []
     return render(request, "titles/plan_detail.html", {
         "plan": plan,
