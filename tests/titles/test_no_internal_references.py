@@ -106,3 +106,12 @@ def test_the_api_keeps_the_contract_codes_and_adds_the_document(client, demo):
     problems = client.get(f"/api/v1/plans/{draft.pk}/problems/").json()["problems"]
     meetings = next(p for p in problems if p["rule"] == "MEETINGS_END")
     assert meetings["source"] == "000 三1" and CHANGZHI in meetings["document"]
+
+
+def test_a_layer_with_a_bad_citation_is_refused_with_a_chinese_message():
+    from django.core.exceptions import ValidationError
+
+    layer = RulebookVersion(name="某市", region_code="140800", version=1, citations={"MEETING_END": "某市通知"})
+    with pytest.raises(ValidationError) as info:
+        layer.full_clean()
+    assert "未知的规则代码：MEETING_END" in str(info.value.message_dict["citations"])

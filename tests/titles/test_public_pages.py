@@ -98,3 +98,16 @@ def test_signed_in_users_are_not_rate_limited(client):
     body = CASE.read_text(encoding="utf-8")
     for _ in range(3):
         assert client.post(API, data=body, content_type="application/json").status_code == 200
+
+
+def test_the_committee_list_costs_the_same_queries_for_more_committees(client, org_tree,
+                                                                         django_assert_max_num_queries):
+    committee(org_tree["bureau"], name="评委会 0")
+    with django_assert_max_num_queries(8) as few:
+        assert client.get("/committees/").status_code == 200
+    for n in range(1, 9):
+        board = committee(org_tree["bureau"], name=f"评委会 {n}")
+        board.specialties.set(board.series.specialties.all()[:2])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get("/committees/").content.decode()
+    assert html.count("<tr data-committee=") == 9
