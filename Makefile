@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
-DEMO_ENV := DEBUG=1 ZC_DEMO=1
+DEMO_ENV := DEBUG=1 ZC_DEMO=1 ZC_TODAY=2026-09-22
 
 .PHONY: install demo test lint
 install: $(VENV)/.installed

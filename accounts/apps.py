@@ -7,4 +7,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户、单位与角色"
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers the app's django-rules permissions
+        from django.apps import apps
+
+        from . import (
+            permissions,  # noqa: F401 - registers the app's django-rules permissions
+            sign_ins,
+        )
+
+        sign_ins.connect()
+
+        if apps.is_installed("axes"):  # its app label has no translation; the admin index shows this
+            apps.get_app_config("axes").verbose_name = "登录安全（失败锁定）"

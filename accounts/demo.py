@@ -69,7 +69,7 @@ def load_demo() -> list[tuple[DemoUser, str]]:
             user.set_password(DEMO_PASSWORD)
             if spec.role == Role.SYSTEM_ADMIN:
                 user.is_staff = user.is_superuser = True
-            if spec.role in (Role.BUREAU_REVIEWER, Role.AUDITOR):
+            if spec.role == Role.BUREAU_REVIEWER:  # the auditor reads the audit pages, not the admin
                 user.is_staff = True
             user.save()
         RoleMembership.objects.get_or_create(user=user, organisation=organisations[spec.org_key], role=spec.role)

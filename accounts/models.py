@@ -124,12 +124,20 @@ class RoleMembership(models.Model):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
 
 
-class EventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Logs (events, looks at personal data, sign-ins): appended, never changed or removed."""
+
+    log_name = "该记录"
+
     def update(self, **kwargs):
-        raise PermissionError("事件日志不可修改")
+        raise PermissionError(f"{self.log_name}不可修改")
 
     def delete(self):
-        raise PermissionError("事件日志不可删除")
+        raise PermissionError(f"{self.log_name}不可删除")
+
+
+class EventQuerySet(AppendOnlyQuerySet):
+    log_name = "事件日志"
 
 
 class Event(models.Model):
@@ -167,3 +175,49 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("事件日志不可删除")
+
+
+class PersonalDataAccess(models.Model):
+    """One look at a person's full ID number and phone by someone other than that person: who, whose,
+    when, why and from where. Written before the numbers are shown."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT,
+                               related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被查看人", on_delete=models.PROTECT,
+                               related_name="+")
+    fields = models.CharField("查看内容", max_length=100, default="身份证号码、手机号码")
+    reason = models.TextField("查看理由")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    created_at = models.DateTimeField("查看时间", auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "个人信息查看记录"
+        verbose_name_plural = "个人信息查看记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.viewer} 查看 {self.person}"
+
+
+class SignInRecord(models.Model):
+    """One sign-in attempt, successful or not (its own log: sign-ins are not history of the user)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    username = models.CharField("输入的用户名", max_length=150)
+    succeeded = models.BooleanField("是否成功")
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器标识", max_length=255, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {'登录成功' if self.succeeded else '登录失败'}"

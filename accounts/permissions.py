@@ -6,7 +6,7 @@ the API uses ``accounts.api.HasObjectPermission``; both end in ``user.has_perm(n
 
 import rules
 
-from .models import Role
+from .models import OrganisationKind, Role
 
 # Roles whose holders look after the organisations below their own (employers under a competent
 # department, everything under an HR bureau). Applicants, experts and secretaries see only their own.
@@ -53,8 +53,37 @@ def is_self(user, other):
     return other is not None and user.pk == other.pk
 
 
+def bureau_region_codes(user) -> set[str]:
+    """Region codes (行政区划代码) of the HR bureaus where the user is a bureau reviewer."""
+    if not user.is_authenticated:
+        return set()
+    return {m.organisation.region_code for m in user.memberships()
+            if m.role == Role.BUREAU_REVIEWER and m.organisation.kind == OrganisationKind.HR_BUREAU}
+
+
+@rules.predicate
+def is_auditor(user):
+    return has_role(user, Role.AUDITOR)
+
+
+@rules.predicate
+def may_see_full_personal_data(user, other):
+    """Roles that may ask for a person's full ID number and phone (each look is recorded first):
+    the system admin, and overseeing roles of an organisation the person belongs to."""
+    if other is None:
+        return False
+    if is_system_admin(user):
+        return True
+    return any(oversees(user, m.organisation) for m in other.memberships())
+
+
 rules.add_perm("accounts.view_organisation", is_system_admin | is_member_of | oversees)
 rules.add_perm("accounts.view_user_unmasked", is_self)
+rules.add_perm("accounts.reveal_personal_data", ~is_self & may_see_full_personal_data)
+# The audit pages (event log, personal-data access records): read-only, for auditors and the system admin.
+rules.add_perm("accounts.read_audit_log", is_system_admin | is_auditor)
+# What the admin console may change in accounts: the system admin only (users, organisations, groups).
+rules.add_perm("accounts.manage_accounts", is_system_admin)
 
 
 def can_use_workspace(user, role: str) -> bool:

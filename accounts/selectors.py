@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Organisation, RoleMembership
+from .models import Event, Organisation, PersonalDataAccess, RoleMembership, User
 from .permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 
 
@@ -40,3 +40,37 @@ def _descendant_ids(root_ids: set[int]) -> set[int]:
 
 def organisation_members(organisation) -> QuerySet[RoleMembership]:
     return RoleMembership.objects.filter(organisation=organisation).select_related("user").order_by("role", "user__pk")
+
+
+def visible_users(actor) -> QuerySet[User]:
+    """Users the actor may see: all for the system admin; else those with a role in a visible organisation."""
+    if is_system_admin(actor):
+        return User.objects.all()
+    organisations = visible_organisations(actor).values("pk")
+    return User.objects.filter(pk__in=RoleMembership.objects.filter(organisation__in=organisations).values("user"))
+
+
+def access_person(actor, pk) -> User:
+    """The gate between a user id and a person's page: 404 when absent, 403 when out of the actor's reach."""
+    person = get_object_or_404(User.objects.all(), pk=pk)
+    if person.pk != actor.pk and not visible_users(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied("您无权查看该人员的信息")
+    return person
+
+
+def audit_events(actor) -> QuerySet[Event]:
+    """The event log as the audit page reads it: all for the system admin; for an auditor, the events
+    of people with a role in an organisation the auditor oversees."""
+    queryset = Event.objects.select_related("actor", "content_type").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(actor__in=visible_users(actor).values("pk"))
+
+
+def audit_personal_data_access(actor) -> QuerySet[PersonalDataAccess]:
+    """Looks at full personal data: all for the system admin; for an auditor, looks at people with a
+    role in an organisation the auditor oversees."""
+    queryset = PersonalDataAccess.objects.select_related("viewer", "person").order_by("-created_at", "-pk")
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(person__in=visible_users(actor).values("pk"))

@@ -54,3 +54,13 @@ def mask_phone(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "****" + value[7:]
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Mask every ID number and mobile number found in free text (comments, exports)."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text or "")
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

@@ -1,6 +1,20 @@
-"""Reads of committees shared by pages and the API."""
+"""Reads shared by pages, the API and the admin console for review committees."""
+
+from django.db.models import Q
+
+from accounts.permissions import is_system_admin
+from accounts.selectors import visible_organisations
 
 from .models import Committee
+
+
+def visible_committees(actor):
+    """Committees organised by, or run by an office in, an organisation the actor may see."""
+    queryset = Committee.objects.select_related("organiser", "office", "series")
+    if is_system_admin(actor):
+        return queryset
+    organisations = visible_organisations(actor).values("pk")
+    return queryset.filter(Q(organiser__in=organisations) | Q(office__in=organisations))
 
 
 def public_committees():

@@ -5,6 +5,7 @@ broker on the file system (kombu's filesystem transport), so the demo needs no s
 """
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -152,14 +153,24 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# History pages are read-only: nothing is reverted behind the services' backs (accounts/admin_base.py).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- Demo clock: the demo may pretend today is another date (config/clock.py; DEBUG only) ---------
+try:
+    ZC_TODAY = date.fromisoformat(env.str("ZC_TODAY")) if env.str("ZC_TODAY", default="") else None
+except ValueError as exc:
+    raise ImproperlyConfigured(f"ZC_TODAY 应为日期 YYYY-MM-DD：{env.str('ZC_TODAY')!r}") from exc
+
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese labels for libraries without them (django-axes)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -178,6 +189,12 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded materials (declarations/uploads.py): per file, per declaration, pixels per image.
+UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
+UPLOAD_MAX_DECLARATION_MB = env.int("UPLOAD_MAX_DECLARATION_MB", default=100)
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+if min(UPLOAD_MAX_FILE_MB, UPLOAD_MAX_DECLARATION_MB, UPLOAD_MAX_PIXELS) <= 0:
+    raise ImproperlyConfigured("UPLOAD_MAX_FILE_MB、UPLOAD_MAX_DECLARATION_MB、UPLOAD_MAX_PIXELS 必须是正整数")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

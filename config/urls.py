@@ -4,11 +4,13 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from declarations import api as declarations_api
 from titles import api as titles_api
 
 router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
 router.register("plans", titles_api.ReviewPlanViewSet, basename="plan")
+router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
@@ -18,8 +20,12 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/me/", accounts_api.me, name="api-me"),
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
+    path("api/v1/materials/<int:pk>/verify/", declarations_api.MaterialVerifyView.as_view(),
+         name="api-material-verify"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
+    path("declarations/", include("declarations.urls")),
+    path("reviews/", include("reviews.urls")),
     path("committees/", include("committees.urls")),
     path("", include("accounts.urls")),
 ]

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 
@@ -23,3 +25,32 @@ def org_tree(db):
     other_employer = OrganisationFactory(name="外市单位", parent=other_bureau, region_code="140800")
     return {"bureau": bureau, "dept": dept, "employer_a": employer_a, "employer_b": employer_b,
             "other_bureau": other_bureau, "other_employer": other_employer}
+
+
+@pytest.fixture
+def in_window(settings):
+    """Today is inside the 2026 plan's declaration window (2026-08-01 … 09-30)."""
+    settings.DEBUG = True
+    settings.ZC_TODAY = date(2026, 9, 15)
+    return settings.ZC_TODAY
+
+
+@pytest.fixture
+def plan(org_tree):
+    from tests.factories import review_plan
+    from titles.models import ReviewPlan, Specialty
+
+    plan = review_plan(org_tree["bureau"])
+    plan.status = ReviewPlan.Status.PUBLISHED
+    plan.save(update_fields=["status"])
+    Specialty.objects.get_or_create(series=plan.series, name="土木工程")
+    plan.specialties.set(Specialty.objects.filter(series=plan.series, name="土木工程"))
+    return plan
+
+
+@pytest.fixture
+def applicant(org_tree):
+    from accounts.models import Role
+    from tests.factories import user_with_role
+
+    return user_with_role(Role.APPLICANT, org_tree["employer_a"])

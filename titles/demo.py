@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 from accounts.models import Role, RoleMembership
 from committees.models import Committee
@@ -34,8 +35,9 @@ CHANGZHI_CITATIONS = {rule: CHANGZHI_NOTICE for rule in ("NOTICE_PERIOD", "MEETI
 def bureau_admin_group():
     """Model permissions for the bureau's admin console: catalogue, rulebooks, holidays, plans, committees."""
     group, _ = Group.objects.get_or_create(name=BUREAU_ADMIN_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["titles", "committees"])
-                          .exclude(codename__startswith="delete_"))
+    group.permissions.set(Permission.objects.filter(
+        Q(content_type__app_label__in=["titles", "committees"]) | Q(codename="view_declaration"))
+        .exclude(codename__startswith="delete_"))
     return group
 
 

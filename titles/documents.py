@@ -7,6 +7,7 @@ the plan rules' ``source`` stays the contract's code for the API and commands; p
 ``citation(...)``, never a code.
 """
 
+import re
 from collections.abc import Mapping
 
 from .eligibility.verdict import SOURCES
@@ -35,3 +36,30 @@ def validate_citations(data) -> dict[str, str]:
 
 def citation(citations: Mapping[str, str], rule: str) -> str:
     return citations.get(rule) or FALLBACK
+
+
+# The documents behind the declaration flow's steps (``declarations.flow``), which rest on a section of
+# one notice rather than on a rule of the rulebook: pages show the document's number, never the code.
+POLICY_DOCUMENTS = {
+    "000": "长人社函〔2024〕188号",
+    "001": "运人社职字〔2024〕12号",
+    "002": "凯里市人社局 2023 年职称评审工作有关问题通知",
+    "003": "河北省《关于进一步做好职称评审工作的实施意见》",
+    "004": "新疆某自治州 2022 年“双定向”通知",
+}
+
+# A document code opens the source or follows a separator: "001 三(五), 002 五(三)", "规则库；001 三(二)".
+_CODE = re.compile(r"(^|[；;，,、]\s*)(\d{3})(?=\s|$|[；;，,、])")
+
+
+def describe_source(source: str) -> str:
+    """A flow step's source with each document code replaced by the document's number; the rest unchanged.
+    Eligibility and plan rules do not use it: they cite through the rulebook (``citation``)."""
+
+    def expand(match: re.Match) -> str:
+        name = POLICY_DOCUMENTS.get(match.group(2))
+        if name is None or name in source:
+            return match.group(0)
+        return match.group(1) + name
+
+    return _CODE.sub(expand, source or "")

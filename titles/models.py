@@ -100,6 +100,8 @@ class RulebookVersion(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     eligibility = models.JSONField("申报条件参数", default=dict, blank=True)
     calendar = models.JSONField("评审日历参数", default=dict, blank=True)
+    materials = models.JSONField("申报材料目录", default=dict, blank=True,
+                                 help_text="按系列列出材料：{\"工程\": {\"代码\": {\"label\": …, \"required\": true}}}")
     source = models.CharField("依据文件", max_length=200, blank=True)
     citations = models.JSONField("规则依据", default=dict, blank=True,
                                  help_text="规则代码 → 该层级据以确定该规则的文件（名称、文号、条款），"
@@ -136,6 +138,12 @@ class RulebookVersion(models.Model):
             validate_citations(self.citations or {})
         except ValueError as exc:
             errors["citations"] = str(exc)
+        from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
+
+        try:
+            overlay_material_rules(DEFAULT_MATERIAL_RULES, self.materials or {})
+        except ValueError as exc:
+            errors["materials"] = str(exc)
         if errors:
             raise ValidationError(errors)
 

@@ -39,11 +39,22 @@ class PlanRules:
     results_end: tuple[int, int] = (12, 31)
     initial_end: tuple[int, int] = (11, 30)
     publicity_working_days: int = 5
+    # The review chain (004 四(二)(三)): the unit's recommendation 公示, the correction deadline's
+    # longest span, and the 民主评议 pass share (votes for must exceed numerator/denominator of members).
+    unit_publicity_working_days: int = 5
+    correction_working_days: int = 10
+    evaluation_pass_numerator: int = 1
+    evaluation_pass_denominator: int = 2
     name: str = "国家默认日历规则"
 
     def __post_init__(self):
         _require_int("min_notice_months", self.min_notice_months, 0)
-        _require_int("publicity_working_days", self.publicity_working_days, 1)
+        for key in ("publicity_working_days", "unit_publicity_working_days", "correction_working_days",
+                    "evaluation_pass_denominator"):
+            _require_int(key, getattr(self, key), 1)
+        _require_int("evaluation_pass_numerator", self.evaluation_pass_numerator, 0)
+        if self.evaluation_pass_numerator > self.evaluation_pass_denominator:
+            raise ValueError("规则配置 evaluation_pass_numerator 不能大于 evaluation_pass_denominator")
         for key in ("meetings_end", "results_end", "initial_end"):
             _require_month_day(key, getattr(self, key))
         if not isinstance(self.name, str) or not self.name.strip():

@@ -6,12 +6,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from accounts.models import Role
-from accounts.permissions import is_system_admin, member_org_ids
+from accounts.models import Organisation, OrganisationKind, Role
+from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
+from accounts.selectors import visible_organisations
 from committees.filing import PlanScope, filing_problems
 
 from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
-from .models import ReviewPlan, RulebookVersion, Series
+from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
+from .models import PlanAmendment, ReviewPlan, RulebookVersion, Series
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
 from .workdays import stored_calendar
 
@@ -67,6 +69,14 @@ def region_of(user) -> str:
     if not user.is_authenticated:
         return ""
     return next((m.organisation.region_code for m in user.memberships() if m.organisation.region_code), "")
+
+
+def effective_material_rules(*, region_code: str = "", year: int | None = None) -> dict:
+    """The material table in force: the default, overlaid by each active layer's ``materials``."""
+    table = DEFAULT_MATERIAL_RULES
+    for layer in rulebook_layers(region_code=region_code, year=year):
+        table = overlay_material_rules(table, layer.materials or {})
+    return table
 
 
 def catalogue():
@@ -130,3 +140,45 @@ def visible_plans(actor):
         return queryset
     return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
                            | Q(organisation_id__in=member_org_ids(actor, {Role.BUREAU_REVIEWER})))
+
+
+# --- the admin console's lists (the same gates as pages and the API) -----------------------------
+
+
+def managed_plans(actor):
+    """Plans in the admin console: the system admin sees all; a bureau reviewer those issued by its bureau
+    or a bureau below it (a province sees its cities'); changing one is the issuing bureau's (edit_plan)."""
+    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
+    if is_system_admin(actor):
+        return queryset
+    if not member_org_ids(actor, {Role.BUREAU_REVIEWER}):
+        return queryset.none()
+    return queryset.filter(organisation__in=visible_organisations(actor).values("pk"))
+
+
+def managed_amendments(actor):
+    return PlanAmendment.objects.select_related("plan", "actor").filter(plan__in=managed_plans(actor).values("pk"))
+
+
+def visible_rulebooks(actor):
+    """National layers (region_code "") for everyone; regional layers of the bureau reviewer's region."""
+    queryset = RulebookVersion.objects.all()
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(Q(region_code="") | Q(region_code__in=bureau_region_codes(actor)))
+
+
+def plan_issuers(actor):
+    """Organisations the actor may issue a plan for: HR bureaus where they are a bureau reviewer."""
+    queryset = Organisation.objects.filter(kind=OrganisationKind.HR_BUREAU)
+    if is_system_admin(actor):
+        return queryset
+    return queryset.filter(pk__in=member_org_ids(actor, {Role.BUREAU_REVIEWER}))
+
+
+def access_rulebook(actor, pk, *, for_update: bool = False) -> RulebookVersion:
+    """The gate between a rulebook version id and the version: 404 when absent or out of the actor's reach."""
+    queryset = visible_rulebooks(actor)
+    if for_update:
+        queryset = queryset.select_for_update()
+    return get_object_or_404(queryset, pk=pk)

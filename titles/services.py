@@ -2,7 +2,8 @@
 
 from dataclasses import replace
 
-from django.core.exceptions import PermissionDenied
+import rules
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -11,15 +12,26 @@ from django.utils import timezone
 from accounts.services import record_event
 
 from .documents import citation
-from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, WorkingDaySchedule
+from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, WorkingDaySchedule
 from .plan_rules import PhaseFacts
-from .selectors import access_plan, effective_plan_rules, plan_citations, plan_facts, plan_problems
+from .selectors import (
+    access_plan,
+    access_rulebook,
+    effective_plan_rules,
+    plan_citations,
+    plan_facts,
+    plan_problems,
+)
 from .workdays import parse_schedule
 
 
 @transaction.atomic
 def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason: str = "") -> WorkingDaySchedule:
-    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry."""
+    """Store (or replace) one year's holiday schedule; the history keeps every earlier entry.
+
+    National data: the system admin's (``actor=None`` is the operator's ``working_days load``)."""
+    if actor is not None and not rules.has_perm("titles.manage_national_data", actor):
+        raise PermissionDenied("节假日安排为全国数据，只能由系统管理员维护")
     schedule = parse_schedule(year, holidays, workdays)
     entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
     before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
@@ -126,6 +138,64 @@ def _calendar_documents(citations) -> str:
     """The documents behind the calendar rules the PDF states, each once, in rule order."""
     rules = ("MEETINGS_END", "RESULTS_END", "PUBLICITY_LENGTH", "NO_CROSS_YEAR")
     return "；".join(dict.fromkeys(citation(citations, rule) for rule in rules))
+
+
+# --- rulebook versions: an active version is never edited; a new version is made and activated ---
+
+
+class RulebookError(Exception):
+    """A rulebook transition refused, with a message the user can read."""
+
+
+def _lock_rulebook(actor, rulebook_id):
+    rulebook = access_rulebook(actor, rulebook_id, for_update=True)
+    if not rules.has_perm("titles.manage_rulebook", actor, rulebook):
+        scope = "全国规则库只能由系统管理员维护" if not rulebook.region_code else "只有本地区人社部门审核人可以维护该规则库"
+        raise PermissionDenied(scope)
+    return rulebook
+
+
+@transaction.atomic
+def copy_rulebook(*, actor, rulebook_id, request=None) -> RulebookVersion:
+    """A new draft version of a rulebook layer with the same numbers, to be edited then activated."""
+    source = _lock_rulebook(actor, rulebook_id)
+    scope = RulebookVersion.objects.select_for_update().filter(region_code=source.region_code, year=source.year)
+    number = max(v.version for v in scope) + 1
+    draft = RulebookVersion.objects.create(
+        name=source.name, region_code=source.region_code, year=source.year, version=number,
+        status=RulebookVersion.Status.DRAFT, eligibility=source.eligibility, calendar=source.calendar,
+        materials=source.materials, citations=source.citations, source=source.source,
+    )
+    record_event(actor=actor, action="copy_rulebook", obj=draft, to_state=draft.status,
+                 comment=f"由第 {source.version} 版复制", request=request)
+    return draft
+
+
+@transaction.atomic
+def activate_rulebook(*, actor, rulebook_id, request=None) -> RulebookVersion:
+    """Draft → active; the layer's version active before is retired. Every invalid part is named."""
+    rulebook = _lock_rulebook(actor, rulebook_id)
+    if rulebook.status != RulebookVersion.Status.DRAFT:
+        raise RulebookError("只有草稿版本可以生效；生效中的版本请先复制为新版本再修改")
+    try:
+        rulebook.clean()
+    except ValidationError as exc:
+        raise RulebookError("规则库内容无效：" + "；".join(
+            f"{field}：{'，'.join(messages)}" for field, messages in exc.message_dict.items())) from exc
+    previous = RulebookVersion.objects.select_for_update().filter(
+        region_code=rulebook.region_code, year=rulebook.year, status=RulebookVersion.Status.ACTIVE)
+    for old in previous:
+        old.status = RulebookVersion.Status.RETIRED
+        old._change_reason = f"被第 {rulebook.version} 版取代"
+        old.save(update_fields=["status"])
+        record_event(actor=actor, action="retire_rulebook", obj=old, from_state=RulebookVersion.Status.ACTIVE,
+                     to_state=old.status, comment=f"被第 {rulebook.version} 版取代", request=request)
+    rulebook.status = RulebookVersion.Status.ACTIVE
+    rulebook._change_reason = "生效"
+    rulebook.save(update_fields=["status"])
+    record_event(actor=actor, action="activate_rulebook", obj=rulebook, from_state=RulebookVersion.Status.DRAFT,
+                 to_state=rulebook.status, request=request)
+    return rulebook
 
 
 def render_plan_document(*, plan_id) -> str:

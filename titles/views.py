@@ -27,6 +27,7 @@ from .services import PlanError, publish_plan
 from .throttles import PublicEligibilityThrottle, throttled_message
 
 RULE_NAMES = {
+    "EXAM_ONLY": "以考代评",
     "IN_SERVICE": "在职在岗",
     "ONE_PER_YEAR": "每年只申报一个",
     "BAN": "禁止申报期",

@@ -82,6 +82,10 @@ def test_demo_bureau_reviewer_works_in_the_admin_console_and_an_applicant_does_n
     load_demo()
     client.force_login(User.objects.get(username="bureau"))
     assert client.get("/admin/titles/reviewplan/").status_code == 200
+    assert client.get("/admin/titles/rulebookversion/add/").status_code == 200
+    # holiday schedules are national data: the system admin enters them
+    assert client.get("/admin/titles/workingdayschedule/add/").status_code == 403
+    client.force_login(User.objects.get(username="sysadmin"))
     assert client.get("/admin/titles/workingdayschedule/add/").status_code == 200
     client.force_login(User.objects.get(username="applicant"))
     assert client.get("/admin/titles/reviewplan/").status_code == 302

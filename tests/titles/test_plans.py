@@ -69,7 +69,7 @@ def test_meetings_before_the_policy_review_refuse_publication_with_phase_order(o
     assert plan.status == ReviewPlan.Status.DRAFT
 
 
-def test_publicity_in_a_year_without_a_schedule_cannot_be_verified_until_the_bureau_enters_it(org_tree,
+def test_publicity_in_a_year_without_a_schedule_cannot_be_verified_until_the_schedule_is_entered(org_tree,
                                                                                               bureau_user):
     phases = {k: (s.replace("2026", "2027"), e.replace("2026", "2027")) for k, (s, e) in VALID_2026_PHASES.items()}
     phases["results_publicity"] = ("2027-11-22", "2027-11-26")  # Monday to Friday
@@ -78,7 +78,10 @@ def test_publicity_in_a_year_without_a_schedule_cannot_be_verified_until_the_bur
         publish_plan(actor=bureau_user, plan_id=plan.pk)
     assert [p.rule for p in info.value.problems] == ["PUBLICITY_LENGTH"]
     assert "2027" in info.value.problems[0].message
-    store_schedule(actor=bureau_user, year=2027, holidays=["2027-01-01"], workdays=[])
+    with pytest.raises(PermissionDenied):  # national data: the system admin enters it
+        store_schedule(actor=bureau_user, year=2027, holidays=["2027-01-01"], workdays=[])
+    sysadmin = user_with_role(Role.SYSTEM_ADMIN, org_tree["bureau"])
+    store_schedule(actor=sysadmin, year=2027, holidays=["2027-01-01"], workdays=[])
     publish_plan(actor=bureau_user, plan_id=plan.pk)
 
 

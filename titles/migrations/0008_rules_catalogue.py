@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('titles', '0007_national_rulebook_v2_exam_only'),
+        ('titles', '0008_rulebook_materials'),
     ]
 
     operations = [

@@ -55,7 +55,8 @@ def forwards(apps, schema_editor):
         return
     RulebookVersion.objects.create(
         name=current.name, region_code="", year=None, version=current.version + 1, status="active",
-        eligibility=current.eligibility, calendar=current.calendar, citations=CITATIONS, source=SOURCE,
+        eligibility=current.eligibility, calendar=current.calendar, materials=current.materials,
+        citations=CITATIONS, source=SOURCE,
     )
     RulebookVersion.objects.filter(pk=current.pk).update(status="retired")
 

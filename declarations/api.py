@@ -1,0 +1,229 @@
+"""The declaration API of FLOW.md: declarations, their versions, material kinds, materials, actions."""
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .flow import State
+from .models import ROUTES, Declaration, DeclarationVersion, Material
+from .selectors import (
+    access_declaration,
+    available_actions,
+    declaration_materials,
+    declaration_versions,
+    kinds_for,
+    visible_declarations,
+)
+from .services import DeclarationError, InvalidInput, add_material, start_declaration, take_action
+
+
+def open_correction(declaration):
+    from reviews.selectors import open_correction as find
+
+    return find(declaration)
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    series = serializers.CharField(source="series.name", read_only=True)
+    specialty_name = serializers.CharField(source="specialty.name", read_only=True, default="")
+    employer_name = serializers.CharField(source="employer.name", read_only=True)
+    applicant_name = serializers.CharField(source="applicant.real_name", read_only=True)
+    actions = serializers.SerializerMethodField()
+    return_items = serializers.SerializerMethodField()
+    return_deadline = serializers.SerializerMethodField()
+    returned_from = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Declaration
+        fields = ["id", "plan", "year", "series", "specialty", "specialty_name", "level", "route",
+                  "green_channel_reference", "employer", "employer_name", "applicant_name", "state",
+                  "state_display", "version", "actions", "return_items", "return_deadline", "returned_from",
+                  "created_at", "updated_at", "submitted_at"]
+
+    def get_actions(self, declaration) -> list[str]:
+        return available_actions(self.context["request"].user, declaration)
+
+    def _notice(self, declaration):
+        if declaration.state != State.RETURNED:
+            return None
+        cache = self.context.setdefault("_notices", {})
+        if declaration.pk not in cache:
+            cache[declaration.pk] = open_correction(declaration)
+        return cache[declaration.pk]
+
+    def get_return_items(self, declaration) -> list[dict] | None:
+        notice = self._notice(declaration)
+        return notice.items if notice else None
+
+    def get_return_deadline(self, declaration) -> str | None:
+        notice = self._notice(declaration)
+        return notice.deadline.isoformat() if notice else None
+
+    def get_returned_from(self, declaration) -> str | None:
+        notice = self._notice(declaration)
+        return notice.returned_from if notice else None
+
+
+class StartDeclarationSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(label="评审方案", min_value=1)
+    level = serializers.CharField(label="申报层级", max_length=20)
+    specialty = serializers.IntegerField(label="专业", min_value=1, required=False, allow_null=True)
+    route = serializers.ChoiceField(label="申报渠道", choices=ROUTES, default="regular")
+    green_channel_reference = serializers.CharField(label="一事一议批准文号", max_length=200, required=False,
+                                                    allow_blank=True, default="")
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeclarationVersion
+        fields = ["number", "action", "snapshot", "created_at"]
+
+
+class MaterialKindSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    required = serializers.BooleanField()
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+
+    class Meta:
+        model = Material
+        fields = ["id", "kind", "name", "size", "sha256", "content_type", "uploaded_at"]
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    kind = serializers.CharField(label="材料类别", max_length=40)
+    file = serializers.FileField(label="文件", allow_empty_file=True)
+
+
+def _refusal(exc):
+    if isinstance(exc, DeclarationError):
+        return Response({"detail": exc.message, "rule": exc.rule}, status=exc.status_code)
+    return Response({"errors": exc.errors}, status=exc.status_code)
+
+
+class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Declarations the signed-in user may see (FLOW.md, Resources)."""
+
+    serializer_class = DeclarationSerializer
+    lookup_value_regex = "[0-9]+"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        queryset = visible_declarations(self.request.user)
+        state = self.request.query_params.get("state")
+        if state:
+            if state not in State.values:
+                raise serializers.ValidationError({"state": f"状态无效：{state}"})
+            queryset = queryset.filter(state=state)
+        return queryset
+
+    def get_object(self):
+        return access_declaration(self.request.user, self.kwargs["pk"])
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DeclarationError | InvalidInput):
+            return _refusal(exc)
+        return super().handle_exception(exc)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, enum=State.values, description="按状态筛选")],
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=StartDeclarationSerializer, responses={201: DeclarationSerializer})
+    def create(self, request, *args, **kwargs):
+        form = StartDeclarationSerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
+        data = form.validated_data
+        declaration = start_declaration(actor=request.user, plan_id=data["plan"], level=data["level"],
+                                        route=data["route"], specialty_id=data.get("specialty"),
+                                        green_channel_reference=data["green_channel_reference"], request=request)
+        body = DeclarationSerializer(declaration, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=VersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        """每次提交（及补正后重新提交）的版本，不可更改，按先后排列。"""
+        declaration = self.get_object()
+        return Response(VersionSerializer(declaration_versions(declaration), many=True).data)
+
+    @extend_schema(responses=MaterialKindSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="material-kinds")
+    def material_kinds(self, request, pk=None):
+        """本申报需要的材料类别（来自规则库，按系列）。"""
+        declaration = self.get_object()
+        return Response([kind.as_dict() for kind in kinds_for(declaration)])
+
+    @extend_schema(methods=["GET"], responses=MaterialSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": MaterialUploadSerializer},
+                   responses={201: MaterialSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get", "post"])
+    def materials(self, request, pk=None):
+        """上传材料（PDF、JPEG、PNG，按内容检查），或列出已上传的材料。"""
+        declaration = self.get_object()
+        if request.method == "GET":
+            return Response(MaterialSerializer(declaration_materials(declaration), many=True).data)
+        form = MaterialUploadSerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
+        material = add_material(actor=request.user, declaration_id=declaration.pk, kind=form.validated_data["kind"],
+                                upload=form.validated_data["file"], request=request)
+        return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OpenApiTypes.OBJECT,
+                   responses={200: DeclarationSerializer, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<code>[a-z_]+)")
+    def actions(self, request, pk=None, code=None):
+        """办理一项操作（submit、withdraw……）：状态不允许或规则不满足时 409，并给出规则代码。"""
+        payload = request.data if isinstance(request.data, dict) else {}
+        with transaction.atomic():
+            declaration = take_action(actor=request.user, declaration_id=pk, action=code, payload=payload,
+                                      request=request)
+        return Response(DeclarationSerializer(declaration, context={"request": request}).data)
+
+
+class VerifySerializer(serializers.Serializer):
+    verdict = serializers.CharField(label="审查结论", max_length=20)
+    comment = serializers.CharField(label="意见", max_length=500, required=False, allow_blank=True, default="")
+
+
+class VerificationSerializer(serializers.Serializer):
+    material = serializers.IntegerField(source="material_id")
+    verdict = serializers.CharField()
+    verdict_display = serializers.CharField(source="get_verdict_display")
+    comment = serializers.CharField()
+    signer_name = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+
+
+class MaterialVerifyView(APIView):
+    """POST /api/v1/materials/{id}/verify/: 属实 / 与原件相符 / 有误, signed by the system."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DeclarationError | InvalidInput):
+            return _refusal(exc)
+        return super().handle_exception(exc)
+
+    @extend_schema(request=VerifySerializer, responses={201: VerificationSerializer, 400: OpenApiTypes.OBJECT,
+                                                        409: OpenApiTypes.OBJECT}, summary="审查一份材料")
+    def post(self, request, pk):
+        from reviews.services import verify_material
+
+        form = VerifySerializer(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
+        row = verify_material(actor=request.user, material_id=pk, verdict=form.validated_data["verdict"],
+                              comment=form.validated_data["comment"], request=request)
+        return Response(VerificationSerializer(row).data, status=status.HTTP_201_CREATED)

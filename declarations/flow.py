@@ -1,0 +1,112 @@
+"""The declaration's way through review: states, actions and the one transition table (FLOW.md).
+
+Pure data and pure functions. Services (``declarations/services.py``) read the table to decide
+whether an action may be taken, pages and the API read it to list the actions a user may take now,
+so they never disagree. Later issues add their rows (review chain, committees, results).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    EMPLOYER_REVIEW = "employer_review", "单位审核"
+    UNIT_PUBLICITY = "unit_publicity", "单位推荐公示"
+    DEPARTMENT_REVIEW = "department_review", "主管部门审核"
+    BUREAU_REVIEW = "bureau_review", "人社部门政策性审查"
+    RETURNED = "returned", "退回补正"
+    COMMITTEE_REVIEW = "committee_review", "评委会评审"
+    RESULTS_PUBLICITY = "results_publicity", "评审结果公示"
+    APPROVED = "approved", "评审通过"
+    NOT_RECOMMENDED = "not_recommended", "单位未推荐"
+    REJECTED = "rejected", "审核不通过"
+    NOT_PASSED = "not_passed", "评审未通过"
+    WITHDRAWN = "withdrawn", "已撤回"
+    ABANDONED = "abandoned", "视为放弃申报"
+    TERMINATED = "terminated", "已终止"
+
+
+FINAL_STATES = frozenset({State.APPROVED, State.NOT_RECOMMENDED, State.REJECTED, State.NOT_PASSED,
+                          State.WITHDRAWN, State.ABANDONED, State.TERMINATED})
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", "提交申报"
+    WITHDRAW = "withdraw", "撤回申报"
+    RETURN = "return", "退回补正"
+    RESUBMIT = "resubmit", "补正后重新提交"
+    RECOMMEND = "recommend", "推荐"
+    NOT_RECOMMEND = "not_recommend", "不予推荐"
+    FORWARD = "forward", "推送上报"
+    PASS = "pass", "审核通过"
+    REJECT = "reject", "审核不通过"
+
+
+class Actor(models.TextChoices):
+    """Who takes a step: the applicant themself, or a role in the organisation whose step it is."""
+
+    APPLICANT = "applicant", "申报人本人"
+    EMPLOYER_STAFF = "employer_staff", "申报单位经办人或管理员"
+    EMPLOYER_ADMIN = "employer_admin", "申报单位管理员"
+    DEPARTMENT = "department", "主管部门审核人"
+    BUREAU = "bureau", "人社部门审核人"
+
+
+# Targets decided when the action is taken: where the return came from; the next audit level.
+RETURNED_FROM = "<returned_from>"
+NEXT_AUDIT = "<next_audit>"
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    action: str
+    target: str
+    actor: str
+    source_document: str  # the rule the step rests on (a seed code; pages show the document)
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    (t.source, t.action): t
+    for t in (
+        Transition(State.DRAFT, Action.SUBMIT, State.EMPLOYER_REVIEW, Actor.APPLICANT, "004 四(一)"),
+        Transition(State.DRAFT, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
+        Transition(State.EMPLOYER_REVIEW, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
+        Transition(State.RETURNED, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(三)"),
+        Transition(State.RETURNED, Action.RESUBMIT, RETURNED_FROM, Actor.APPLICANT, "004 四(三)"),
+        # the employer: verification, 民主评议 and recommendation within the post quota, the unit's 公示
+        Transition(State.EMPLOYER_REVIEW, Action.RETURN, State.RETURNED, Actor.EMPLOYER_STAFF, "004 四(三)"),
+        Transition(State.EMPLOYER_REVIEW, Action.RECOMMEND, State.UNIT_PUBLICITY, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        Transition(State.EMPLOYER_REVIEW, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        Transition(State.UNIT_PUBLICITY, Action.FORWARD, NEXT_AUDIT, Actor.EMPLOYER_ADMIN, "004 四(二)(三)"),
+        # an objection upheld during the 公示 (reviews.services.resolve_objection) ends the recommendation
+        Transition(State.UNIT_PUBLICITY, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
+                   "004 四(二)"),
+        # 逐级审核: the competent department, then the HR bureau's policy review (002 二(二)5)
+        Transition(State.DEPARTMENT_REVIEW, Action.PASS, State.BUREAU_REVIEW, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.DEPARTMENT_REVIEW, Action.RETURN, State.RETURNED, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.DEPARTMENT_REVIEW, Action.REJECT, State.REJECTED, Actor.DEPARTMENT, "004 四(三)"),
+        Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "002 二(二)5"),
+        Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "004 四(三)"),
+        Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "002 二(二)5"),
+    )
+}
+
+
+def transition_for(state: str, action: str) -> Transition | None:
+    return TRANSITIONS.get((state, action))
+
+
+def actions_from(state: str) -> list[Transition]:
+    """The table's rows leaving ``state``, in the table's order."""
+    return [t for (source, _), t in TRANSITIONS.items() if source == state]
+
+
+def known_action(action: str) -> bool:
+    return action in Action.values

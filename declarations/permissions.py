@@ -1,0 +1,88 @@
+"""Who may see and act on declarations (django-rules; see accounts/permissions.py).
+
+The applicant sees their own declarations, drafts included. Staff see a declaration once it has
+been submitted: the employer's handlers and admins, and the overseeing roles above the employer
+(competent department, HR bureau, auditor); the system admin sees everything.
+"""
+
+import rules
+
+from accounts.models import OrganisationKind, Role
+from accounts.permissions import has_role, is_system_admin, oversees
+
+from .flow import Actor, State, Transition
+
+
+@rules.predicate
+def is_applicant(user, declaration):
+    return declaration is not None and declaration.applicant_id == user.pk
+
+
+@rules.predicate
+def is_submitted(user, declaration):
+    return declaration is not None and declaration.state != State.DRAFT
+
+
+@rules.predicate
+def is_employer_staff(user, declaration):
+    return declaration is not None and any(
+        has_role(user, role, declaration.employer) for role in (Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN))
+
+
+@rules.predicate
+def oversees_employer(user, declaration):
+    return declaration is not None and oversees(user, declaration.employer)
+
+
+rules.add_perm("declarations.view_declaration",
+               rules.is_authenticated & (is_applicant | (is_submitted & (
+                   is_system_admin | is_employer_staff | oversees_employer))))
+rules.add_perm("declarations.edit_declaration", rules.is_authenticated & is_applicant)
+
+
+def department_of(declaration):
+    """The competent department (or talent-service agency) above the employer, or None when the
+    employer sits directly under the HR bureau (that step is then skipped)."""
+    parent = declaration.employer.parent
+    if parent is not None and parent.kind in (OrganisationKind.COMPETENT_DEPARTMENT, OrganisationKind.TALENT_AGENCY):
+        return parent
+    return None
+
+
+def bureau_of(declaration):
+    """The HR bureau above the employer: the first organisation of that kind going up the tree."""
+    node, seen = declaration.employer.parent, set()
+    while node is not None and node.pk not in seen:
+        if node.kind == OrganisationKind.HR_BUREAU:
+            return node
+        seen.add(node.pk)
+        node = node.parent
+    return None
+
+
+def deciding_body(declaration, actor_code: str):
+    """The organisation whose step it is: the employer, its department or the bureau above."""
+    if actor_code in (Actor.APPLICANT, Actor.EMPLOYER_STAFF, Actor.EMPLOYER_ADMIN):
+        return declaration.employer
+    if actor_code == Actor.DEPARTMENT:
+        return department_of(declaration)
+    return bureau_of(declaration)
+
+
+_STEP_ROLES = {
+    Actor.EMPLOYER_STAFF: (Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN),
+    Actor.EMPLOYER_ADMIN: (Role.EMPLOYER_ADMIN,),
+    Actor.DEPARTMENT: (Role.DEPT_REVIEWER,),
+    Actor.BUREAU: (Role.BUREAU_REVIEWER,),
+}
+
+
+def may_take(user, declaration, transition: Transition) -> bool:
+    """Whether the user is the one the transition table names for this step of this declaration:
+    the applicant themself, or a holder of the step's role in the organisation whose step it is."""
+    if not user.is_authenticated:
+        return False
+    if transition.actor == Actor.APPLICANT:
+        return bool(is_applicant(user, declaration))
+    body = deciding_body(declaration, transition.actor)
+    return body is not None and any(has_role(user, role, body) for role in _STEP_ROLES[transition.actor])

@@ -1,0 +1,155 @@
+"""Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role
+from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
+from accounts.selectors import visible_organisations
+from config.clock import today
+from titles.material_rules import DeclarationFacts, material_kinds
+from titles.selectors import effective_material_rules, rulebook_layers
+
+from .flow import State, actions_from
+from .models import Declaration, DeclarationVersion, Material, Profile
+from .permissions import may_take
+
+
+def _declarations() -> QuerySet[Declaration]:
+    return Declaration.objects.select_related("applicant", "employer", "plan", "series", "specialty")
+
+
+def access_declaration(actor, pk, *, for_update: bool = False) -> Declaration:
+    """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible."""
+    queryset = _declarations()
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    declaration = get_object_or_404(queryset, pk=pk)
+    if not actor.has_perm("declarations.view_declaration", declaration):
+        raise PermissionDenied("您无权查看该申报")
+    return declaration
+
+
+def visible_declarations(actor) -> QuerySet[Declaration]:
+    """The actor's own declarations, and submitted ones of the organisations they look after."""
+    queryset = _declarations().order_by("-year", "-pk")
+    if not actor.is_authenticated:
+        return queryset.none()
+    own = Q(applicant=actor)
+    if is_system_admin(actor):
+        return queryset.filter(own | ~Q(state=State.DRAFT))
+    staff_orgs = member_org_ids(actor, {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES))
+    if not staff_orgs:
+        return queryset.filter(own)
+    overseen = visible_organisations(actor).values("pk") if member_org_ids(actor, OVERSEEING_ROLES) else []
+    staff = Q(employer_id__in=member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN}))
+    if overseen:
+        staff |= Q(employer_id__in=overseen)
+    return queryset.filter(own | (staff & ~Q(state=State.DRAFT)))
+
+
+def access_material(actor, pk) -> Material:
+    material = get_object_or_404(Material.objects.select_related("declaration"), pk=pk)
+    access_declaration(actor, material.declaration_id)
+    return material
+
+
+def declaration_materials(declaration) -> QuerySet[Material]:
+    """The declaration's materials, each flagged when its checksum is attached to another applicant's
+    declaration too (002 三(二) 材料预警)."""
+    elsewhere = Material.objects.filter(sha256=OuterRef("sha256")).exclude(
+        declaration__applicant_id=declaration.applicant_id)
+    return declaration.materials.annotate(duplicate_elsewhere=Exists(elsewhere)).order_by("kind", "pk")
+
+
+def declaration_versions(declaration) -> QuerySet[DeclarationVersion]:
+    return declaration.versions.order_by("number")
+
+
+def profile_of(user) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def sector_of(declaration) -> str:
+    """The eligibility contract's sector: from the employer; individuals served by the bureau are flexible."""
+    if declaration.employer.kind != "employer":
+        return "flexible"
+    return declaration.employer.sector
+
+
+def kinds_for(declaration, profile: Profile | None = None):
+    profile = profile or profile_of(declaration.applicant)
+    facts = DeclarationFacts(
+        series=declaration.series.name, level=declaration.level, route=declaration.route,
+        sector=sector_of(declaration), holds_title=profile.titles.exists() or profile.qualifications.exists(),
+        county_health_edu_agri=profile.county_health_edu_agri,
+    )
+    rules = effective_material_rules(region_code=declaration.plan.organisation.region_code, year=declaration.year)
+    return material_kinds(rules, facts)
+
+
+def declaration_window(plan):
+    """(start, end) of the plan's declaration phase, or None."""
+    for phase in plan.phases.all():
+        if phase.kind == "declaration":
+            return phase.start, phase.end
+    return None
+
+
+def eligibility_case(declaration, profile: Profile, *, as_of=None) -> dict:
+    """The eligibility contract's input (ELIGIBILITY.md) built from a profile and a declaration."""
+    as_of = as_of or today()
+    window = declaration_window(declaration.plan)
+    material_deadline = window[1] if window else as_of
+    others = (Declaration.objects.filter(applicant_id=declaration.applicant_id)
+              .exclude(pk=declaration.pk).exclude(state=State.WITHDRAWN).select_related("series"))
+
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {
+        "as_of": as_of.isoformat(),
+        "declaration_year": declaration.year,
+        "material_deadline": material_deadline.isoformat(),
+        "region_code": declaration.plan.organisation.region_code,
+        "target": {"series": declaration.series.name,
+                   "specialty": declaration.specialty.name if declaration.specialty else "",
+                   "level": declaration.level, "route": declaration.route},
+        "applicant": {
+            "sector": sector_of(declaration),
+            "in_service": profile.in_service,
+            "career_start": day(profile.career_start),
+            "grassroots_since": day(profile.grassroots_since),
+            "county_health_edu_agri": profile.county_health_edu_agri,
+            "township_service_years": float(profile.township_service_years),
+            "post_series": profile.post_series.name if profile.post_series else "",
+            "post_since": day(profile.post_since),
+            "education": [{"degree": e.degree, "obtained": day(e.obtained), "full_time": e.full_time,
+                           "related_to_specialty": e.related_to_specialty} for e in profile.education.all()],
+            "titles": [{"series": t.series.name, "level": t.level, "obtained": day(t.obtained),
+                        "directed": t.directed} for t in profile.titles.select_related("series")],
+            "qualifications": [{"name": q.name, "obtained": day(q.obtained)} for q in profile.qualifications.all()],
+            "assessments": {str(a.year): a.rating for a in profile.assessments.all()},
+            "continuing_education": {str(c.year): {"total": c.total, "professional": c.professional}
+                                     for c in profile.continuing_education.all()},
+            "sanctions": [{"kind": s.kind, "date": day(s.date)} for s in profile.sanctions.all()],
+            "other_declarations": [{"year": d.year, "series": d.series.name, "level": d.level} for d in others],
+            "exceptional_recommenders": [{"name": r.name, "level": r.level}
+                                         for r in declaration.recommenders.all()],
+        },
+    }
+
+
+def rulebook_in_force(declaration) -> list[dict]:
+    """The rulebook layers the verdict used, for the submitted version."""
+    return [{"id": layer.pk, "name": layer.name, "region_code": layer.region_code, "year": layer.year,
+             "version": layer.version}
+            for layer in rulebook_layers(region_code=declaration.plan.organisation.region_code,
+                                         year=declaration.year)]
+
+
+def available_actions(actor, declaration) -> list[str]:
+    """The action codes this actor may take now: the transition table's rows, held to the actor."""
+    return [t.action for t in actions_from(declaration.state) if may_take(actor, declaration, t)]

@@ -1,0 +1,452 @@
+"""Writes that mean something on the applicant's side: declarations, materials, submit, withdraw.
+
+Every transition goes through ``take_action``: it locks the declaration, finds the row of the one
+transition table (``flow.TRANSITIONS``), checks the actor against it, runs the action's own rules,
+saves the new state and writes the event, all in one transaction. A refused action changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.services import client_ip, record_event
+from config.clock import today
+from reviews.actions import Outcome
+from reviews.models import Decision
+from titles.documents import describe_source
+from titles.eligibility import InvalidCase
+from titles.models import Level, ReviewPlan
+from titles.selectors import access_plan, eligibility_verdict
+
+from .flow import Action, State, known_action, transition_for
+from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
+from .permissions import deciding_body, may_take
+from .selectors import (
+    access_declaration,
+    declaration_window,
+    eligibility_case,
+    kinds_for,
+    profile_of,
+    rulebook_in_force,
+)
+
+# 诚信承诺 (003 15): versioned; each pledge stores the text it was signed with.
+PLEDGE_VERSION = "2026-1"
+PLEDGE_TEXT = (
+    "本人郑重承诺：所填报的信息和提交的申报材料真实、准确、完整，不存在弄虚作假、学术不端等行为。"
+    "如有不实，本人愿承担相应责任，接受取消申报、评审资格及记入诚信档案等处理。"
+)
+ROUTE_NAMES = dict(ROUTES)
+
+
+class DeclarationError(Exception):
+    """An action refused by a rule (409): ``rule`` is its code, the message says why in Chinese."""
+
+    status_code = 409
+
+    def __init__(self, rule: str, message: str):
+        self.rule = rule
+        self.message = message
+        super().__init__(message)
+
+
+class InvalidInput(Exception):
+    """Malformed or wrong fields (400): ``errors`` maps each field to a Chinese message."""
+
+    status_code = 400
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
+
+
+# --- starting and editing a draft ---------------------------------------------------------------
+
+
+def _applicant_employer(actor):
+    for membership in actor.memberships():
+        if membership.role == Role.APPLICANT:
+            return membership.organisation
+    raise PermissionDenied("只有申报人可以填写职称申报")
+
+
+def _check_window(plan, action_label: str) -> None:
+    window = declaration_window(plan)
+    now = today()
+    if window is None or not window[0] <= now <= window[1]:
+        span = f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}" if window else "未设定"
+        raise DeclarationError(
+            "DECLARATION_WINDOW", f"不在该方案的个人申报时间内（{span}），不能{action_label}；今天是 {now:%Y-%m-%d}")
+
+
+def _check_one_per_year(applicant, year: int, exclude_pk=None) -> None:
+    others = Declaration.objects.filter(applicant=applicant, year=year).exclude(state=State.WITHDRAWN)
+    if exclude_pk:
+        others = others.exclude(pk=exclude_pk)
+    other = others.select_related("series").first()
+    if other is not None:
+        raise DeclarationError(
+            "ONE_PER_YEAR",
+            f"{year} 年度已有一份{other.series}系列{other.get_level_display()}职称申报（编号 {other.pk}），"
+            "同一年度只能申报一个系列（专业）的职称；撤回后方可另行申报")
+
+
+def _target_errors(plan, *, level, route, specialty_id, green_channel_reference) -> tuple[dict, object]:
+    errors: dict[str, str] = {}
+    if level not in Level.values:
+        errors["level"] = f"层级无效：{level!r}；可选：{'、'.join(Level.values)}"
+    elif level not in (plan.levels or []):
+        offered = "、".join(Level(v).label for v in plan.levels if v in Level.values) or "无"
+        errors["level"] = f"该方案不评审{Level(level).label}职称；本方案评审：{offered}"
+    if route not in ROUTE_NAMES:
+        errors["route"] = f"申报渠道无效：{route!r}；可选：{'、'.join(ROUTE_NAMES)}"
+    specialty = None
+    if specialty_id not in (None, ""):
+        offered = plan.specialties.all()
+        if not offered.exists():
+            offered = plan.series.specialties.filter(is_active=True)
+        specialty = offered.filter(pk=specialty_id).first() if str(specialty_id).isdigit() else None
+        if specialty is None:
+            errors["specialty"] = "该方案不评审所选专业"
+    if route == "green_channel" and not (green_channel_reference or "").strip():
+        errors["green_channel_reference"] = "绿色通道申报须填写一事一议的批准文号（003 7）"
+    return errors, specialty
+
+
+@transaction.atomic
+def start_declaration(*, actor, plan_id, level, route="regular", specialty_id=None, green_channel_reference="",
+                      request=None) -> Declaration:
+    """A new draft for a published plan, inside its declaration window; one per applicant per year."""
+    employer = _applicant_employer(actor)
+    plan = access_plan(actor, plan_id)
+    if plan.status != ReviewPlan.Status.PUBLISHED:
+        raise InvalidInput({"plan": "该评审方案尚未发布"})
+    errors, specialty = _target_errors(plan, level=level, route=route, specialty_id=specialty_id,
+                                       green_channel_reference=green_channel_reference)
+    if errors:
+        raise InvalidInput(errors)
+    _check_window(plan, "新建申报")
+    _check_one_per_year(actor, plan.year)
+    try:
+        with transaction.atomic():
+            declaration = Declaration.objects.create(
+                applicant=actor, employer=employer, plan=plan, year=plan.year, series=plan.series,
+                specialty=specialty, level=level, route=route,
+                green_channel_reference=(green_channel_reference or "").strip())
+    except IntegrityError as exc:  # a concurrent request won the race for this year
+        raise DeclarationError("ONE_PER_YEAR", f"{plan.year} 年度已有一份职称申报，同一年度只能申报一个系列（专业）的职称") from exc
+    profile_of(actor)
+    record_event(actor=actor, action="create_declaration", obj=declaration, to_state=State.DRAFT, request=request)
+    return declaration
+
+
+def _editable(actor, declaration_id) -> Declaration:
+    declaration = access_declaration(actor, declaration_id, for_update=True)
+    if not actor.has_perm("declarations.edit_declaration", declaration):
+        raise PermissionDenied("只有申报人本人可以修改申报内容")
+    if declaration.state not in (State.DRAFT, State.RETURNED):
+        raise DeclarationError("NOT_EDITABLE", f"申报处于“{declaration.get_state_display()}”状态，不能修改")
+    return declaration
+
+
+@transaction.atomic
+def update_target(*, actor, declaration_id, level=None, route=None, specialty_id=None,
+                  green_channel_reference=None) -> Declaration:
+    """Change what a draft asks for (level, route, specialty, green-channel reference)."""
+    declaration = _editable(actor, declaration_id)
+    if declaration.state != State.DRAFT:
+        raise DeclarationError("NOT_EDITABLE", "已提交的申报不能更改申报层级、渠道或专业")
+    level = declaration.level if level is None else level
+    route = declaration.route if route is None else route
+    reference = declaration.green_channel_reference if green_channel_reference is None else green_channel_reference
+    specialty_id = declaration.specialty_id if specialty_id is None else specialty_id
+    errors, specialty = _target_errors(declaration.plan, level=level, route=route, specialty_id=specialty_id,
+                                       green_channel_reference=reference)
+    if errors:
+        raise InvalidInput(errors)
+    declaration.level, declaration.route, declaration.specialty = level, route, specialty
+    declaration.green_channel_reference = (reference or "").strip()
+    declaration.save(update_fields=["level", "route", "specialty", "green_channel_reference", "updated_at"])
+    return declaration
+
+
+# --- materials ----------------------------------------------------------------------------------
+
+
+def add_material(*, actor, declaration_id, kind: str, upload, request=None) -> Material:
+    """Check an upload by its content and attach it; a refused upload leaves no row and no file."""
+    from .uploads import UploadRefused, check_declaration_total, inspect_upload, limits_from_settings
+
+    stored_name = None
+    try:
+        with transaction.atomic():
+            declaration = _editable(actor, declaration_id)
+            kinds = {k.code: k for k in kinds_for(declaration)}
+            if kind not in kinds:
+                raise InvalidInput({"kind": f"材料类别无效：{kind!r}；可选：{'、'.join(kinds)}"})
+            limits = limits_from_settings()
+            try:
+                checked = inspect_upload(upload, original_name=getattr(upload, "name", "") or "", limits=limits)
+                total = declaration.materials.aggregate(total=Sum("size"))["total"] or 0
+                check_declaration_total(total, checked.size, limits)
+            except UploadRefused as exc:
+                raise UploadError(exc.code, getattr(exc, "message", None) or str(exc)) from exc
+            upload.seek(0)
+            material = Material(declaration=declaration, kind=kind, display_name=checked.display_name,
+                                content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                                uploaded_by=actor)
+            material.file.save(f"upload{checked.extension}", upload, save=False)
+            stored_name = material.file.name
+            material.save()
+            record_event(actor=actor, action="add_material", obj=declaration, request=request,
+                         comment=f"{kinds[kind].label}：{checked.display_name}（SHA-256 {checked.sha256[:12]}…）")
+    except Exception:
+        if stored_name:
+            Material._meta.get_field("file").storage.delete(stored_name)
+        raise
+    return material
+
+
+class UploadError(InvalidInput):
+    """An upload refused by its content or size: 400, or 413 when over a size limit."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__({"file": message})
+        self.status_code = 413 if code in ("TOO_LARGE", "DECLARATION_TOO_LARGE") else 400
+
+
+def remove_material(*, actor, material_id, request=None) -> None:
+    material = Material.objects.filter(pk=material_id).only("declaration_id").first()
+    if material is None:
+        raise Http404("没有该材料")
+    with transaction.atomic():
+        declaration = _editable(actor, material.declaration_id)
+        material = declaration.materials.select_for_update().get(pk=material_id)
+        name = material.file.name
+        record_event(actor=actor, action="remove_material", obj=declaration, request=request,
+                     comment=f"{material.display_name}（SHA-256 {material.sha256[:12]}…）")
+        material.delete()
+        transaction.on_commit(lambda: Material._meta.get_field("file").storage.delete(name))
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def take_action(*, actor, declaration_id, action: str, payload: dict | None = None, request=None) -> Declaration:
+    """Take one action of the transition table on a declaration (FLOW.md ``actions/{code}``)."""
+    if not known_action(action):
+        raise Http404(f"没有该操作：{action}")
+    payload = payload if isinstance(payload, dict) else {}
+    with transaction.atomic():
+        declaration = access_declaration(actor, declaration_id, for_update=True)
+        transition = transition_for(declaration.state, action)
+        if transition is None:
+            raise DeclarationError(
+                "STATE", f"申报处于“{declaration.get_state_display()}”状态，不能{Action(action).label}")
+        if not may_take(actor, declaration, transition):
+            raise PermissionDenied(f"您不是该申报此环节的办理人，不能{Action(action).label}")
+        from_state = declaration.state
+        outcome = _handlers()[action](actor=actor, declaration=declaration, payload=payload, request=request)
+        if isinstance(outcome, str):
+            outcome = Outcome(comment=outcome)
+        declaration.state = outcome.target or transition.target
+        if declaration.state.startswith("<"):
+            raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
+        declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
+        Decision.objects.create(
+            declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
+            basis=outcome.basis or describe_source(transition.source_document), from_state=from_state,
+            to_state=declaration.state, comment=outcome.comment)
+        record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
+                     comment=outcome.comment, request=request)
+    return declaration
+
+
+def _handlers():
+    from reviews.actions import HANDLERS
+
+    return {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw, **HANDLERS}
+
+
+def live_verdict(declaration, profile: Profile | None = None) -> dict:
+    """The eligibility verdict for the declaration as it stands, or ``{"errors": …}`` while the
+    profile lacks a fact the engine needs."""
+    profile = profile or profile_of(declaration.applicant)
+    try:
+        return eligibility_verdict(eligibility_case(declaration, profile))
+    except InvalidCase as exc:
+        return {"eligible": False, "checks": [], "errors": exc.errors}
+
+
+_PART_LABELS = {"education": "学历", "titles": "已取得职称", "qualifications": "职业资格", "sanctions": "处分记录",
+                "assessments": "年度考核", "continuing_education": "继续教育学时"}
+
+
+def describe_fact(path: str) -> str:
+    """A field path of the eligibility case in the applicant's words: applicant.education.0.obtained
+    → 学历第 1 条 · 毕业时间."""
+    parts = path.split(".")
+    if parts[:1] == ["applicant"]:
+        parts = parts[1:]
+    if not parts:
+        return "档案"
+    if parts[0] in _PART_LABELS:
+        label = _PART_LABELS[parts[0]]
+        if len(parts) > 1 and parts[1].isdigit():
+            label += f"第 {int(parts[1]) + 1} 条"
+        return label
+    try:
+        return str(Profile._meta.get_field(parts[0]).verbose_name)
+    except Exception:
+        return {"as_of": "核验日期", "target": "申报内容"}.get(parts[0], parts[0])
+
+
+def submission_problems(declaration, profile: Profile | None = None, verdict: dict | None = None) -> list[dict]:
+    """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go)."""
+    profile = profile or profile_of(declaration.applicant)
+    problems = []
+    window = declaration_window(declaration.plan)
+    now = today()
+    if window is None or not window[0] <= now <= window[1]:
+        span = f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}" if window else "未设定"
+        problems.append({"rule": "DECLARATION_WINDOW", "message": f"不在个人申报时间内（{span}）"})
+    present = set(declaration.materials.values_list("kind", flat=True))
+    missing = [k.label for k in kinds_for(declaration, profile) if k.required and k.code not in present]
+    if missing:
+        problems.append({"rule": "MATERIALS_REQUIRED", "message": f"缺少必需的申报材料：{'、'.join(missing)}"})
+    verdict = verdict if verdict is not None else live_verdict(declaration, profile)
+    if verdict.get("errors"):
+        fields = "；".join(f"{describe_fact(k)}：{v}" for k, v in verdict["errors"].items())
+        problems.append({"rule": "PROFILE_INCOMPLETE", "message": f"档案信息不完整或有误：{fields}"})
+    elif not verdict["eligible"] and declaration.route != "green_channel":
+        for check in verdict["checks"]:
+            if not check["passed"]:
+                problems.append({"rule": check["rule"], "message": check["message"]})
+    return problems
+
+
+def _submit(*, actor, declaration, payload, request) -> str:
+    if payload.get("pledge") is not True:
+        raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
+    profile = profile_of(declaration.applicant)
+    verdict = live_verdict(declaration, profile)
+    problems = submission_problems(declaration, profile, verdict)
+    if problems:
+        raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
+    record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict)
+    Pledge.objects.create(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
+                          text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
+    declaration.submitted_at = timezone.now()
+    return f"已签署诚信承诺（{PLEDGE_VERSION}），提交第 {declaration.version} 版"
+
+
+def _withdraw(*, actor, declaration, payload, request) -> str:
+    comment = payload.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise InvalidInput({"comment": "撤回说明应为不超过 2000 字的文字"})
+    return comment.strip()
+
+
+def record_version(*, actor, declaration, action, profile: Profile, verdict: dict) -> DeclarationVersion:
+    """The immutable record of what was submitted: profile and declaration, materials' checksums,
+    the verdict and the rulebook layers it used."""
+    declaration.version += 1
+    case = eligibility_case(declaration, profile)
+    snapshot = {
+        "declaration": {"id": declaration.pk, "plan": declaration.plan_id, "year": declaration.year,
+                        "employer": declaration.employer.name, "series": declaration.series.name,
+                        "specialty": declaration.specialty.name if declaration.specialty else "",
+                        "level": declaration.level, "route": declaration.route,
+                        "green_channel_reference": declaration.green_channel_reference},
+        "profile": {
+            **case["applicant"],
+            "post_name": profile.post_name,
+            "work_history": [{"employer": w.employer_name, "post": w.post, "start": w.start.isoformat(),
+                              "end": w.end.isoformat() if w.end else None} for w in profile.work_history.all()],
+            "achievements": [{"kind": a.kind, "title": a.title, "date": a.date.isoformat(),
+                              "description": a.description, "representative": a.representative}
+                             for a in profile.achievements.all()],
+        },
+        "materials": [{"id": m.pk, "kind": m.kind, "name": m.display_name, "size": m.size, "sha256": m.sha256}
+                      for m in declaration.materials.order_by("kind", "pk")],
+        "verdict": verdict,
+        "rulebook": rulebook_in_force(declaration),
+    }
+    return DeclarationVersion.objects.create(declaration=declaration, number=declaration.version, action=action,
+                                             snapshot=snapshot, created_by=actor)
+
+
+# --- the applicant's own profile (autosaved by the wizard; the history keeps every change) -------
+
+
+def save_profile_fields(*, actor, data) -> tuple[Profile, dict[str, list[str]]]:
+    """Save the posted profile fields that are valid; return the errors of the others. Only the
+    fields present in ``data`` are touched, so the wizard saves each field as it is typed."""
+    from .forms import ProfileForm
+
+    profile = profile_of(actor)
+    names = [name for name in ProfileForm.Meta.fields if name in data or f"{name}-present" in data]
+    if not names:
+        return profile, {}
+    form_class = type("PartialProfileForm", (ProfileForm,), {
+        "Meta": type("Meta", (ProfileForm.Meta,), {"fields": names})})
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        form = form_class(data, instance=profile)
+        form.fields = {name: field for name, field in form.fields.items() if name in names}
+        valid = form.is_valid()
+        good = [name for name in names if name not in form.errors]
+        for name in good:
+            setattr(profile, name, form.cleaned_data[name])
+        if good:
+            profile._change_reason = "申报人填写"
+            profile.save(update_fields=[*good, "updated_at"])
+    return profile, ({} if valid else {k: list(v) for k, v in form.errors.items()})
+
+
+def save_profile_row(*, actor, part: str, row_id=None, data):
+    """Create or change one row of a profile part (education, titles …); nothing is saved while
+    the row has an error. Returns (row or None, the bound form)."""
+    from .forms import PARTS
+
+    if part not in PARTS:
+        raise Http404("没有这一栏")
+    _, form_class, related, _ = PARTS[part]
+    profile = profile_of(actor)
+    with transaction.atomic():
+        instance = None
+        if row_id not in (None, "", "new"):
+            instance = getattr(profile, related).select_for_update().filter(pk=row_id).first()
+            if instance is None:
+                raise Http404("没有这一行，或它不属于您")
+        form = form_class(data, instance=instance)
+        if not form.is_valid():
+            return None, form
+        row = form.save(commit=False)
+        row.profile = profile
+        row._change_reason = "申报人填写"
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:
+            form.add_error(None, "已有相同年度的记录")
+            return None, form
+        Profile.objects.filter(pk=profile.pk).update(updated_at=timezone.now())
+    return row, form
+
+
+def delete_profile_row(*, actor, part: str, row_id) -> None:
+    from .forms import PARTS
+
+    if part not in PARTS:
+        raise Http404("没有这一栏")
+    related = PARTS[part][2]
+    deleted, _ = getattr(profile_of(actor), related).filter(pk=row_id).delete()
+    if not deleted:
+        raise Http404("没有这一行，或它不属于您")

@@ -1,0 +1,124 @@
+"""The reviewers' pages: the queue with filters and counts, and the forms that take each action of
+the transition table on the declaration page (verify, return, recommend, forward, pass, reject,
+objections). Every form posts to a service; refusals come back as messages naming the rule."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.permissions import OVERSEEING_ROLES, member_org_ids
+from declarations.flow import State
+from declarations.selectors import visible_declarations
+from declarations.services import DeclarationError, InvalidInput, take_action
+
+from .filters import QueueFilter
+from .services import record_objection, resolve_objection, verify_material
+
+STAFF_ROLES = {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)
+
+
+def _staff_only(user):
+    if not member_org_ids(user, STAFF_ROLES) and not user.is_superuser:
+        raise PermissionDenied("只有单位、主管部门和人社部门的工作人员可以查看审核队列")
+
+
+@login_required
+def queue(request):
+    _staff_only(request.user)
+    base = visible_declarations(request.user).exclude(state=State.DRAFT).exclude(applicant=request.user)
+    filtered = QueueFilter(request.GET or None, queryset=base)
+    if filtered.is_bound and not filtered.is_valid():
+        rows = base.none()
+    else:
+        rows = filtered.qs
+    counts = dict(base.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    page = Paginator(rows.order_by("-submitted_at", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "reviews/queue.html", {
+        "filter": filtered, "page": page,
+        "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
+    }, status=400 if filtered.is_bound and not filtered.is_valid() else 200)
+
+
+def _items(text: str) -> list[dict]:
+    """One item a line: "材料或栏目：问题" (a full-width or ASCII colon)."""
+    items = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        about, _, problem = line.replace(":", "：", 1).partition("：")
+        items.append({"about": about.strip(), "problem": problem.strip()})
+    return items
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    post = request.POST
+    payload = {"comment": post.get("comment", ""), "basis": post.get("basis", "")}
+    if action == "return":
+        payload.update(items=_items(post.get("items", "")), deadline=post.get("deadline") or None,
+                       override=post.get("override") == "on")
+    elif action == "recommend":
+        payload["evaluation"] = {key: _int(post.get(key)) for key in ("members", "for", "against", "abstain")}
+    try:
+        declaration = take_action(actor=request.user, declaration_id=pk, action=action, payload=payload,
+                                  request=request)
+    except InvalidInput as exc:
+        messages.error(request, "未办理：" + "；".join(exc.errors.values()))
+    except DeclarationError as exc:
+        messages.error(request, f"未办理（{exc.rule}）：{exc.message}")
+    else:
+        messages.success(request, f"已办理，当前状态：{declaration.get_state_display()}")
+    return redirect("declarations:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def verify(request, material_pk):
+    try:
+        row = verify_material(actor=request.user, material_id=material_pk, verdict=request.POST.get("verdict", ""),
+                              comment=request.POST.get("comment", ""), request=request)
+    except InvalidInput as exc:
+        messages.error(request, "未保存：" + "；".join(exc.errors.values()))
+        from declarations.models import Material
+
+        material = Material.objects.filter(pk=material_pk).first()
+        return redirect("declarations:detail", pk=material.declaration_id) if material else redirect("reviews:queue")
+    except DeclarationError as exc:
+        messages.error(request, exc.message)
+        return redirect("reviews:queue")
+    messages.success(request, f"{row.material.display_name}：{row.get_verdict_display()}（{row.signer_name}）")
+    return redirect("declarations:detail", pk=row.material.declaration_id)
+
+
+@login_required
+@require_POST
+def objection(request, pk):
+    try:
+        if request.POST.get("objection"):
+            resolve_objection(actor=request.user, objection_id=_int(request.POST["objection"]),
+                              upheld=request.POST.get("outcome") == "upheld", reason=request.POST.get("reason", ""),
+                              request=request)
+            messages.success(request, "异议已处理")
+        else:
+            record_objection(actor=request.user, declaration_id=pk, text=request.POST.get("text", ""),
+                             request=request)
+            messages.success(request, "异议已登记")
+    except InvalidInput as exc:
+        messages.error(request, "；".join(exc.errors.values()))
+    except DeclarationError as exc:
+        messages.error(request, exc.message)
+    return redirect("declarations:detail", pk=pk)

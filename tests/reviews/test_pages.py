@@ -1,0 +1,76 @@
+"""The reviewers' pages: the queue with counts and filters (constant queries), actions from forms."""
+
+from datetime import date
+
+import pytest
+
+from accounts.models import Role
+from declarations.models import Declaration
+from tests.factories import user_with_role
+from tests.reviews.conftest import move_to, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def _bulk(plan, employer, n, state="employer_review"):
+    from accounts.models import RoleMembership, User
+
+    users = User.objects.bulk_create([User(username=f"bulk{employer.pk}-{i}-{state}") for i in range(n)])
+    RoleMembership.objects.bulk_create([RoleMembership(user=u, organisation=employer, role=Role.APPLICANT)
+                                        for u in users])
+    Declaration.objects.bulk_create([Declaration(applicant=u, employer=employer, plan=plan, year=2026,
+                                                 series=plan.series, level="intermediate", state=state)
+                                     for u in users])
+
+
+def test_the_queue_counts_filters_and_keeps_its_queries(client, in_window, plan, org_tree,
+                                                        django_assert_max_num_queries):
+    bureau = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    client.force_login(bureau)
+    _bulk(plan, org_tree["employer_a"], 10)
+    with django_assert_max_num_queries(20) as small:
+        html = client.get("/reviews/").content.decode()
+    assert "单位审核 <strong>10</strong>" in html
+    _bulk(plan, org_tree["employer_b"], 990, state="bureau_review")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        html = client.get("/reviews/").content.decode()
+    assert "人社部门政策性审查 <strong>990</strong>" in html
+    filtered = client.get("/reviews/?state=employer_review&unit=甲").content.decode()
+    assert filtered.count('data-state="employer_review"') == 10 and 'data-state="bureau_review"' not in filtered
+    assert client.get("/reviews/?year=abc").status_code == 400
+
+
+def test_another_city_and_applicants_see_no_queue(client, in_window, plan, org_tree, applicant):
+    _bulk(plan, org_tree["employer_a"], 3)
+    client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["other_bureau"]))
+    assert 'data-state="employer_review"' not in client.get("/reviews/").content.decode()
+    client.force_login(applicant)
+    assert client.get("/reviews/").status_code == 403
+
+
+def test_the_employer_works_the_declaration_from_its_page(settings, client, in_window, plan, org_tree, applicant):
+    from reviews.services import set_quota
+
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"], real_name="李经办")
+    admin = user_with_role(Role.EMPLOYER_ADMIN, org_tree["employer_a"])
+    dept = user_with_role(Role.DEPT_REVIEWER, org_tree["dept"])
+    declaration = submitted(applicant, plan)
+    set_quota(actor=dept, plan_id=plan.pk, employer_id=org_tree["employer_a"].pk, level="intermediate", places=3)
+    client.force_login(handler)
+    page = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert "退回补正" in page and "签署" in page
+    for material in declaration.materials.all():
+        client.post(f"/reviews/materials/{material.pk}/verify/", {"verdict": "true"})
+    assert "属实 · 李经办" in client.get(f"/declarations/{declaration.pk}/").content.decode()
+    client.force_login(admin)
+    response = client.post(f"/reviews/{declaration.pk}/actions/recommend/",
+                           {"members": "7", "for": "6", "against": "1", "abstain": "0"}, follow=True)
+    assert "单位推荐公示" in response.content.decode()
+    move_to(settings, date(2026, 9, 21))
+    client.post(f"/reviews/{declaration.pk}/actions/forward/")
+    assert Declaration.objects.get(pk=declaration.pk).state == "department_review"
+    refused = client.post(f"/reviews/{declaration.pk}/actions/pass/", follow=True)
+    assert refused.status_code == 403
+    client.force_login(applicant)
+    timeline = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert "recommend" in timeline and "依据" in timeline and "甲单位" in timeline
