@@ -40,8 +40,13 @@ def pages(client, published, draft, user=None):
     urls = ["/titles/catalogue/", "/titles/plans/", f"/titles/plans/{published.pk}/", "/committees/",
             "/titles/eligibility/", f"/titles/plans/{draft.pk}/"]
     if user is not None:
+        from declarations.models import Declaration
+
         urls += ["/"] + [f"/workspace/{role}/" for role in user.roles()]
         urls += [f"/organisations/{m.organisation_id}/" for m in user.memberships()]
+        urls += ["/declarations/", "/reviews/"]
+        for pk in Declaration.objects.values_list("pk", flat=True):  # the ones this user may not see: 403/404
+            urls += [f"/declarations/{pk}/", f"/declarations/{pk}/edit/"]
     for url in urls:
         response = client.get(url, follow=True)
         if response.status_code == 200:
@@ -68,6 +73,9 @@ def test_signed_out_pages_show_no_internal_reference(client, demo):
 
 @pytest.mark.parametrize("username", [spec.username for spec in USERS])
 def test_every_demo_role_sees_no_internal_reference(client, demo, username):
+    from declarations.models import Declaration
+
+    assert Declaration.objects.exists()  # the demo's declarations are among the pages read
     user = User.objects.get(username=username)
     client.force_login(user)
     for url, html in pages(client, *demo, user=user):
