@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.history_admin import IdCheckedAdminMixin
+
 from .models import Organisation
 from .selectors import visible_organisations
 
@@ -186,11 +188,11 @@ class GatedAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class GatedAdmin(GatedAdminMixin, SimpleHistoryAdmin):
+class GatedAdmin(IdCheckedAdminMixin, GatedAdminMixin, SimpleHistoryAdmin):
     """Base of every ModelAdmin of a model with history (django-simple-history, read-only)."""
 
 
-class GatedPlainAdmin(GatedAdminMixin, admin.ModelAdmin):
+class GatedPlainAdmin(IdCheckedAdminMixin, GatedAdminMixin, admin.ModelAdmin):
     """Base of the ModelAdmins of models without history (the event log, groups, sign-in records)."""
 
 

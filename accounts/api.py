@@ -1,7 +1,9 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
+
+from config.api import GatedViewSet
 
 from .models import Organisation
 from .selectors import access_organisation, visible_organisations
@@ -15,17 +17,13 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "kind_display", "parent", "region_code", "sector", "is_active"]
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganisationViewSet(GatedViewSet):
     """Organisations the signed-in user may see; another organisation's detail answers 403."""
 
     serializer_class = OrganisationSerializer
     filterset_fields = ["kind", "region_code", "sector"]
-
-    def get_queryset(self):
-        return visible_organisations(self.request.user)
-
-    def get_object(self):
-        return access_organisation(self.request.user, self.kwargs["pk"])
+    visible = visible_organisations
+    access_gate = access_organisation
 
 
 class MeSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from titles.validators import validate_accepted_date
+
 
 class Committee(models.Model):
     """A review committee (评审委员会) as its filing (核准备案) records it: 组建单位, name, series and
@@ -25,8 +27,8 @@ class Committee(models.Model):
     conditions = models.TextField("评审条件", blank=True, help_text="所执行的评价标准条件（文件名称、文号）")
     regulations = models.TextField("规章制度", blank=True)
     filing_number = models.CharField("核准备案文号", max_length=100, blank=True)
-    filed_from = models.DateField("备案有效期自", null=True, blank=True)
-    filed_until = models.DateField("备案有效期至", null=True, blank=True)
+    filed_from = models.DateField("备案有效期自", null=True, blank=True, validators=[validate_accepted_date])
+    filed_until = models.DateField("备案有效期至", null=True, blank=True, validators=[validate_accepted_date])
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords(m2m_fields=[specialties])
 

@@ -3,11 +3,13 @@
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.api import GatedViewSet
 
 from .flow import State
 from .models import ROUTES, Declaration, DeclarationVersion, Material
@@ -19,13 +21,21 @@ from .selectors import (
     kinds_for,
     visible_declarations,
 )
-from .services import DeclarationError, InvalidInput, add_material, start_declaration, take_action
+from .services import InvalidInput, add_material, start_declaration, take_action
 
 
 def open_correction(declaration):
     from reviews.selectors import open_correction as find
 
     return find(declaration)
+
+
+def _valid(serializer_class, data) -> dict:
+    """The validated body, or 400 with ``{"errors": {field: "中文说明"}}`` (FLOW.md, Answers)."""
+    form = serializer_class(data=data)
+    if not form.is_valid():
+        raise InvalidInput({key: "；".join(map(str, value)) for key, value in form.errors.items()})
+    return form.validated_data
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
@@ -104,35 +114,23 @@ class MaterialUploadSerializer(serializers.Serializer):
     file = serializers.FileField(label="文件", allow_empty_file=True)
 
 
-def _refusal(exc):
-    if isinstance(exc, DeclarationError):
-        return Response({"detail": exc.message, "rule": exc.rule}, status=exc.status_code)
-    return Response({"errors": exc.errors}, status=exc.status_code)
 
 
-class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class DeclarationViewSet(mixins.CreateModelMixin, GatedViewSet):
     """Declarations the signed-in user may see (FLOW.md, Resources)."""
 
     serializer_class = DeclarationSerializer
-    lookup_value_regex = "[0-9]+"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    visible = staticmethod(visible_declarations)
+    access_gate = staticmethod(access_declaration)
 
     def get_queryset(self):
-        queryset = visible_declarations(self.request.user)
+        queryset = super().get_queryset()
         state = self.request.query_params.get("state")
         if state:
             if state not in State.values:
-                raise serializers.ValidationError({"state": f"状态无效：{state}"})
+                raise InvalidInput({"state": f"状态无效：{state}；可选：{'、'.join(State.values)}"})
             queryset = queryset.filter(state=state)
         return queryset
-
-    def get_object(self):
-        return access_declaration(self.request.user, self.kwargs["pk"])
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DeclarationError | InvalidInput):
-            return _refusal(exc)
-        return super().handle_exception(exc)
 
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=State.values, description="按状态筛选")],
@@ -140,12 +138,10 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=StartDeclarationSerializer, responses={201: DeclarationSerializer})
+    @extend_schema(request=StartDeclarationSerializer,
+                   responses={201: DeclarationSerializer, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     def create(self, request, *args, **kwargs):
-        form = StartDeclarationSerializer(data=request.data)
-        if not form.is_valid():
-            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
-        data = form.validated_data
+        data = _valid(StartDeclarationSerializer, request.data)
         declaration = start_declaration(actor=request.user, plan_id=data["plan"], level=data["level"],
                                         route=data["route"], specialty_id=data.get("specialty"),
                                         green_channel_reference=data["green_channel_reference"], request=request)
@@ -168,22 +164,22 @@ class DeclarationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
     @extend_schema(methods=["GET"], responses=MaterialSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": MaterialUploadSerializer},
-                   responses={201: MaterialSerializer, 400: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT})
-    @action(detail=True, methods=["get", "post"])
+                   responses={201: MaterialSerializer, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT,
+                              413: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
     def materials(self, request, pk=None):
         """上传材料（PDF、JPEG、PNG，按内容检查），或列出已上传的材料。"""
         declaration = self.get_object()
         if request.method == "GET":
             return Response(MaterialSerializer(declaration_materials(declaration), many=True).data)
-        form = MaterialUploadSerializer(data=request.data)
-        if not form.is_valid():
-            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
-        material = add_material(actor=request.user, declaration_id=declaration.pk, kind=form.validated_data["kind"],
-                                upload=form.validated_data["file"], request=request)
+        data = _valid(MaterialUploadSerializer, request.data)
+        material = add_material(actor=request.user, declaration_id=declaration.pk, kind=data["kind"],
+                                upload=data["file"], request=request)
         return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=OpenApiTypes.OBJECT,
-                   responses={200: DeclarationSerializer, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+                   responses={200: DeclarationSerializer, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
+                              409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<code>[a-z_]+)")
     def actions(self, request, pk=None, code=None):
         """办理一项操作（submit、withdraw……）：状态不允许或规则不满足时 409，并给出规则代码。"""
@@ -211,19 +207,13 @@ class VerificationSerializer(serializers.Serializer):
 class MaterialVerifyView(APIView):
     """POST /api/v1/materials/{id}/verify/: 属实 / 与原件相符 / 有误, signed by the system."""
 
-    def handle_exception(self, exc):
-        if isinstance(exc, DeclarationError | InvalidInput):
-            return _refusal(exc)
-        return super().handle_exception(exc)
-
     @extend_schema(request=VerifySerializer, responses={201: VerificationSerializer, 400: OpenApiTypes.OBJECT,
-                                                        409: OpenApiTypes.OBJECT}, summary="审查一份材料")
+                                                        404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+                   summary="审查一份材料")
     def post(self, request, pk):
         from reviews.services import verify_material
 
-        form = VerifySerializer(data=request.data)
-        if not form.is_valid():
-            return Response({"errors": {k: "；".join(map(str, v)) for k, v in form.errors.items()}}, status=400)
-        row = verify_material(actor=request.user, material_id=pk, verdict=form.validated_data["verdict"],
-                              comment=form.validated_data["comment"], request=request)
+        data = _valid(VerifySerializer, request.data)
+        row = verify_material(actor=request.user, material_id=pk, verdict=data["verdict"],
+                              comment=data["comment"], request=request)
         return Response(VerificationSerializer(row).data, status=status.HTTP_201_CREATED)

@@ -13,6 +13,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.errors import CONFLICT, INVALID, TOO_LARGE, DomainError
 from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
@@ -44,25 +45,23 @@ PLEDGE_TEXT = (
 ROUTE_NAMES = dict(ROUTES)
 
 
-class DeclarationError(Exception):
-    """An action refused by a rule (409): ``rule`` is its code, the message says why in Chinese."""
+class DeclarationError(DomainError):
+    """An action refused by a rule (409, FLOW.md): ``rule`` is its code, the message says why."""
 
-    status_code = 409
+    kind = CONFLICT
 
     def __init__(self, rule: str, message: str):
         self.rule = rule
-        self.message = message
-        super().__init__(message)
+        super().__init__(message, code=rule)
 
 
-class InvalidInput(Exception):
+class InvalidInput(DomainError):
     """Malformed or wrong fields (400): ``errors`` maps each field to a Chinese message."""
 
-    status_code = 400
+    kind = INVALID
 
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
+    def __init__(self, errors: dict[str, str], *, code: str = "invalid", kind: str | None = None):
+        super().__init__("；".join(f"{k}：{v}" for k, v in errors.items()), code=code, kind=kind, errors=errors)
 
 
 # --- starting and editing a draft ---------------------------------------------------------------
@@ -216,9 +215,8 @@ class UploadError(InvalidInput):
     """An upload refused by its content or size: 400, or 413 when over a size limit."""
 
     def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__({"file": message})
-        self.status_code = 413 if code in ("TOO_LARGE", "DECLARATION_TOO_LARGE") else 400
+        super().__init__({"file": message}, code=code,
+                         kind=TOO_LARGE if code in ("TOO_LARGE", "DECLARATION_TOO_LARGE") else INVALID)
 
 
 def remove_material(*, actor, material_id, request=None) -> None:

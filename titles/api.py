@@ -2,20 +2,22 @@ from dataclasses import asdict
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, Throttled, UnsupportedMediaType
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import GatedViewSet
+
 from .documents import citation
-from .eligibility import InvalidCase
 from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .plan_rules import PHASE_LABELS
 from .selectors import access_plan, eligibility_verdict, plan_citations, plan_problems, visible_plans
-from .services import PlanError, amend_plan, publish_plan
+from .services import amend_plan, publish_plan
 from .throttles import PublicEligibilityThrottle, throttled_message
+from .validators import validate_accepted_date
 
 
 class EligibilityCheckView(APIView):
@@ -37,16 +39,7 @@ class EligibilityCheckView(APIView):
                                  response_only=True, status_codes=["400"])],
     )
     def post(self, request):
-        try:
-            data = request.data
-        except ParseError as exc:
-            return Response({"errors": {"body": f"请求体不是有效的 JSON：{exc.detail}"}}, status=400)
-        except UnsupportedMediaType:
-            return Response({"errors": {"body": "请求体应为 JSON（Content-Type: application/json）"}}, status=400)
-        try:
-            return Response(eligibility_verdict(data))
-        except InvalidCase as exc:
-            return Response({"errors": exc.errors}, status=400)
+        return Response(eligibility_verdict(request.data))  # InvalidCase: 400 by config.api's handler
 
 
 # --- annual review plans -------------------------------------------------------------------------
@@ -79,13 +72,13 @@ class ReviewPlanSerializer(serializers.ModelSerializer):
 
 
 class PhaseDatesSerializer(serializers.Serializer):
-    start = serializers.DateField(label="开始日期")
-    end = serializers.DateField(label="结束日期")
+    start = serializers.DateField(label="开始日期", validators=[validate_accepted_date])
+    end = serializers.DateField(label="结束日期", validators=[validate_accepted_date])
 
 
 class AmendPlanSerializer(serializers.Serializer):
     reason = serializers.CharField(label="修订理由", max_length=2000)
-    issued_on = serializers.DateField(label="印发日期", required=False)
+    issued_on = serializers.DateField(label="印发日期", required=False, validators=[validate_accepted_date])
     phases = serializers.DictField(child=PhaseDatesSerializer(), required=False, label="阶段")
 
     def validate_phases(self, value):
@@ -95,59 +88,45 @@ class AmendPlanSerializer(serializers.Serializer):
         return value
 
 
-def _plan_error_response(exc: PlanError):
-    return Response(
-        {"errors": {"plan": [str(exc)]},
-         "problems": [{**asdict(p), "document": citation(exc.citations, p.rule)} for p in exc.problems]},
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
-class ReviewPlanViewSet(viewsets.ReadOnlyModelViewSet):
+class ReviewPlanViewSet(GatedViewSet):
     """Published plans for everyone signed in; drafts for the issuing bureau's reviewers."""
+
+    # Refusals of the services (PlanError) become 400/409 with their code in config.api's handler.
 
     serializer_class = ReviewPlanSerializer
     filterset_fields = ["year", "status", "series"]
+    visible = visible_plans
+    access_gate = access_plan
 
-    def get_queryset(self):
-        return visible_plans(self.request.user)
-
-    def get_object(self):
-        return access_plan(self.request.user, self.kwargs["pk"])
-
-    @extend_schema(request=None, responses={200: ReviewPlanSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: ReviewPlanSerializer, 400: OpenApiTypes.OBJECT,
+                                            409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        """发布方案：违反任一评审日历规则时返回 400，并逐条列出规则、说明与依据。"""
-        plan = access_plan(request.user, pk)
-        try:
-            publish_plan(actor=request.user, plan_id=plan.pk, request=request)
-        except PlanError as exc:
-            return _plan_error_response(exc)
-        return Response(ReviewPlanSerializer(access_plan(request.user, pk)).data)
+        """发布方案：违反任一评审日历规则时返回 400，并逐条列出规则、说明与依据；已发布的返回 409。"""
+        plan = self.get_object()
+        publish_plan(actor=request.user, plan_id=plan.pk, request=request)
+        return Response(ReviewPlanSerializer(self.get_object()).data)
 
-    @extend_schema(request=AmendPlanSerializer, responses={201: PlanAmendmentSerializer, 400: OpenApiTypes.OBJECT})
+    @extend_schema(request=AmendPlanSerializer, responses={201: PlanAmendmentSerializer, 400: OpenApiTypes.OBJECT,
+                                                           409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
-        """修订已发布的方案（记录修订前后内容与理由）。"""
-        plan = access_plan(request.user, pk)
+        """修订已发布的方案（记录修订前后内容与理由）；草稿方案返回 409。"""
+        plan = self.get_object()
         form = AmendPlanSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        try:
-            amendment = amend_plan(
-                actor=request.user, plan_id=plan.pk, reason=data["reason"], issued_on=data.get("issued_on"),
-                phases={k: (v["start"], v["end"]) for k, v in data.get("phases", {}).items()}, request=request,
-            )
-        except PlanError as exc:
-            return _plan_error_response(exc)
+        amendment = amend_plan(
+            actor=request.user, plan_id=plan.pk, reason=data["reason"], issued_on=data.get("issued_on"),
+            phases={k: (v["start"], v["end"]) for k, v in data.get("phases", {}).items()}, request=request,
+        )
         return Response(PlanAmendmentSerializer(amendment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"])
     def problems(self, request, pk=None):
         """方案当前违反的评审日历规则（为空表示可以发布）。"""
-        plan = access_plan(request.user, pk)
+        plan = self.get_object()
         citations = plan_citations(plan)
         return Response({"problems": [{**asdict(p), "document": citation(citations, p.rule)}
                                       for p in plan_problems(plan)]})

@@ -3,6 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from .plan_rules import PHASES
+from .validators import validate_accepted_date, validate_accepted_year
 
 
 class Level(models.TextChoices):
@@ -39,7 +40,8 @@ class Series(models.Model):
 class Specialty(models.Model):
     series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="specialties")
     name = models.CharField("专业", max_length=50)
-    added_year = models.PositiveSmallIntegerField("增设年度", null=True, blank=True)
+    added_year = models.PositiveSmallIntegerField("增设年度", null=True, blank=True,
+                                                  validators=[validate_accepted_year])
     source = models.CharField("依据", max_length=100, blank=True)
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
@@ -95,7 +97,8 @@ class RulebookVersion(models.Model):
 
     name = models.CharField("名称", max_length=100)
     region_code = models.CharField("行政区划代码", max_length=12, blank=True, help_text="留空表示全国")
-    year = models.PositiveSmallIntegerField("适用年度", null=True, blank=True, help_text="留空表示各年度")
+    year = models.PositiveSmallIntegerField("适用年度", null=True, blank=True, help_text="留空表示各年度",
+                                            validators=[validate_accepted_year])
     version = models.PositiveIntegerField("版本号", default=1)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     eligibility = models.JSONField("申报条件参数", default=dict, blank=True)
@@ -151,7 +154,7 @@ class RulebookVersion(models.Model):
 class WorkingDaySchedule(models.Model):
     """The bureau's holiday schedule for one year (statutory holidays and 调休 make-up days)."""
 
-    year = models.PositiveSmallIntegerField("年度", unique=True)
+    year = models.PositiveSmallIntegerField("年度", unique=True, validators=[validate_accepted_year])
     holidays = models.JSONField("法定节假日", default=list, help_text="日期列表，如 [\"2027-01-01\"]")
     workdays = models.JSONField("调休上班日（周末）", default=list, blank=True)
     source = models.CharField("依据", max_length=200, blank=True, help_text="如 国务院办公厅关于 2027 年部分节假日安排的通知")
@@ -192,7 +195,7 @@ class ReviewPlan(models.Model):
         DRAFT = "draft", "草稿"
         PUBLISHED = "published", "已发布"
 
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=[validate_accepted_year])
     name = models.CharField("方案名称", max_length=200)
     organisation = models.ForeignKey("accounts.Organisation", verbose_name="发布单位", on_delete=models.PROTECT,
                                      related_name="review_plans")
@@ -202,7 +205,7 @@ class ReviewPlan(models.Model):
     specialties = models.ManyToManyField(Specialty, verbose_name="专业", blank=True)
     levels = models.JSONField("层级", default=list, help_text="如 [\"intermediate\"]")
     document_number = models.CharField("文号", max_length=100, blank=True)
-    issued_on = models.DateField("印发日期", null=True, blank=True)
+    issued_on = models.DateField("印发日期", null=True, blank=True, validators=[validate_accepted_date])
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, editable=False)
     document = models.FileField("方案文本（PDF）", upload_to="plans/", blank=True, editable=False,
@@ -221,8 +224,8 @@ class ReviewPlan(models.Model):
 class PlanPhase(models.Model):
     plan = models.ForeignKey(ReviewPlan, verbose_name="方案", on_delete=models.CASCADE, related_name="phases")
     kind = models.CharField("阶段", max_length=32, choices=PHASES)
-    start = models.DateField("开始日期")
-    end = models.DateField("结束日期")
+    start = models.DateField("开始日期", validators=[validate_accepted_date])
+    end = models.DateField("结束日期", validators=[validate_accepted_date])
     history = HistoricalRecords()
 
     class Meta:

@@ -132,6 +132,8 @@ def months_before(day: date, months: int) -> date:
     """The same day ``months`` earlier, clamped to the month's last day (03-31 minus 1 → 02-28/29)."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
+    if year < date.min.year:  # before year 1 (a stored 0001-01-01): the earliest date there is
+        return date.min
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
 

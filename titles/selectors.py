@@ -1,5 +1,7 @@
 """Reads shared by pages, the API and commands: the catalogue and the effective rulebook."""
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -11,11 +13,13 @@ from accounts.permissions import bureau_region_codes, is_system_admin, member_or
 from accounts.selectors import visible_organisations
 from committees.filing import PlanScope, filing_problems
 
-from .eligibility import DEFAULT_RULEBOOK, Rulebook, evaluate, parse_case, verdict_to_dict
+from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
 from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
 from .models import PlanAmendment, ReviewPlan, RulebookVersion, Series
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
 from .workdays import stored_calendar
+
+REGION_CODE = re.compile(r"[0-9]{6,12}")
 
 
 def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
@@ -88,7 +92,9 @@ def eligibility_verdict(data) -> dict:
     """Run the eligibility contract on a JSON-decoded case with the rulebook in force for its year
     (and, when the case names one, its ``region_code``). Raises ``InvalidCase`` on bad input."""
     case = parse_case(data)
-    region = data.get("region_code") if isinstance(data.get("region_code"), str) else ""
+    region = data.get("region_code") or ""
+    if region and not (isinstance(region, str) and REGION_CODE.fullmatch(region)):
+        raise InvalidCase({"region_code": f"行政区划代码应为 6 至 12 位数字，实际为 {region!r}"[:200]})
     return verdict_to_dict(evaluate(case, effective_rulebook(region_code=region, year=case.declaration_year)))
 
 

@@ -1,6 +1,6 @@
 """Writes that mean something in titles: holiday schedules, plan publication and amendments."""
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,11 +9,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.errors import CONFLICT, INVALID, DomainError
 from accounts.services import record_event
 
 from .documents import citation
 from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, WorkingDaySchedule
-from .plan_rules import PhaseFacts
+from .plan_rules import PHASE_LABELS, PhaseFacts
 from .selectors import (
     access_plan,
     access_rulebook,
@@ -22,6 +23,7 @@ from .selectors import (
     plan_facts,
     plan_problems,
 )
+from .validators import date_in_range
 from .workdays import parse_schedule
 
 
@@ -46,15 +48,24 @@ def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason:
     return entry
 
 
-class PlanError(Exception):
-    """A plan transition refused; ``problems`` lists every rule broken (code, message, source), and the
-    message cites each rule's document from the plan's rulebook (``citations``), never a code."""
+class PlanError(DomainError):
+    """A plan transition refused, with a ``code``; ``problems`` lists every rule broken (code, message,
+    source), and the message cites each rule's document from the plan's rulebook (``citations``), never a
+    code."""
 
-    def __init__(self, message: str, problems=(), citations=None):
+    field = "plan"
+
+    def __init__(self, message: str, problems=(), *, code: str, kind: str = INVALID, field: str | None = None,
+                 citations=None):
         self.problems = list(problems)
         self.citations = dict(citations or {})
         detail = "；".join(f"[{p.rule}] {p.message}（依据：{citation(self.citations, p.rule)}）" for p in self.problems)
-        super().__init__(f"{message}：{detail}" if detail else message)
+        text = f"{message}：{detail}" if detail else message
+        super().__init__(text, code=code, kind=kind, errors={field or self.field: [text]})
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "problems": [{**asdict(p), "document": citation(self.citations, p.rule)}
+                                                  for p in self.problems]}
 
 
 def _lock_plan(actor, plan_id, permission: str):
@@ -82,10 +93,11 @@ def publish_plan(*, actor, plan_id, request=None):
     """Draft → published, only when no calendar rule is broken (the error names each rule)."""
     plan = _lock_plan(actor, plan_id, "titles.publish_plan")
     if plan.status != ReviewPlan.Status.DRAFT:
-        raise PlanError("该方案已发布；已发布的方案只能通过修订变更")
+        raise PlanError("该方案已发布；已发布的方案只能通过修订变更", code="already_published", kind=CONFLICT)
     problems = plan_problems(plan)
     if problems:
-        raise PlanError("方案不符合评审规则，不能发布", problems, plan_citations(plan))
+        raise PlanError("方案不符合评审规则，不能发布", problems, code="calendar_rules_broken",
+                        citations=plan_citations(plan))
     plan.status = ReviewPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan._change_reason = "发布"
@@ -104,20 +116,25 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
     ``PlanAmendment`` with the plan before and after, and in the event log.
     """
     if not (reason or "").strip():
-        raise PlanError("修订已发布的方案必须填写修订理由")
+        raise PlanError("修订已发布的方案必须填写修订理由", code="reason_required", field="reason")
     plan = _lock_plan(actor, plan_id, "titles.amend_plan")
     if plan.status != ReviewPlan.Status.PUBLISHED:
-        raise PlanError("草稿方案可直接编辑，无需修订")
+        raise PlanError("草稿方案可直接编辑，无需修订", code="not_published", kind=CONFLICT)
+    outside = [f"{PHASE_LABELS.get(kind, kind)} {day}" for kind, days in (phases or {}).items() for day in days
+               if not date_in_range(day)] + ([f"印发日期 {issued_on}"] if not date_in_range(issued_on) else [])
+    if outside:
+        raise PlanError(f"日期超出可受理的范围（{'、'.join(outside)}）", code="date_out_of_range")
     before = plan_facts(plan)
     current = {p.kind: p for p in before.phases}
     for kind, (start, end) in (phases or {}).items():
         current[kind] = PhaseFacts(kind=kind, start=start, end=end)
     after = replace(before, phases=tuple(current.values()), issued_on=issued_on or before.issued_on)
     if _snapshot(after) == _snapshot(before):
-        raise PlanError("修订内容与现行方案相同")
+        raise PlanError("修订内容与现行方案相同", code="no_change")
     problems = plan_problems(plan, after)
     if problems:
-        raise PlanError("修订后的方案不符合评审规则", problems, plan_citations(plan))
+        raise PlanError("修订后的方案不符合评审规则", problems, code="calendar_rules_broken",
+                        citations=plan_citations(plan))
     for kind, (start, end) in (phases or {}).items():
         PlanPhase.objects.update_or_create(plan=plan, kind=kind, defaults={"start": start, "end": end})
     if issued_on and issued_on != plan.issued_on:

@@ -82,10 +82,10 @@ def test_api_bad_bodies_are_400_with_errors(client, body):
     assert response.status_code == 400 and response.json()["errors"]
 
 
-def test_api_non_json_body_is_400_with_errors(client):
+def test_api_non_json_body_is_415_with_errors(client):
     client.force_login(UserFactory())
     response = client.post(URL, data="as_of=2026", content_type="text/plain")
-    assert response.status_code == 400 and "body" in response.json()["errors"]
+    assert response.status_code == 415 and "text/plain" in response.json()["errors"]["body"][0]
 
 
 def test_api_is_public(client):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from accounts.errors import DomainError
+
 # --- vocabulary of the contract (enumerations, lowest first where there is an order) ---------------
 
 LEVELS = ("technician", "assistant", "intermediate", "associate_senior", "senior")
@@ -175,12 +177,14 @@ class Case:
     applicant: Applicant
 
 
-class InvalidCase(ValueError):
+class InvalidCase(DomainError, ValueError):
     """Input that breaks the contract; `errors` maps dotted field paths to Chinese messages."""
 
+    code = "invalid_case"
+
     def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__(self._one_line())
+        super().__init__("输入无效", errors=errors)
+        self.message = self._one_line()
 
     def _one_line(self) -> str:
         if not self.errors:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('titles', '0008_rulebook_materials'),
+        ('titles', '0009_accepted_date_range'),
     ]
 
     operations = [

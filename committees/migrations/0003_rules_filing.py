@@ -4,11 +4,13 @@ import django.db.models.deletion
 import simple_history.models
 from django.db import migrations, models
 
+import titles.validators
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('committees', '0001_initial'),
+        ('committees', '0002_roba_accepted_date_range'),
         ('titles', '0007_national_rulebook_v2_exam_only'),
     ]
 
@@ -21,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='committee',
             name='filed_from',
-            field=models.DateField(blank=True, null=True, verbose_name='备案有效期自'),
+            field=models.DateField(blank=True, null=True, validators=[titles.validators.validate_accepted_date], verbose_name='备案有效期自'),
         ),
         migrations.AddField(
             model_name='committee',
@@ -41,7 +43,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalcommittee',
             name='filed_from',
-            field=models.DateField(blank=True, null=True, verbose_name='备案有效期自'),
+            field=models.DateField(blank=True, null=True, validators=[titles.validators.validate_accepted_date], verbose_name='备案有效期自'),
         ),
         migrations.AddField(
             model_name='historicalcommittee',
