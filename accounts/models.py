@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
@@ -166,7 +167,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -1,7 +1,9 @@
 """The one place that answers "may this user do X to this object" (django-rules predicates).
 
-Views use ``rules.contrib.views.PermissionRequiredMixin`` or the ``access_*`` selectors,
-the API uses ``accounts.api.HasObjectPermission``; both end in ``user.has_perm(name, obj)``.
+Pages, the API and services fetch objects through the ``access_*`` selectors
+(``accounts.selectors.access_organisation``, ``titles.selectors.access_plan``) and ask
+``user.has_perm(name, obj)`` for actions; both end in the predicates registered here and in each
+app's ``permissions.py``.
 """
 
 import rules

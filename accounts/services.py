@@ -6,16 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from .client_ip import client_ip
 from .models import Event, PersonalDataAccess, Role, RoleMembership, SignInRecord, User
 from .permissions import has_role, is_system_admin, oversees
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
-
 
 # Chinese names of the event log's actions, for the audit pages and exports. Each app adds its own in
 # its AppConfig.ready() (as DEMO_LOADERS); an action missing here is shown by its code.

@@ -1,3 +1,5 @@
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,6 +31,16 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (429): this account is locked from this address, until when."""
+    username = get_client_username(request, credentials) or ""
+    last = (AccessAttempt.objects.filter(username=username, ip_address=getattr(request, "axes_ip_address", None))
+            .order_by("-attempt_time").values_list("attempt_time", flat=True).first())
+    cool_off = get_cool_off(request)
+    ends = timezone.localtime((last or timezone.now()) + cool_off) if cool_off else None
+    return render(request, "accounts/locked_out.html", {"username": username, "ends": ends}, status=429)
 
 
 def _workspaces(user):

@@ -8,6 +8,16 @@ from celery.signals import worker_init
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("zhicheng")
+
+
+@app.on_configure.connect
+def _settings_or_exit(**_kwargs):
+    """A malformed setting stops the worker with one Chinese line (exit 3), not a traceback."""
+    from config.startup import settings_or_exit
+
+    settings_or_exit()
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -4,7 +4,9 @@ With nothing configured the project runs on embedded defaults: SQLite in ``var/`
 broker on the file system (kombu's filesystem transport), so the demo needs no server.
 """
 
+import ipaddress
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,19 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, with a Chinese message naming the variable when its value cannot be read."""
+
+    def get_value(self, var, *args, **kwargs):
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"环境变量 {var} 的值无法解析：{exc}") from exc
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; real environment variables win
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -46,6 +60,7 @@ INSTALLED_APPS = [
     "reviews",
     "committees",
     "certificates",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -89,10 +104,12 @@ if not DATABASE_URL_DISPLAY:  # the embedded default: SQLite in var/
     VAR_DIR.mkdir(exist_ok=True)
     DATABASE_URL_DISPLAY = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
+    with warnings.catch_warnings():  # an unknown scheme is refused below, in one Chinese line
+        warnings.simplefilter("ignore")
+        DATABASES = {"default": env.db_url_config(DATABASE_URL_DISPLAY)}
 except Exception as exc:  # environ raises several kinds for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL 无法解析：{DATABASE_URL_DISPLAY!r}（{exc}）") from exc
-if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
     raise ImproperlyConfigured(
         f"DATABASE_URL 不受支持：{DATABASE_URL_DISPLAY!r}；请使用 postgres://… 或 sqlite:///…（见 README.md）"
     )
@@ -121,6 +138,7 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # exchange tables: under var/, not the work tree
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
@@ -129,7 +147,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},  # re-send work the broker lost
+}
+OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -150,8 +171,16 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 ELIGIBILITY_ANON_RATE = env("ELIGIBILITY_ANON_RATE", default="30/min")  # public self-check, per address
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address, never the whole site
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Proxies whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8); see README.md.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES 无法解析：{_proxy!r}（应为 IP 地址或网段，如 10.0.0.0/8）") from exc
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

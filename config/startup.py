@@ -1,7 +1,8 @@
-"""Fail fast, with a clear message, when the configured services cannot be reached.
+"""Fail fast, with a clear message, when the settings are malformed or the services unreachable.
 
-Called by ``manage.py`` (for commands that serve or change data), ``wsgi.py`` and the Celery worker,
-so a wrong ``DATABASE_URL`` or ``REDIS_URL`` stops the process at start instead of producing
+Called by ``manage.py`` (for commands that serve or change data), ``wsgi.py``, ``asgi.py`` and the
+Celery worker, so a wrong ``DATABASE_URL`` or ``REDIS_URL``, or a web server without collected static
+files, stops the process at start (exit code 3, one Chinese line per problem) instead of producing
 500 pages later.
 """
 
@@ -15,6 +16,31 @@ def _hide_password(url: str) -> str:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
         parts = parts._replace(netloc=netloc)
     return urlunsplit(parts)
+
+
+def settings_or_exit() -> None:
+    """Load the settings; a malformed one stops the process with one Chinese line and exit code 3."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - importing the settings module reads every variable
+    except (ImproperlyConfigured, ValueError) as exc:
+        hint = "" if "README" in str(exc) else "（见 README.md 的“设置”一节）"
+        print(f"启动失败：{exc}{hint}", file=sys.stderr)
+        sys.exit(3)
+
+
+def static_problems() -> list[str]:
+    """With DEBUG off the pages need the static files' manifest, written by ``collectstatic``."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if isinstance(storage, ManifestFilesMixin) and not storage.manifest_storage.exists(storage.manifest_name):
+        return [f"静态文件尚未收集（{storage.location} 中没有 {storage.manifest_name}）："
+                "请先运行 python manage.py collectstatic --noinput"]
+    return []
 
 
 def service_problems() -> list[str]:
@@ -40,14 +66,17 @@ def service_problems() -> list[str]:
     return problems
 
 
-def verify_services_or_exit(*, serving: bool = False) -> None:
+def verify_services_or_exit(*, serving: bool = False, web: bool = False) -> None:
     """Exit with code 3 and a Chinese message when a service cannot be reached.
 
-    ``serving`` (wsgi, Celery worker) also refuses the demo SECRET_KEY outside DEBUG.
+    ``serving`` (wsgi, asgi, Celery worker) also refuses the demo SECRET_KEY outside DEBUG; ``web``
+    (wsgi, asgi, runserver) also needs the collected static files when DEBUG is off.
     """
     from django.conf import settings
 
     problems = service_problems()
+    if web:
+        problems += static_problems()
     if serving and settings.SECRET_KEY_IS_DEMO and not settings.DEBUG:
         problems.append("未设置 SECRET_KEY：生产环境必须通过环境变量提供")
     if problems:

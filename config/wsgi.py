@@ -2,9 +2,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.startup import settings_or_exit, verify_services_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+settings_or_exit()
 application = get_wsgi_application()
-
-from config.startup import verify_services_or_exit  # noqa: E402
-
-verify_services_or_exit(serving=True)
+verify_services_or_exit(serving=True, web=True)

@@ -19,8 +19,7 @@ from accounts.permissions import has_role
 from config.clock import today
 from declarations.flow import Action, State
 from declarations.permissions import bureau_of, department_of
-from titles.selectors import effective_plan_rules
-from titles.workdays import stored_calendar
+from titles.selectors import effective_plan_rules, stored_calendar
 
 from .models import CorrectionNotice, MaterialVerification, PostQuota, Recommendation
 from .selectors import changed_abouts, latest_verifications, open_correction

@@ -201,7 +201,7 @@ class ReviewPlanAdmin(GatedAdmin):
     @admin.action(description="发布所选方案（逐条检查评审日历规则）")
     def publish_selected(self, request, queryset):
         self.act_on_each(request, queryset, lambda plan: publish_plan(
-            actor=request.user, plan_id=plan.pk, request=request), "发布", PlanError)
+            actor=request.user, plan_id=plan.pk, request=request), "发布（方案文本 PDF 生成中）", PlanError)
 
 
 class PlanAmendmentForm(forms.ModelForm):

@@ -14,7 +14,14 @@ from config.api import GatedViewSet
 from .documents import citation
 from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .plan_rules import PHASE_LABELS
-from .selectors import access_plan, eligibility_verdict, plan_citations, plan_problems, visible_plans
+from .selectors import (
+    access_plan,
+    eligibility_verdict,
+    plan_citations,
+    plan_document_pending,
+    plan_problems,
+    visible_plans,
+)
 from .services import amend_plan, publish_plan
 from .throttles import PublicEligibilityThrottle, throttled_message
 from .validators import validate_accepted_date
@@ -54,9 +61,14 @@ class PlanPhaseSerializer(serializers.ModelSerializer):
 
 
 class PlanAmendmentSerializer(serializers.ModelSerializer):
+    document_status = serializers.SerializerMethodField(help_text="修订后的方案文本（PDF）：“PDF 生成中”或“已生成”")
+
     class Meta:
         model = PlanAmendment
-        fields = ["number", "reason", "before", "after", "created_at"]
+        fields = ["number", "reason", "before", "after", "created_at", "document_status"]
+
+    def get_document_status(self, amendment) -> str:
+        return "PDF 生成中" if plan_document_pending(amendment.plan) else "已生成"
 
 
 class ReviewPlanSerializer(serializers.ModelSerializer):
@@ -64,11 +76,18 @@ class ReviewPlanSerializer(serializers.ModelSerializer):
     amendments = PlanAmendmentSerializer(many=True, read_only=True)
     series_name = serializers.CharField(source="series.name", read_only=True)
     committee_name = serializers.CharField(source="committee.name", read_only=True)
+    document_status = serializers.SerializerMethodField(help_text="方案文本（PDF）：“PDF 生成中”“已生成”，草稿为空")
 
     class Meta:
         model = ReviewPlan
         fields = ["id", "year", "name", "organisation", "committee", "committee_name", "series", "series_name",
-                  "levels", "document_number", "issued_on", "status", "published_at", "phases", "amendments"]
+                  "levels", "document_number", "issued_on", "status", "published_at", "phases", "amendments",
+                  "document_status"]
+
+    def get_document_status(self, plan) -> str:
+        if plan.status != ReviewPlan.Status.PUBLISHED:
+            return ""
+        return "PDF 生成中" if plan_document_pending(plan) else "已生成"
 
 
 class PhaseDatesSerializer(serializers.Serializer):

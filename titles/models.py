@@ -37,6 +37,11 @@ class Series(models.Model):
         return self.name
 
 
+class SpecialtyManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("series")  # __str__ names the series
+
+
 class Specialty(models.Model):
     series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="specialties")
     name = models.CharField("专业", max_length=50)
@@ -45,6 +50,8 @@ class Specialty(models.Model):
     source = models.CharField("依据", max_length=100, blank=True)
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
+
+    objects = SpecialtyManager()
 
     class Meta:
         verbose_name = "专业"

@@ -13,12 +13,21 @@ def is_plan_bureau(user, plan):
 
 
 @rules.predicate
+def is_draft(user, plan):
+    return plan is not None and plan.status == "draft"
+
+
+@rules.predicate
 def is_published(user, plan):
     return plan is not None and plan.status == "published"
 
 
-rules.add_perm("titles.publish_plan", is_system_admin | is_plan_bureau)
-rules.add_perm("titles.amend_plan", is_system_admin | is_plan_bureau)
+# Who answers for the plan; "may this plan be published/amended now" adds its state, and the page's
+# button, the API and the service all ask these two permissions.
+manages_plan = is_system_admin | is_plan_bureau
+rules.add_perm("titles.manage_plan", manages_plan)
+rules.add_perm("titles.publish_plan", manages_plan & is_draft)
+rules.add_perm("titles.amend_plan", manages_plan & is_published)
 rules.add_perm("titles.view_plan", is_published | is_system_admin | is_plan_bureau)  # published: public
 
 

@@ -15,9 +15,9 @@ from committees.filing import PlanScope, filing_problems
 
 from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
 from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
-from .models import PlanAmendment, ReviewPlan, RulebookVersion, Series
+from .models import PlanAmendment, ReviewPlan, RulebookVersion, Series, WorkingDaySchedule
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
-from .workdays import stored_calendar
+from .workdays import WorkingDayCalendar
 
 REGION_CODE = re.compile(r"[0-9]{6,12}")
 
@@ -81,6 +81,27 @@ def effective_material_rules(*, region_code: str = "", year: int | None = None) 
     for layer in rulebook_layers(region_code=region_code, year=year):
         table = overlay_material_rules(table, layer.materials or {})
     return table
+
+
+def stored_calendar() -> WorkingDayCalendar:
+    """The working-day calendar with the bureau's stored schedules (they win for their years)."""
+    return WorkingDayCalendar({s.year: s.as_schedule() for s in WorkingDaySchedule.objects.all()})
+
+
+def add_working_days(day, n: int):
+    return stored_calendar().add(day, n)
+
+
+def count_working_days(start, end) -> int:
+    return stored_calendar().count(start, end)
+
+
+def is_working_day(day) -> bool:
+    return stored_calendar().is_workday(day)
+
+
+def publicity_end(start, n: int):
+    return stored_calendar().publicity_end(start, n)
 
 
 def catalogue():
@@ -188,3 +209,15 @@ def access_rulebook(actor, pk, *, for_update: bool = False) -> RulebookVersion:
     if for_update:
         queryset = queryset.select_for_update()
     return get_object_or_404(queryset, pk=pk)
+
+
+def plan_document_name(plan_id: int, version: int) -> str:
+    """The storage name of a plan's PDF for one version (0: as published, n: after the n-th amendment)."""
+    return f"plans/plan-{plan_id}-{version}.pdf"
+
+
+def plan_document_pending(plan) -> bool:
+    """A published plan whose PDF for its current version is not rendered yet (“PDF 生成中”)."""
+    if plan.status != ReviewPlan.Status.PUBLISHED:
+        return False
+    return plan.document.name != plan_document_name(plan.pk, len(plan.amendments.all()))

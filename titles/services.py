@@ -4,25 +4,18 @@ from dataclasses import asdict, replace
 
 import rules
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.template.loader import render_to_string
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import CONFLICT, INVALID, DomainError
 from accounts.services import record_event
+from outbox.services import enqueue
 
 from .documents import citation
-from .models import Level, PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, WorkingDaySchedule
+from .models import PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, WorkingDaySchedule
 from .plan_rules import PHASE_LABELS, PhaseFacts
-from .selectors import (
-    access_plan,
-    access_rulebook,
-    effective_plan_rules,
-    plan_citations,
-    plan_facts,
-    plan_problems,
-)
+from .rendering import RENDER_PLAN_DOCUMENT
+from .selectors import access_plan, access_rulebook, plan_citations, plan_facts, plan_problems
 from .validators import date_in_range
 from .workdays import parse_schedule
 
@@ -31,18 +24,28 @@ from .workdays import parse_schedule
 def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason: str = "") -> WorkingDaySchedule:
     """Store (or replace) one year's holiday schedule; the history keeps every earlier entry.
 
-    National data: the system admin's (``actor=None`` is the operator's ``working_days load``)."""
+    National data: the system admin's (``actor=None`` is the operator's ``working_days load``).
+    An existing year is locked; a new year has no row to lock, so when two requests create it at
+    once the unique year makes one of them fail, and it retries as a replacement of the other's.
+    """
     if actor is not None and not rules.has_perm("titles.manage_national_data", actor):
         raise PermissionDenied("节假日安排为全国数据，只能由系统管理员维护")
     schedule = parse_schedule(year, holidays, workdays)
-    entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
-    before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
-    entry = entry or WorkingDaySchedule(year=year)
-    entry.holidays = sorted(d.isoformat() for d in schedule.holidays)
-    entry.workdays = sorted(d.isoformat() for d in schedule.workdays)
-    entry.source = source or entry.source
-    entry._change_reason = reason
-    entry.save()
+    for retry in (False, True):
+        entry = WorkingDaySchedule.objects.select_for_update().filter(year=year).first()
+        before = "" if entry is None else f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休"
+        entry = entry or WorkingDaySchedule(year=year)
+        entry.holidays = sorted(d.isoformat() for d in schedule.holidays)
+        entry.workdays = sorted(d.isoformat() for d in schedule.workdays)
+        entry.source = source or entry.source
+        entry._change_reason = reason
+        try:
+            with transaction.atomic():
+                entry.save()
+            break
+        except IntegrityError:
+            if retry or entry.pk is not None:
+                raise
     record_event(actor=actor, action="store_holiday_schedule", obj=entry, from_state=before,
                  to_state=f"{len(entry.holidays)} 节假日 / {len(entry.workdays)} 调休", comment=reason)
     return entry
@@ -68,17 +71,20 @@ class PlanError(DomainError):
                                                   for p in self.problems]}
 
 
-def _lock_plan(actor, plan_id, permission: str):
+def _lock_plan(actor, plan_id, permission: str, refusal: str, *, code: str):
+    """The locked plan, once the actor answers for it (else 403) and ``permission`` allows the action in
+    the plan's state (else ``PlanError(refusal)``): the same permission the page's button asks."""
     plan = access_plan(actor, plan_id, for_update=True)
-    if not actor.has_perm(permission, plan):
+    if not actor.has_perm("titles.manage_plan", plan):
         raise PermissionDenied("只有发布单位的人社部门审核人可以发布或修订该评审方案")
+    if not actor.has_perm(permission, plan):
+        raise PlanError(refusal, code=code, kind=CONFLICT)
     return plan
 
 
-def _render_on_commit(plan_id) -> None:
-    from .tasks import render_plan_document
-
-    transaction.on_commit(lambda: render_plan_document.delay(plan_id))
+def _render_after_commit(plan_id) -> None:
+    """The worker renders the plan's PDF; the outbox row commits with the change, so it is never lost."""
+    enqueue(kind=RENDER_PLAN_DOCUMENT, payload={"plan_id": plan_id})
 
 
 def _snapshot(facts) -> dict:
@@ -91,9 +97,8 @@ def _snapshot(facts) -> dict:
 @transaction.atomic
 def publish_plan(*, actor, plan_id, request=None):
     """Draft → published, only when no calendar rule is broken (the error names each rule)."""
-    plan = _lock_plan(actor, plan_id, "titles.publish_plan")
-    if plan.status != ReviewPlan.Status.DRAFT:
-        raise PlanError("该方案已发布；已发布的方案只能通过修订变更", code="already_published", kind=CONFLICT)
+    plan = _lock_plan(actor, plan_id, "titles.publish_plan", "该方案已发布；已发布的方案只能通过修订变更",
+                      code="already_published")
     problems = plan_problems(plan)
     if problems:
         raise PlanError("方案不符合评审规则，不能发布", problems, code="calendar_rules_broken",
@@ -104,7 +109,7 @@ def publish_plan(*, actor, plan_id, request=None):
     plan.save(update_fields=["status", "published_at"])
     record_event(actor=actor, action="publish_plan", obj=plan, from_state=ReviewPlan.Status.DRAFT,
                  to_state=ReviewPlan.Status.PUBLISHED, request=request)
-    _render_on_commit(plan.pk)
+    _render_after_commit(plan.pk)
     return plan
 
 
@@ -117,9 +122,7 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
     """
     if not (reason or "").strip():
         raise PlanError("修订已发布的方案必须填写修订理由", code="reason_required", field="reason")
-    plan = _lock_plan(actor, plan_id, "titles.amend_plan")
-    if plan.status != ReviewPlan.Status.PUBLISHED:
-        raise PlanError("草稿方案可直接编辑，无需修订", code="not_published", kind=CONFLICT)
+    plan = _lock_plan(actor, plan_id, "titles.amend_plan", "草稿方案可直接编辑，无需修订", code="not_published")
     outside = [f"{PHASE_LABELS.get(kind, kind)} {day}" for kind, days in (phases or {}).items() for day in days
                if not date_in_range(day)] + ([f"印发日期 {issued_on}"] if not date_in_range(issued_on) else [])
     if outside:
@@ -147,14 +150,8 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
                                              actor=actor if actor.is_authenticated else None)
     record_event(actor=actor, action="amend_plan", obj=plan, from_state=plan.status, to_state=plan.status,
                  comment=f"第 {number} 次修订：{reason.strip()}", request=request)
-    _render_on_commit(plan.pk)
+    _render_after_commit(plan.pk)
     return amendment
-
-
-def _calendar_documents(citations) -> str:
-    """The documents behind the calendar rules the PDF states, each once, in rule order."""
-    rules = ("MEETINGS_END", "RESULTS_END", "PUBLICITY_LENGTH", "NO_CROSS_YEAR")
-    return "；".join(dict.fromkeys(citation(citations, rule) for rule in rules))
 
 
 # --- rulebook versions: an active version is never edited; a new version is made and activated ---
@@ -214,31 +211,3 @@ def activate_rulebook(*, actor, rulebook_id, request=None) -> RulebookVersion:
                  to_state=rulebook.status, request=request)
     return rulebook
 
-
-def render_plan_document(*, plan_id) -> str:
-    """Render a published plan as an A4 PDF (WeasyPrint, embedded CJK fonts) into the media storage.
-
-    Idempotent: rendering again replaces the file. Called by the Celery task after publication and
-    after every amendment. Returns the storage name of the file.
-    """
-    from weasyprint import HTML  # heavy: loaded by the worker when it renders, not by every web process
-
-    with transaction.atomic():
-        plan = (ReviewPlan.objects.select_for_update(of=("self",))
-                .select_related("organisation", "committee", "series").get(pk=plan_id))
-        html = render_to_string("titles/pdf/plan.html", {
-            "plan": plan,
-            "levels": [Level(v).label for v in plan.levels if v in Level.values],
-            "phases": plan.phases.order_by("start"),
-            "amendments": plan.amendments.order_by("number"),
-            "rules": effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year),
-            "calendar_documents": _calendar_documents(plan_citations(plan)),
-        })
-        pdf = HTML(string=html).write_pdf()
-        old = plan.document.name if plan.document else ""
-        plan.document.save(f"plan-{plan.pk}-{plan.amendments.count()}.pdf", ContentFile(pdf), save=False)
-        plan._change_reason = "生成方案文本"
-        plan.save(update_fields=["document"])
-    if old and old != plan.document.name:
-        plan.document.storage.delete(old)
-    return plan.document.name

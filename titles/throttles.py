@@ -9,6 +9,8 @@ import math
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.client_ip import client_ip
+
 
 class PublicEligibilityThrottle(SimpleRateThrottle):
     scope = "eligibility"
@@ -19,7 +21,8 @@ class PublicEligibilityThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         if request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        # the one client address behind trusted proxies (a forged X-Forwarded-For does not reset the count)
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
 def throttled_message(wait) -> str:

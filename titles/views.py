@@ -19,6 +19,7 @@ from .selectors import (
     effective_citations,
     effective_rulebook,
     plan_citations,
+    plan_document_pending,
     plan_problems,
     region_of,
     visible_plans,
@@ -128,6 +129,7 @@ def plan_detail(request, pk):
         "amendments": plan.amendments.select_related("actor").order_by("number"),
         "problems": problems,
         "may_publish": request.user.has_perm("titles.publish_plan", plan),
+        "document_pending": plan_document_pending(plan),
     })
 
 
@@ -135,7 +137,7 @@ def plan_document(request, pk):
     """The plan's PDF, streamed from storage after the same permission check as the page."""
     plan = access_plan(request.user, pk)
     if not plan.document:
-        raise Http404("方案文本正在生成，请稍后刷新")
+        raise Http404("方案文本（PDF 生成中），请稍后刷新")
     return FileResponse(plan.document.open("rb"), content_type="application/pdf",
                         filename=f"{plan.year}-{plan.name}.pdf")
 

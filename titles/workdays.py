@@ -1,9 +1,9 @@
 """Chinese working days: statutory holidays and 调休 make-up days (../shared/spec/WORKING_DAYS.md).
 
-``WorkingDayCalendar`` is pure: chinesecalendar for the years it covers, the bureau's stored
-schedules (``titles.models.WorkingDaySchedule``) for the rest, and a stored schedule wins over the
-library for its year. A year nobody covered raises ``YearNotCovered``, never a guess.
-``add_working_days`` and friends load the stored schedules from the database.
+Pure: ``WorkingDayCalendar`` answers from chinesecalendar for the years it covers and from the
+schedules it is given for the rest, and a given schedule wins over the library for its year. A year
+nobody covered raises ``YearNotCovered``, never a guess. Loading the bureau's stored schedules
+(``WorkingDaySchedule``) from the database is ``titles.selectors.stored_calendar``'s job.
 """
 
 from collections.abc import Iterable, Mapping
@@ -110,24 +110,3 @@ class WorkingDayCalendar:
         first = start if self.is_workday(start) else self.add(start, 1)
         return self.add(first, n - 1)
 
-
-def stored_calendar() -> WorkingDayCalendar:
-    from .models import WorkingDaySchedule
-
-    return WorkingDayCalendar({s.year: s.as_schedule() for s in WorkingDaySchedule.objects.all()})
-
-
-def add_working_days(day: date, n: int) -> date:
-    return stored_calendar().add(day, n)
-
-
-def count_working_days(start: date, end: date) -> int:
-    return stored_calendar().count(start, end)
-
-
-def is_working_day(day: date) -> bool:
-    return stored_calendar().is_workday(day)
-
-
-def publicity_end(start: date, n: int) -> date:
-    return stored_calendar().publicity_end(start, n)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import UserFactory
-from titles.documents import FALLBACK, citation, validate_citations
+from titles.documents import FALLBACK, citation, describe_source, validate_citations
 from titles.eligibility import parse_case
 from titles.forms import EligibilityForm
 from titles.models import Series, Specialty
@@ -182,10 +182,14 @@ def test_an_empty_form_names_every_required_field(signed_in):
     {"route": "exceptional", "senior_recommenders": "3"},
     {"qual1_name": "一级注册建造师", "qual1_obtained": "2020-01-10", "title1_level": ""},
 ])
-def test_odd_input_never_breaks_the_page(signed_in, changes):
+def test_odd_input_gets_either_a_verdict_or_the_fields_to_correct(signed_in, changes):
     for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
         response = signed_in.post(URL, {**P01, **changes}, **headers)
-        assert response.status_code == 200
+        html = response.content.decode()
+        assert response.status_code == 200 and 'data-testid="verdict"' in html
+        verdict = 'data-testid="verdict-headline"' in html
+        to_correct = "请先补全或更正以下内容" in html or bool(re.search(r'id="err-\w+"[^>]*>[^<]+</div>', html))
+        assert verdict != to_correct, (changes, headers)  # one clear answer, never both, never neither
 
 
 def test_a_date_the_engine_cannot_count_with_is_explained(signed_in):
@@ -230,3 +234,14 @@ def test_citations_are_checked_and_fall_back_to_a_general_reference():
         validate_citations({"TENURE": ""})
     with pytest.raises(ValueError, match="键值对象"):
         validate_citations(["TENURE"])
+
+
+def test_describe_source_names_the_documents_of_the_flow_steps():
+    assert describe_source("001 三(二)") == "运人社职字〔2024〕12号 三(二)"
+    assert describe_source("001 三(五), 002 五(三)") == (
+        "运人社职字〔2024〕12号 三(五), 凯里市人社局 2023 年职称评审工作有关问题通知 五(三)")
+    assert describe_source("规则库；004 六(三)1") == "规则库；新疆某自治州 2022 年“双定向”通知 六(三)1"
+    assert describe_source("000") == "长人社函〔2024〕188号"
+    assert describe_source("003 5") == "河北省《关于进一步做好职称评审工作的实施意见》 5"
+    assert describe_source("国家默认规则库（2024 年版）") == "国家默认规则库（2024 年版）"
+    assert describe_source("999 一") == "999 一"

@@ -45,7 +45,7 @@ def test_bureau_sees_the_draft_problems_and_publishes_from_the_page(client, org_
 
 
 def test_plan_document_is_served_after_the_permission_check(client, org_tree):
-    from titles.services import render_plan_document
+    from titles.rendering import render_plan_document
 
     bureau_user = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
     plan = review_plan(org_tree["bureau"])

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -16,6 +16,7 @@ from titles.plan_rules import (
     months_before,
     validate_plan,
 )
+from titles.workdays import WorkingDayCalendar, parse_schedule
 
 VALID_PHASES = {
     "declaration": ("2026-08-01", "2026-09-30"),
@@ -30,9 +31,9 @@ VALID_PHASES = {
 }
 
 
-def weekdays(start: date, end: date) -> int:
-    """Fake working-day counter: Monday to Friday, both ends inclusive."""
-    return sum((start + timedelta(days=i)).weekday() < 5 for i in range((end - start).days + 1))
+# The real working-day calendar (pure: chinesecalendar, no database). 2026-11 has no holiday, so the
+# valid plan's 11-23..11-27 is five working days.
+CALENDAR = WorkingDayCalendar()
 
 
 def holidays_unknown(start: date, end: date) -> int:
@@ -51,7 +52,7 @@ def make_plan(issued_on="2026-07-01", year=2026, drop=(), extra=(), **changes) -
     return PlanFacts(year=year, issued_on=d(issued_on) if issued_on else None, phases=tuple(phases))
 
 
-def check(plan: PlanFacts, rules: PlanRules = DEFAULT_PLAN_RULES, counter=weekdays):
+def check(plan: PlanFacts, rules: PlanRules = DEFAULT_PLAN_RULES, counter=CALENDAR.count):
     return validate_plan(plan, rules, counter)
 
 
@@ -69,19 +70,25 @@ def only(plan: PlanFacts, rule: str, **kwargs):
 # --- phases and the valid plan ---------------------------------------------------------------------
 
 
-def test_phase_catalogue():
-    assert [code for code, _ in PHASES] == [
-        "declaration", "employer_review", "department_audit", "policy_review", "correction",
-        "review_meetings", "results_publicity", "filing", "initial",
-    ]
-    assert dict(PHASES)["employer_review"] == "单位核验、评议与推荐（含推荐公示）"
-    assert REQUIRED_PHASES == ("declaration", "review_meetings", "results_publicity")
+@pytest.mark.parametrize("missing, label", [
+    ("declaration", "个人申报"), ("review_meetings", "评审会议"), ("results_publicity", "评审结果公示"),
+])
+def test_the_three_required_phases_are_named_in_chinese_when_missing(missing, label):
+    [problem] = only(make_plan(drop=[missing]), "PHASE_REQUIRED")
+    assert problem.message.startswith(f"缺少{label}阶段")
 
 
-def test_fake_counter_counts_weekdays_inclusively():
-    assert weekdays(d("2026-11-23"), d("2026-11-27")) == 5  # Monday to Friday
-    assert weekdays(d("2026-11-23"), d("2026-11-29")) == 5  # the weekend adds nothing
-    assert weekdays(d("2026-11-28"), d("2026-11-28")) == 0
+@pytest.mark.parametrize("optional", ["employer_review", "department_audit", "policy_review", "correction",
+                                      "initial", "filing"])
+def test_the_other_phases_may_be_left_out(optional):
+    assert check(make_plan(drop=[optional])) == []
+
+
+def test_a_bureau_holiday_inside_the_results_publicity_makes_it_too_short():
+    # the same 11-23..11-27 publicity, with a (hypothetical) holiday on Wednesday 11-25 entered by the bureau
+    calendar = WorkingDayCalendar({2026: parse_schedule(2026, ["2026-11-25"], [])})
+    [problem] = only(make_plan(), "PUBLICITY_LENGTH", counter=calendar.count)
+    assert problem.phase == "results_publicity" and "4" in problem.message
 
 
 def test_valid_2026_plan_has_no_problems():
@@ -341,7 +348,6 @@ def test_several_problems_reported_together_in_rule_order():
         ("PUBLICITY_LENGTH", "results_publicity"),
         ("PHASE_ORDER", "results_publicity"),
     ]
-    assert check(plan) == check(plan)
 
 
 def test_every_problem_names_a_source_and_a_chinese_message():
@@ -357,14 +363,22 @@ def test_every_problem_names_a_source_and_a_chinese_message():
 # --- PlanRules ------------------------------------------------------------------------------------------
 
 
-def test_default_rules():
-    assert DEFAULT_PLAN_RULES == PlanRules()
+def test_default_rules_are_the_national_calendar():
+    # seeds 000/001: meetings by 11-30, results and filing by 12-31, 初定 by 11-30, issued at least one
+    # month before work starts, results 公示 of at least 5 working days
+    boundaries = [
+        (make_plan(review_meetings=("2026-11-10", "2026-11-30"), results_publicity=("2026-12-01", "2026-12-07"),
+                   filing=("2026-12-08", "2026-12-20")), []),
+        (make_plan(review_meetings=("2026-11-10", "2026-12-01"), results_publicity=("2026-12-02", "2026-12-08"),
+                   filing=("2026-12-09", "2026-12-20")), ["MEETINGS_END"]),
+        (make_plan(filing=("2026-12-01", "2026-12-31")), []),
+        (make_plan(initial=("2026-09-01", "2026-12-01")), ["INITIAL_END"]),
+        (make_plan(issued_on="2026-07-02"), ["NOTICE_PERIOD"]),
+        (make_plan(results_publicity=("2026-11-23", "2026-11-26")), ["PUBLICITY_LENGTH"]),
+    ]
+    for plan, expected in boundaries:
+        assert [p.rule for p in check(plan)] == expected
     assert DEFAULT_PLAN_RULES.name == "国家默认日历规则"
-    assert DEFAULT_PLAN_RULES.meetings_end == (11, 30)
-    assert DEFAULT_PLAN_RULES.results_end == (12, 31)
-    assert DEFAULT_PLAN_RULES.initial_end == (11, 30)
-    assert DEFAULT_PLAN_RULES.min_notice_months == 1
-    assert DEFAULT_PLAN_RULES.publicity_working_days == 5
 
 
 def test_to_dict_round_trips_through_json():

@@ -8,7 +8,8 @@ from django.test import override_settings
 
 from accounts.models import Role
 from tests.factories import UserFactory, committee, review_plan, user_with_role
-from titles.services import publish_plan, render_plan_document
+from titles.rendering import render_plan_document
+from titles.services import publish_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,8 @@ def test_signed_out_self_checks_are_rate_limited_with_a_chinese_message(client):
     htmx = client.post("/titles/eligibility/", {"declaration_year": "2026"}, HTTP_HX_REQUEST="true")
     assert htmx.status_code == 429 and "过于频繁" in htmx.content.decode()
     assert client.get("/titles/eligibility/").status_code == 200  # the empty form is not counted
+    forged = client.post(API, data=body, content_type="application/json", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert forged.status_code == 429  # a forged X-Forwarded-For from an untrusted peer changes nothing
 
 
 @override_settings(ELIGIBILITY_ANON_RATE="1/min")

@@ -12,14 +12,8 @@ import pytest
 from accounts.models import Event
 from tests.commands import run_command
 from titles.models import WorkingDaySchedule
-from titles.workdays import (
-    WorkingDayCalendar,
-    YearNotCovered,
-    add_working_days,
-    count_working_days,
-    parse_schedule,
-    publicity_end,
-)
+from titles.selectors import add_working_days, count_working_days, publicity_end
+from titles.workdays import WorkingDayCalendar, YearNotCovered, parse_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT.parent / "shared" / "cases" / "working_days"

@@ -5,8 +5,9 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from titles.management.contract import BadInput, read_json, refuse
+from titles.selectors import stored_calendar
 from titles.services import store_schedule
-from titles.workdays import ScheduleInvalid, YearNotCovered, stored_calendar
+from titles.workdays import ScheduleInvalid, YearNotCovered
 
 USAGE = "用法：working_days add DATE N | count START END | is DATE | publicity START N | load FILE"
 
