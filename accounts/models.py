@@ -222,3 +222,31 @@ class SignInRecord(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {'登录成功' if self.succeeded else '登录失败'}"
+
+
+class Notification(models.Model):
+    """A message to one person who must act next (or should know), in the app and by e-mail.
+
+    ``key`` makes each notice at most once per person and occasion; the e-mail goes out from the
+    outbox after commit, and ``emailed_at`` keeps it to one.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE,
+                                  related_name="notifications")
+    key = models.CharField("去重键", max_length=120)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    link = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="unique_notification_key")]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return f"{self.recipient}：{self.title}"

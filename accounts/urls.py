@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notifications/", views.notifications, name="notifications"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("workspace/<str:role>/", views.workspace, name="workspace"),

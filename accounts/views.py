@@ -163,3 +163,16 @@ def audit_personal_data(request):
         row=lambda a: [timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M:%S"), _who(a.viewer),
                        _who(a.person), a.fields, a.reason, a.ip_address or ""],
     )
+
+
+@login_required
+def notifications(request):
+    """The signed-in user's notifications, newest first; POST marks them read."""
+    from .notifications import mark_read
+
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("notification") if v.isdigit()] or None
+        mark_read(user=request.user, notification_ids=ids)
+        return redirect("accounts:notifications")
+    page = Paginator(request.user.notifications.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})

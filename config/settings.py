@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -197,6 +198,16 @@ try:
     ZC_TODAY = date.fromisoformat(env.str("ZC_TODAY")) if env.str("ZC_TODAY", default="") else None
 except ValueError as exc:
     raise ImproperlyConfigured(f"ZC_TODAY 应为日期 YYYY-MM-DD：{env.str('ZC_TODAY')!r}") from exc
+
+# --- E-mail (notifications are sent from the outbox by the worker) ----------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhicheng.localhost")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

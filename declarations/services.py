@@ -257,10 +257,12 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         if declaration.state.startswith("<"):
             raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
         declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
-        Decision.objects.create(
+        decision = Decision.objects.create(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or describe_source(transition.source_document), from_state=from_state,
             to_state=declaration.state, comment=outcome.comment)
+        declaration._actor_pk = actor.pk
+        _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
                      comment=outcome.comment, request=request)
     return declaration
@@ -448,3 +450,44 @@ def delete_profile_row(*, actor, part: str, row_id) -> None:
     deleted, _ = getattr(profile_of(actor), related).filter(pk=row_id).delete()
     if not deleted:
         raise Http404("没有这一行，或它不属于您")
+
+
+# --- who is told: the people who must act next, and the applicant when it concerns them ----------
+
+_STATE_ROLES = {
+    State.EMPLOYER_REVIEW: ("employer", (Role.EMPLOYER_HANDLER,)),
+    State.UNIT_PUBLICITY: ("employer", (Role.EMPLOYER_ADMIN,)),
+    State.DEPARTMENT_REVIEW: ("department", (Role.DEPT_REVIEWER,)),
+    State.BUREAU_REVIEW: ("bureau", (Role.BUREAU_REVIEWER,)),
+}
+_TELL_APPLICANT = {State.RETURNED, State.UNIT_PUBLICITY, State.NOT_RECOMMENDED, State.REJECTED,
+                   State.COMMITTEE_REVIEW}
+
+
+def _next_actors(declaration) -> list:
+    from accounts.models import RoleMembership
+
+    from .permissions import bureau_of, department_of
+
+    where, roles = _STATE_ROLES.get(declaration.state, (None, ()))
+    body = {"employer": declaration.employer, "department": department_of(declaration),
+            "bureau": bureau_of(declaration)}.get(where)
+    if body is None:
+        return []
+    return [m.user for m in RoleMembership.objects.filter(organisation=body, role__in=roles).select_related("user")]
+
+
+def _notify(declaration, *, action: str, comment: str, decision_pk) -> None:
+    from django.urls import reverse
+
+    from accounts.notifications import notify
+
+    state = declaration.get_state_display()
+    link = reverse("declarations:detail", args=[declaration.pk])
+    what = f"{declaration.applicant.real_name or declaration.applicant.username}的{declaration.year} 年" \
+           f"{declaration.series}系列{declaration.get_level_display()}职称申报"
+    notify(recipients=_next_actors(declaration), key=f"decision:{decision_pk}:act",
+           title=f"待办：{what}（{state}）", body=f"{Action(action).label}：{comment}".strip("："), link=link)
+    if declaration.state in _TELL_APPLICANT and declaration.applicant_id != getattr(declaration, "_actor_pk", None):
+        notify(recipients=[declaration.applicant], key=f"decision:{decision_pk}:applicant",
+               title=f"您的申报：{state}", body=f"{Action(action).label}：{comment}".strip("："), link=link)
