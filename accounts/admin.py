@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .admin_base import GatedAdmin, GatedPlainAdmin
@@ -154,3 +156,10 @@ for model, base in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAd
         admin.site.unregister(model)
     admin.site.register(model, type(f"Gated{base.__name__}", (SystemAdminOnly, GatedPlainAdmin, base),
                                     {"delete_allowed": model is AccessAttempt}))
+
+
+# django-otp's own device admins would show every user's TOTP secrets and recovery codes: devices are
+# enrolled by their owner at sign-in and reset through 账号管理 (accounts.services.reset_two_factor).
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import Organisation, OrganisationKind, Role, RoleMembership, Sector, User
+from .permissions import requires_two_factor
+from .services import TOTP_DEVICE_NAME
 from .validators import id_number_check_code
 
 DEMO_PASSWORD = "zhicheng-demo-2026"
@@ -77,3 +79,18 @@ def load_demo() -> list[tuple[DemoUser, str]]:
     for loader in DEMO_LOADERS:
         loader(organisations)
     return created
+
+
+def demo_otp_urls() -> dict[str, str]:
+    """Enrol every demo user of a two-factor role with an authenticator (once) and return each
+    account's otpauth URI, which the demo prints so that it can be added to an authenticator app."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    urls = {}
+    for spec in USERS:
+        user = User.objects.get(username=spec.username)
+        if requires_two_factor(user):
+            device, _ = TOTPDevice.objects.get_or_create(user=user, name=TOTP_DEVICE_NAME,
+                                                         defaults={"confirmed": True})
+            urls[spec.username] = device.config_url
+    return urls

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .eventchain import event_content
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
@@ -69,6 +70,9 @@ class User(AbstractUser):
     phone = models.CharField("手机号码", max_length=11, blank=True, validators=[validate_phone])
     id_number = models.CharField(
         "身份证号码", max_length=18, blank=True, validators=[validate_id_number], help_text="18 位居民身份证号码"
+    )
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="密码由他人设置或重置后，下次登录须先修改密码"
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -156,7 +160,9 @@ class Event(models.Model):
     to_state = models.CharField("新状态", max_length=64, blank=True)
     comment = models.TextField("意见", blank=True)
     ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    prev_hash = models.CharField("前一事件哈希", max_length=64, editable=False)
+    hash = models.CharField("哈希", max_length=64, editable=False, help_text="SHA-256（前一事件哈希 + 本事件内容）")
 
     objects = EventQuerySet.as_manager()
 
@@ -176,6 +182,15 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("事件日志不可删除")
+
+    def chain_content(self) -> dict:
+        """What this event's hash covers (accounts/eventchain.py)."""
+        return event_content(
+            actor_id=self.actor_id, action=self.action,
+            content_type=f"{self.content_type.app_label}.{self.content_type.model}", object_id=self.object_id,
+            object_repr=self.object_repr, from_state=self.from_state, to_state=self.to_state, comment=self.comment,
+            ip_address=self.ip_address, created_at=self.created_at,
+        )
 
 
 class PersonalDataAccess(models.Model):

@@ -8,7 +8,7 @@ app's ``permissions.py``.
 
 import rules
 
-from .models import OrganisationKind, Role
+from .models import Organisation, OrganisationKind, Role, Sector
 
 # Roles whose holders look after the organisations below their own (employers under a competent
 # department, everything under an HR bureau). Applicants, experts and secretaries see only their own.
@@ -90,3 +90,82 @@ rules.add_perm("accounts.manage_accounts", is_system_admin)
 
 def can_use_workspace(user, role: str) -> bool:
     return has_role(user, role) or (role == Role.SYSTEM_ADMIN and user.is_superuser)
+
+
+# GB/T 22239-2019 level 3: staff (everyone who acts on others' data, i.e. every role but 申报人) get
+# the idle timeout and sign-out on browser close; these roles also sign in with a second factor.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.DEPT_REVIEWER, Role.BUREAU_REVIEWER, Role.COMMITTEE_SECRETARY, Role.SYSTEM_ADMIN}
+)
+
+
+def is_staff_user(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or user.is_superuser or any(role != Role.APPLICANT for role in user.roles())
+
+
+def requires_two_factor(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or any(role in TWO_FACTOR_ROLES for role in user.roles())
+
+
+# Who allocates which accounts (seed 002 二(三)3, DOMAIN.md "Accounts"): applicants by the unit's
+# handler, handlers by the unit admin; a public unit's (incl. state-owned enterprises') admin by its
+# competent department; a competent department's and a non-public unit's accounts by the HR bureau at
+# the same level (the nearest one above). Every other role is allocated by the system admin.
+# role -> (allocating role, where the allocator sits: "own" unit, nearest "department" or "bureau" above)
+ALLOCATED_BY = {
+    Role.APPLICANT: (Role.EMPLOYER_HANDLER, "own"),
+    Role.EMPLOYER_HANDLER: (Role.EMPLOYER_ADMIN, "own"),
+    Role.EMPLOYER_ADMIN: (Role.DEPT_REVIEWER, "department"),  # non-public units: "bureau"
+    Role.DEPT_REVIEWER: (Role.BUREAU_REVIEWER, "bureau"),
+}
+ALLOCATED_ROLES = tuple(ALLOCATED_BY)
+ALLOCATING_ROLES = frozenset({allocating for allocating, _ in ALLOCATED_BY.values()} | {Role.SYSTEM_ADMIN})
+
+
+def allocator(role: str, organisation) -> tuple[str, Organisation] | None:
+    """The role and organisation whose holders allocate ``role`` accounts in ``organisation``."""
+    if role not in ALLOCATED_BY:
+        return None
+    allocating_role, where = ALLOCATED_BY[role]
+    if where == "own":
+        return allocating_role, organisation
+    if role == Role.EMPLOYER_ADMIN and organisation.kind != OrganisationKind.EMPLOYER:
+        return None
+    if where == "department" and organisation.sector == Sector.PUBLIC:
+        department = _nearest_above(organisation, OrganisationKind.COMPETENT_DEPARTMENT)
+        if department is not None:
+            return allocating_role, department
+    if role == Role.DEPT_REVIEWER and organisation.kind != OrganisationKind.COMPETENT_DEPARTMENT:
+        return None
+    bureau = _nearest_above(organisation, OrganisationKind.HR_BUREAU)
+    return (Role.BUREAU_REVIEWER, bureau) if bureau is not None else None
+
+
+def _nearest_above(organisation, kind):
+    node, seen = organisation.parent, {organisation.pk}
+    while node is not None and node.pk not in seen:
+        if node.kind == kind:
+            return node
+        seen.add(node.pk)
+        node = node.parent
+    return None
+
+
+def may_grant(actor, role: str, organisation) -> bool:
+    if is_system_admin(actor):
+        return True
+    found = allocator(role, organisation)
+    return found is not None and has_role(actor, found[0], found[1])
+
+
+def may_manage_account(actor, user) -> bool:
+    """The actor allocates one of the user's roles (so may reset the user's password)."""
+    if actor.pk == user.pk:
+        return False
+    if user.is_superuser and not actor.is_superuser:
+        return False
+    return is_system_admin(actor) or any(may_grant(actor, m.role, m.organisation) for m in user.memberships())

@@ -1,11 +1,21 @@
 """Reads shared by pages and the API; ``access_*`` is the gate between an id and an object."""
 
+from collections.abc import Iterator
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Event, Organisation, PersonalDataAccess, RoleMembership, User
-from .permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
+from .eventchain import ChainLink
+from .models import Event, Organisation, PersonalDataAccess, Role, RoleMembership, User
+from .permissions import (
+    ALLOCATED_ROLES,
+    OVERSEEING_ROLES,
+    is_system_admin,
+    may_grant,
+    may_manage_account,
+    member_org_ids,
+)
 
 
 def access_organisation(actor, pk, *, for_update: bool = False) -> Organisation:
@@ -40,6 +50,51 @@ def _descendant_ids(root_ids: set[int]) -> set[int]:
 
 def organisation_members(organisation) -> QuerySet[RoleMembership]:
     return RoleMembership.objects.filter(organisation=organisation).select_related("user").order_by("role", "user__pk")
+
+
+def event_chain_links(chunk_size: int = 2000) -> Iterator[ChainLink]:
+    """Every event as a link of the hash chain, in id order (streamed, one query per chunk)."""
+    events = Event.objects.select_related("content_type").order_by("pk").iterator(chunk_size=chunk_size)
+    for event in events:
+        yield ChainLink(pk=event.pk, prev_hash=event.prev_hash, hash=event.hash, content=event.chain_content())
+
+
+def allocation_targets(actor) -> list[tuple[Organisation, list[str]]]:
+    """Where the actor allocates accounts and which roles (seed 002 二(三)3, permissions.may_grant); each
+    organisation comes with its members (``organisation.member_list``), in a constant number of queries."""
+    roles = Role.values if is_system_admin(actor) else ALLOCATED_ROLES
+    members = RoleMembership.objects.select_related("user").order_by("role", "user__pk")
+    organisations = (visible_organisations(actor).select_related("parent__parent__parent")
+                     .prefetch_related(Prefetch("memberships", queryset=members, to_attr="member_list"))
+                     .order_by("region_code", "pk"))
+    targets = []
+    for organisation in organisations:
+        allowed = [role for role in roles if may_grant(actor, role, organisation)]
+        if allowed:
+            targets.append((organisation, allowed))
+    return targets
+
+
+def access_membership(actor, pk, *, for_update: bool = False) -> RoleMembership:
+    """A role membership the actor allocates (and so may revoke)."""
+    queryset = RoleMembership.objects.select_related("user", "organisation__parent__parent__parent")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    membership = get_object_or_404(queryset, pk=pk)
+    if not may_grant(actor, membership.role, membership.organisation):
+        raise PermissionDenied("您无权管理该角色")
+    return membership
+
+
+def access_managed_user(actor, pk, *, for_update: bool = False) -> User:
+    """An account the actor allocates (one of its roles), e.g. to reset its password."""
+    queryset = User.objects.all()
+    if for_update:
+        queryset = queryset.select_for_update()
+    user = get_object_or_404(queryset, pk=pk)
+    if not may_manage_account(actor, user):
+        raise PermissionDenied("您无权管理该账号")
+    return user
 
 
 def visible_users(actor) -> QuerySet[User]:

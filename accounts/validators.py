@@ -3,6 +3,7 @@
 import re
 from datetime import date
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -64,3 +65,42 @@ def mask_personal_numbers(text: str) -> str:
     """Mask every ID number and mobile number found in free text (comments, exports)."""
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text or "")
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in Chinese: Django 5.2 changed the message's msgid and its zh-hans
+    catalogue no longer matches, so users saw "This password is too short"."""
+
+    def get_error_message(self):
+        return f"密码太短：至少需要 {self.min_length} 个字符"
+
+    def get_help_text(self):
+        return f"密码至少 {self.min_length} 个字符。"
+
+
+class PasswordComplexityValidator:
+    """GB/T 22239-2019 8.1.4.1: passwords of several character classes that do not contain the username.
+
+    Configured in AUTH_PASSWORD_VALIDATORS beside Django's length, similarity, common-password and
+    all-digits validators; ``min_classes`` of upper case, lower case, digits and other characters.
+    """
+
+    CLASSES = (("大写字母", str.isupper), ("小写字母", str.islower), ("数字", str.isdigit),
+               ("符号", lambda c: not c.isalnum()))
+
+    def __init__(self, min_classes: int = 3):
+        self.min_classes = min_classes
+
+    def validate(self, password, user=None):
+        used = sum(1 for _, test in self.CLASSES if any(test(c) for c in password))
+        if used < self.min_classes:
+            raise ValidationError(
+                f"密码须包含大写字母、小写字母、数字、符号中的至少 {self.min_classes} 类",
+                code="password_too_simple",
+            )
+        username = (getattr(user, "username", "") or "").lower()
+        if len(username) >= 3 and username in password.lower():
+            raise ValidationError("密码不能包含用户名", code="password_contains_username")
+
+    def get_help_text(self):
+        return f"密码须包含大写字母、小写字母、数字、符号中的至少 {self.min_classes} 类，且不能包含用户名。"

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .exports import csv_response
 from .filters import EventFilter, PersonalDataAccessFilter
 from .models import Role
-from .permissions import can_use_workspace
+from .permissions import ALLOCATING_ROLES, can_use_workspace
 from .selectors import (
     access_organisation,
     access_person,
@@ -69,7 +69,7 @@ def workspace(request, role):
         request,
         "accounts/workspace.html",
         {"role": role, "role_label": Role(role).label, "organisations": organisations,
-         "workspaces": _workspaces(request.user)},
+         "workspaces": _workspaces(request.user), "allocating_roles": ALLOCATING_ROLES},
     )
 
 

@@ -98,8 +98,12 @@ def my_declarations(request):
         else:
             messages.success(request, "已新建申报草稿，请逐步填写")
             return redirect("declarations:edit", pk=declaration.pk)
-    declarations = visible_declarations(request.user).filter(applicant=request.user)
-    rows = [{"declaration": d, "next_step": NEXT_STEP.get(d.state, "")} for d in declarations]
+    declarations = visible_declarations(request.user).filter(applicant=request.user).prefetch_related("corrections")
+    rows = []
+    for d in declarations:
+        open_notice = next((c for c in sorted(d.corrections.all(), key=lambda c: -c.pk) if c.resubmitted_at is None),
+                           None) if d.state == State.RETURNED else None
+        rows.append({"declaration": d, "next_step": NEXT_STEP.get(d.state, ""), "correction": open_notice})
     return render(request, "declarations/my_declarations.html", {
         "rows": rows, "plans": _open_plans(), "levels": Level.choices, "routes": ROUTES, "errors": errors,
         "posted": request.POST if request.method == "POST" else {},

@@ -2,6 +2,8 @@ from datetime import date
 
 import pytest
 
+from tests.clients import SignedInClient
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
@@ -25,6 +27,45 @@ def org_tree(db):
     other_employer = OrganisationFactory(name="外市单位", parent=other_bureau, region_code="140800")
     return {"bureau": bureau, "dept": dept, "employer_a": employer_a, "employer_b": employer_b,
             "other_bureau": other_bureau, "other_employer": other_employer}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_event_log_truncate_trigger():
+    """Transactional tests end with Django's flush, a TRUNCATE of every table, which the event log's
+    trigger refuses on PostgreSQL (as it should in production). Tests, as the owner, lift it for the flush."""
+    from django.db import connections
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def teardown(self):
+        postgresql = [connections[alias] for alias in self._databases_names(include_mirrors=False)
+                      if connections[alias].vendor == "postgresql"]
+        for connection in postgresql:
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE accounts_event DISABLE TRIGGER accounts_event_no_truncate")
+        try:
+            original(self)
+        finally:
+            for connection in postgresql:
+                with connection.cursor() as cursor:
+                    cursor.execute("ALTER TABLE accounts_event ENABLE TRIGGER accounts_event_no_truncate")
+
+    TransactionTestCase._fixture_teardown = teardown
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    signed_in = SignedInClient()
+    signed_in.force_login(admin_user)
+    return signed_in
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import re
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from accounts.models import Role
+from tests.clients import SignedInClient
 from tests.factories import review_plan, user_with_role
 from titles.models import PlanPhase, ReviewPlan, Specialty
 from titles.services import publish_plan
@@ -245,7 +245,7 @@ def test_admin_json_fields_refuse_deep_nesting_and_nul(admin_client, published, 
 # --- CSRF, error pages and the log -----------------------------------------------------------------
 
 def test_a_csrf_refusal_is_chinese_for_the_api_and_the_pages(bureau_user, published):
-    client = Client(enforce_csrf_checks=True)
+    client = SignedInClient(enforce_csrf_checks=True)  # signed in with the second factor too
     client.force_login(bureau_user)
     errors = _errors(client.post(f"/api/v1/plans/{published.pk}/amend/", data={"reason": "x"},
                                  content_type="application/json"), 403)

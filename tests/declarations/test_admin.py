@@ -67,3 +67,21 @@ def test_exports_mask_personal_numbers(client, plan, org_tree, bureau):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = [str(c.value) for r in sheet.iter_rows() for c in r]
     assert full not in values and row.applicant.id_number_masked in values
+
+
+def test_a_bulk_pass_costs_a_bounded_number_of_queries_per_row(client, plan, org_tree, bureau):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(bureau)
+
+    def run(n):
+        rows = [_declaration(plan, org_tree["employer_b"], "bureau_review") for _ in range(n)]
+        with CaptureQueriesContext(connection) as captured:
+            client.post(URL, {"action": "pass_selected", "_selected_action": [r.pk for r in rows]})
+        assert Declaration.objects.filter(pk__in=[r.pk for r in rows], state="committee_review").count() == n
+        return len(captured.captured_queries)
+
+    five, twenty = run(5), run(20)
+    per_row = (twenty - five) / 15
+    assert per_row <= 30, per_row  # each row: lock, checks, save, decision, event, notifications

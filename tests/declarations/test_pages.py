@@ -137,3 +137,32 @@ def test_other_people_get_no_page(client, draft, org_tree):
     for url in urls:
         assert client.get(url).status_code == 302  # to the sign-in page
     assert Declaration.objects.get().state == "draft"
+
+
+def test_the_list_and_the_wizard_cost_the_same_queries_for_1_or_50_materials(page, draft, applicant,
+                                                                            django_assert_max_num_queries):
+    from django.core.files.base import ContentFile
+
+    from declarations.models import Material
+
+    fill_profile(applicant, series=draft.series)
+
+    def add(n):
+        for i in range(n):
+            material = Material(declaration=draft, kind="other", display_name=f"附件{i}.pdf",
+                                content_type="application/pdf", size=10, sha256=f"{i:064d}", uploaded_by=applicant)
+            material.file.save("x.pdf", ContentFile(b"%PDF-1.4"), save=False)
+            material.save()
+
+    add(1)
+    urls = ["/declarations/", f"/declarations/{draft.pk}/edit/?step=materials",
+            f"/declarations/{draft.pk}/edit/?step=submit", f"/declarations/{draft.pk}/"]
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(60) as captured:
+            assert page.get(url).status_code == 200
+        counts[url] = len(captured.captured_queries)
+    add(49)
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert page.get(url).status_code == 200, url

@@ -195,3 +195,13 @@ def test_the_api_verifies_materials_and_shows_the_return(client, in_window, plan
     assert body["state"] == "returned" and body["returned_from"] == "employer_review"
     assert body["return_deadline"] == "2026-09-22" and body["return_items"][0]["problem"] == "不清晰"
     assert body["actions"] == ["withdraw", "resubmit"]
+
+
+def test_the_applicant_sees_the_correction_deadline_in_the_list(client, in_window, plan, applicant, people):
+    declaration = submitted(applicant, plan)
+    act(people["handler"], declaration, "return", items=[{"about": "material:id_card", "problem": "不清晰"},
+                                                         {"about": "profile.post_name", "problem": "请填写"}],
+        deadline="2026-09-22")
+    client.force_login(applicant)
+    html = client.get("/declarations/").content.decode()
+    assert "补正期限 2026-09-22" in html and "共 2 项" in html

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from accounts.demo import ORGANISATIONS, load_demo
+from accounts.demo import ORGANISATIONS, demo_otp_urls, load_demo
 from accounts.models import Role
 
 
@@ -14,3 +14,7 @@ class Command(BaseCommand):
         for spec, password in users:
             self.stdout.write(f"  {spec.username:<14} {password:<20} {Role(spec.role).label:<10} {spec.real_name}")
         self.stdout.write("系统管理员 sysadmin 也可登录管理后台 /admin/。")
+        self.stdout.write("以下账号须双因素登录：输入密码后，再输入身份验证器（FreeOTP、Microsoft Authenticator 等）"
+                          "显示的 6 位动态验证码。请在验证器中手动添加各账号的 otpauth 链接：")
+        for username, url in demo_otp_urls().items():
+            self.stdout.write(f"  {username:<14} {url}")

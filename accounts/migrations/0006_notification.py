@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_seca_personal_data_access_sign_ins'),
+        ('accounts', '0005_secb_must_change_password'),
     ]
 
     operations = [
