@@ -15,3 +15,10 @@ def visible_committees(actor):
         return queryset
     organisations = visible_organisations(actor).values("pk")
     return queryset.filter(Q(organiser__in=organisations) | Q(office__in=organisations))
+
+
+def public_committees():
+    """Active committees with what their filing records (three queries whatever their number)."""
+    return (Committee.objects.filter(is_active=True)
+            .select_related("series", "organiser", "office").prefetch_related("specialties")
+            .order_by("series__sort_order", "name"))

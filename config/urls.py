@@ -26,6 +26,7 @@ urlpatterns = [
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
     path("reviews/", include("reviews.urls")),
+    path("committees/", include("committees.urls")),
     path("", include("accounts.urls")),
 ]
 

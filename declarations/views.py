@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Event, Role
-from titles.documents import describe_source
+from titles.documents import citation
 from titles.models import Level, ReviewPlan
+from titles.selectors import plan_citations
 from titles.views import RULE_NAMES
 
 from .flow import State
@@ -109,14 +110,15 @@ def my_declarations(request):
     }, status=400 if errors else 200)
 
 
-def _verdict_rows(verdict):
+def _verdict_rows(verdict, citations):
     return [{"code": c["rule"], "name": RULE_NAMES.get(c["rule"], c["rule"]), "passed": c["passed"],
-             "message": c["message"], "source": describe_source(c["source"])} for c in verdict.get("checks", [])]
+             "message": c["message"], "source": citation(citations, c["rule"])} for c in verdict.get("checks", [])]
 
 
 def _side_context(declaration, profile):
     verdict = live_verdict(declaration, profile)
-    return {"verdict": verdict, "verdict_rows": _verdict_rows(verdict),
+    citations = plan_citations(declaration.plan)
+    return {"verdict": verdict, "verdict_rows": _verdict_rows(verdict, citations),
             "verdict_errors": [(describe_fact(k), v) for k, v in verdict.get("errors", {}).items()],
             "problems": submission_problems(declaration, profile, verdict)}
 

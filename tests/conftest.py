@@ -5,6 +5,14 @@ import pytest
 from tests.clients import SignedInClient
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (rate-limit counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org_tree(db):
     """bureau → dept → employer_a; bureau → employer_b; a bureau of another city with its employer."""

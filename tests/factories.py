@@ -46,13 +46,17 @@ def user_with_role(role, organisation, **kwargs):
     return user
 
 
-def committee(office, name="工程系列中级评审委员会", series_name="工程"):
+def committee(office, name="工程系列中级评审委员会", series_name="工程", **filing):
+    """A committee whose filing covers its series at 中级 from 2024 to 2028 (change any field)."""
+    from datetime import date
+
     from committees.models import Committee
     from titles.models import Series
 
     series, _ = Series.objects.get_or_create(name=series_name)
-    return Committee.objects.create(name=name, organiser=office, office=office, series=series,
-                                    levels=["intermediate"], filing_number="晋职改备〔2026〕1号")
+    filing = {"levels": ["intermediate"], "filing_number": "晋职改备〔2026〕1号", "filed_from": date(2024, 1, 1),
+              "filed_until": date(2028, 12, 31), **filing}
+    return Committee.objects.create(name=name, organiser=office, office=office, series=series, **filing)
 
 
 VALID_2026_PHASES = {
@@ -73,10 +77,9 @@ def review_plan(bureau, *, year=2026, issued_on="2026-07-01", phases=None, **cha
     from titles.models import PlanPhase, ReviewPlan
 
     phases = VALID_2026_PHASES if phases is None else phases
-    board = committee(bureau)
-    changes.setdefault("name", "工程系列中级职称评审工作方案")
-    plan = ReviewPlan.objects.create(year=year, organisation=bureau, committee=board, series=board.series,
-                                     levels=["intermediate"],
+    board = changes.pop("committee", None) or committee(bureau)
+    changes = {"name": "工程系列中级职称评审工作方案", "series": board.series, "levels": ["intermediate"], **changes}
+    plan = ReviewPlan.objects.create(year=year, organisation=bureau, committee=board,
                                      issued_on=date.fromisoformat(issued_on) if issued_on else None, **changes)
     for kind, (start, end) in phases.items():
         PlanPhase.objects.create(plan=plan, kind=kind, start=date.fromisoformat(start), end=date.fromisoformat(end))

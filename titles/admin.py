@@ -61,12 +61,13 @@ class SpecialtyInline(GatedInline, admin.TabularInline):
 class TitleNameInline(GatedInline, admin.TabularInline):
     model = TitleName
     extra = 0
+    fields = ["level", "specialty", "name"]
     parent_rule = "titles.manage_national_data"
 
 
 @admin.register(Series)
 class SeriesAdmin(NationalDataAdmin):
-    list_display = ["name", "sort_order", "is_active"]
+    list_display = ["name", "full_name", "sort_order", "is_active"]
     inlines = [TitleNameInline, SpecialtyInline]
 
 

@@ -4,27 +4,45 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import GatedViewSet
 
+from .documents import citation
 from .models import PlanAmendment, PlanPhase, ReviewPlan
 from .pagination import UncountedPagination
 from .plan_rules import PHASE_LABELS
-from .selectors import access_plan, eligibility_verdict, plan_document_pending, plan_problems, visible_plans
+from .selectors import (
+    access_plan,
+    eligibility_verdict,
+    plan_citations,
+    plan_document_pending,
+    plan_problems,
+    visible_plans,
+)
 from .services import amend_plan, publish_plan
+from .throttles import PublicEligibilityThrottle, throttled_message
 from .validators import validate_accepted_date
 
 
 class EligibilityCheckView(APIView):
-    """Run the eligibility contract (ELIGIBILITY.md) on a case; any signed-in user may call it."""
+    """Run the eligibility contract on a case; public, signed-out callers rate-limited per address."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicEligibilityThrottle]
+
+    def throttled(self, request, wait):
+        raise Throttled(wait, detail=throttled_message(wait))
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 429: OpenApiTypes.OBJECT},
         summary="申报条件检查",
-        description="输入一个案例（见 ELIGIBILITY.md），返回是否符合申报条件及逐条规则的结论；输入无效时返回 400 和 errors。",
+        description="输入一个案例，返回是否符合申报条件及逐条规则的结论；输入无效时返回 400 和 errors。"
+                    "无需登录；未登录时按来源地址限制频率，超出时返回 429。",
         examples=[OpenApiExample("400", value={"errors": {"target.level": "取值无效：middle"}},
                                  response_only=True, status_codes=["400"])],
     )
@@ -141,4 +159,7 @@ class ReviewPlanViewSet(GatedViewSet):
     @action(detail=True, methods=["get"])
     def problems(self, request, pk=None):
         """方案当前违反的评审日历规则（为空表示可以发布）。"""
-        return Response({"problems": [asdict(p) for p in plan_problems(self.get_object())]})
+        plan = self.get_object()
+        citations = plan_citations(plan)
+        return Response({"problems": [{**asdict(p), "document": citation(citations, p.rule)}
+                                      for p in plan_problems(plan)]})

@@ -8,7 +8,7 @@ from django.db.models import Q
 from accounts.models import Role, RoleMembership
 from committees.models import Committee
 
-from .models import PlanPhase, ReviewPlan, Series, Specialty
+from .models import PlanPhase, ReviewPlan, RulebookVersion, Series, Specialty
 from .services import publish_plan
 
 DEMO_PHASES = {
@@ -24,6 +24,12 @@ DEMO_PHASES = {
 
 
 BUREAU_ADMIN_GROUP = "人社部门管理后台"
+
+# What 长治's own notice decides (三、1: plan a month ahead, meetings by the end of November, review,
+# 公示 and announcement by the end of December, no review across the year): its layer cites it there.
+CHANGZHI_NOTICE = "长治市人力资源和社会保障局《关于做好2024年度全市职称评审工作的通知》（长人社函〔2024〕188号）三、1"
+CHANGZHI_CITATIONS = {rule: CHANGZHI_NOTICE for rule in ("NOTICE_PERIOD", "MEETINGS_END", "RESULTS_END",
+                                                          "NO_CROSS_YEAR")}
 
 
 def bureau_admin_group():
@@ -41,12 +47,19 @@ def load(organisations) -> None:
         membership.user.groups.add(group)
 
     bureau, office = organisations["bureau"], organisations["office"]
+    RulebookVersion.objects.update_or_create(
+        region_code=bureau.region_code, year=None, version=1,
+        defaults={"name": "长治市职称评审规则", "status": RulebookVersion.Status.ACTIVE,
+                  "citations": CHANGZHI_CITATIONS, "source": "长人社函〔2024〕188号"},
+    )
     series, _ = Series.objects.get_or_create(name="工程")  # the catalogue migration made it; tests may flush it
-    committee, _ = Committee.objects.get_or_create(
+    committee, _ = Committee.objects.update_or_create(
         name="长治市工程系列中级职称评审委员会",
         defaults={"organiser": bureau, "office": office, "series": series, "levels": ["intermediate"],
                   "scope": "长治市所属单位工程系列中级职称", "filing_number": "晋职改备〔2024〕12号",
-                  "filed_until": date(2027, 12, 31)},
+                  "filed_from": date(2024, 9, 1), "filed_until": date(2027, 12, 31),
+                  "conditions": "山西省工程系列中级职称评价标准条件（长治市修订稿）",
+                  "regulations": "评审委员会章程、评审专家库管理办法、评审工作纪律"},
     )
     plan, created = ReviewPlan.objects.get_or_create(
         year=2026, committee=committee,

@@ -1,10 +1,45 @@
-"""The policy documents the eligibility rules cite, and how a rule's source reads to a person.
+"""The documents rules cite, as a person reads them: rulebook data, not code.
 
-The engine cites documents by their three-digit seed code ("001 三(二)"); pages show the document.
+Each rulebook layer (``RulebookVersion.citations``) maps rule codes to the document that decides the
+rule where it applies (official name, number, article); the layers overlay like the numbers do, so a
+bureau's layer cites its own notice and the national layer cites national documents. The engine's and
+the plan rules' ``source`` stays the contract's code for the API and commands; pages and PDFs show
+``citation(...)``, never a code.
 """
 
 import re
+from collections.abc import Mapping
 
+from .eligibility.verdict import SOURCES
+
+PLAN_RULE_CODES = ("PHASE_KIND", "PHASE_DUPLICATE", "PHASE_REQUIRED", "PHASE_DATES", "PHASE_ORDER", "SEQUENCE",
+                   "NO_CROSS_YEAR", "NOTICE_PERIOD", "MEETINGS_END", "RESULTS_END", "INITIAL_END", "PUBLICITY_LENGTH",
+                   "COMMITTEE_FILING")
+RULE_CODES = (*SOURCES, *PLAN_RULE_CODES)
+
+# When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
+FALLBACK = "国家及本地职称评审有关规定（以本地年度职称评审通知为准）"
+
+
+def validate_citations(data) -> dict[str, str]:
+    """The citations of one layer, checked: known rule codes → non-empty text (ValueError in Chinese)."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"依据文件应为“规则代码: 文件名称、文号、条款”的键值对象，实际为 {type(data).__name__}")
+    unknown = sorted(str(k) for k in data if k not in RULE_CODES)
+    if unknown:
+        raise ValueError(f"未知的规则代码：{'、'.join(unknown)}；可用规则代码：{'、'.join(RULE_CODES)}")
+    empty = sorted(k for k, v in data.items() if not isinstance(v, str) or not v.strip())
+    if empty:
+        raise ValueError(f"规则 {'、'.join(empty)} 的依据文件应为非空文字")
+    return {k: v.strip() for k, v in data.items()}
+
+
+def citation(citations: Mapping[str, str], rule: str) -> str:
+    return citations.get(rule) or FALLBACK
+
+
+# The documents behind the declaration flow's steps (``declarations.flow``), which rest on a section of
+# one notice rather than on a rule of the rulebook: pages show the document's number, never the code.
 POLICY_DOCUMENTS = {
     "000": "长人社函〔2024〕188号",
     "001": "运人社职字〔2024〕12号",
@@ -18,7 +53,8 @@ _CODE = re.compile(r"(^|[；;，,、]\s*)(\d{3})(?=\s|$|[；;，,、])")
 
 
 def describe_source(source: str) -> str:
-    """The source with each known document code replaced by the document's name; the rest unchanged."""
+    """A flow step's source with each document code replaced by the document's number; the rest unchanged.
+    Eligibility and plan rules do not use it: they cite through the rulebook (``citation``)."""
 
     def expand(match: re.Match) -> str:
         name = POLICY_DOCUMENTS.get(match.group(2))

@@ -22,7 +22,8 @@ LEVEL_ORDER = {value: index for index, value in enumerate(Level.values)}
 class Series(models.Model):
     """A title series (职称系列), e.g. 工程."""
 
-    name = models.CharField("系列", max_length=50, unique=True)
+    name = models.CharField("系列", max_length=50, unique=True, help_text="简称，如 工程、卫生（申报条件规则使用）")
+    full_name = models.CharField("系列全称", max_length=50, blank=True, help_text="如 工程技术人员")
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
     history = HistoricalRecords()
@@ -63,9 +64,12 @@ class Specialty(models.Model):
 
 
 class TitleName(models.Model):
-    """The name a series gives a level, e.g. 工程 · 中级 → 工程师."""
+    """The name a series gives a level, e.g. 工程 · 中级 → 工程师; a specialty whose name differs has
+    its own row (卫生 · 护理 · 中级 → 主管护师), the row without a specialty serves the others."""
 
     series = models.ForeignKey(Series, verbose_name="系列", on_delete=models.PROTECT, related_name="title_names")
+    specialty = models.ForeignKey("Specialty", verbose_name="专业", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="title_names", help_text="留空表示该系列各专业通用的名称")
     level = models.CharField("层级", max_length=20, choices=Level.choices)
     name = models.CharField("职称名称", max_length=50)
     history = HistoricalRecords()
@@ -73,11 +77,16 @@ class TitleName(models.Model):
     class Meta:
         verbose_name = "职称名称"
         verbose_name_plural = "职称名称"
-        ordering = ["series", "level"]
-        constraints = [models.UniqueConstraint(fields=["series", "level"], name="unique_title_name")]
+        ordering = ["series", "specialty", "level"]
+        constraints = [models.UniqueConstraint(fields=["series", "level", "specialty"], name="unique_title_name",
+                                               nulls_distinct=False)]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if self.specialty_id and self.series_id and self.specialty.series_id != self.series_id:
+            raise ValidationError({"specialty": "该专业不属于所选系列"})
 
 
 class RulebookVersion(models.Model):
@@ -104,6 +113,9 @@ class RulebookVersion(models.Model):
     materials = models.JSONField("申报材料目录", default=dict, blank=True,
                                  help_text="按系列列出材料：{\"工程\": {\"代码\": {\"label\": …, \"required\": true}}}")
     source = models.CharField("依据文件", max_length=200, blank=True)
+    citations = models.JSONField("规则依据", default=dict, blank=True,
+                                 help_text="规则代码 → 该层级据以确定该规则的文件（名称、文号、条款），"
+                                           "如 {\"MEETINGS_END\": \"长人社函〔2024〕188号 三、1\"}；未列出的沿用上一层级")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     history = HistoricalRecords()
 
@@ -121,6 +133,7 @@ class RulebookVersion(models.Model):
         return f"{self.name}（{scope} · {self.year or '各年度'} · 第 {self.version} 版）"
 
     def clean(self):
+        from .documents import validate_citations
         from .eligibility import DEFAULT_RULEBOOK, Rulebook
         from .plan_rules import DEFAULT_PLAN_RULES, PlanRules
 
@@ -131,6 +144,10 @@ class RulebookVersion(models.Model):
                 loader.from_dict(getattr(self, field) or {}, base=base)
             except (ValueError, TypeError, KeyError) as exc:
                 errors[field] = str(exc)
+        try:
+            validate_citations(self.citations or {})
+        except ValueError as exc:
+            errors["citations"] = str(exc)
         from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
 
         try:

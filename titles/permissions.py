@@ -28,7 +28,7 @@ manages_plan = is_system_admin | is_plan_bureau
 rules.add_perm("titles.manage_plan", manages_plan)
 rules.add_perm("titles.publish_plan", manages_plan & is_draft)
 rules.add_perm("titles.amend_plan", manages_plan & is_published)
-rules.add_perm("titles.view_plan", rules.is_authenticated & (is_published | is_system_admin | is_plan_bureau))
+rules.add_perm("titles.view_plan", is_published | is_system_admin | is_plan_bureau)  # published: public
 
 
 # --- the admin console: what each role may change (objects fetched through titles.selectors) -----

@@ -6,6 +6,7 @@ lives in ``PlanRules`` so a bureau can overlay its own calendar with ``PlanRules
 """
 
 import calendar
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
@@ -162,8 +163,8 @@ def check_required(plan: PlanFacts) -> list[PlanProblem]:
             for k in REQUIRED_PHASES if k not in present]
 
 
-def check_order(plan: PlanFacts) -> list[PlanProblem]:
-    return [PlanProblem("PHASE_ORDER", f"{label(p.kind)}开始日期 {p.start} 晚于结束日期 {p.end}：阶段开始日期不得晚于结束日期",
+def check_dates(plan: PlanFacts) -> list[PlanProblem]:
+    return [PlanProblem("PHASE_DATES", f"{label(p.kind)}开始日期 {p.start} 晚于结束日期 {p.end}：阶段开始日期不得晚于结束日期",
                         SOURCE_PROCEDURE, p.kind) for p in plan.phases if p.start > p.end]
 
 
@@ -219,7 +220,7 @@ def check_publicity_length(plan: PlanFacts, rules: PlanRules, count: WorkingDayC
     need = f"评审结果公示期不少于 {rules.publicity_working_days} 个工作日"
     for p in plan.phases:
         if p.kind != "results_publicity" or p.start > p.end:
-            continue  # an inverted range is already PHASE_ORDER
+            continue  # an inverted range is already PHASE_DATES
         span = f"{label(p.kind)} {p.start} 至 {p.end}"
         try:
             days = count(p.start, p.end)
@@ -232,31 +233,36 @@ def check_publicity_length(plan: PlanFacts, rules: PlanRules, count: WorkingDayC
     return problems
 
 
-SEQUENCE_STEPS = (  # (earlier, later, may the later start on the day the earlier ends?, source)
-    ("declaration", "review_meetings", False, SOURCE_PROCEDURE),
-    ("review_meetings", "results_publicity", False, SOURCE_PUBLICITY),
-    ("results_publicity", "filing", True, SOURCE_PUBLICITY),
-)
+# 004 四: 个人申报 → 单位推荐 → 逐级审核（主管部门、人社部门）→ 组织评审 → 公示. Each phase of the
+# procedure that the plan holds starts after the one before it (among those it holds) has ended.
+PROCEDURE = ("declaration", "employer_review", "department_audit", "policy_review", "review_meetings",
+             "results_publicity")
 
 
-def _sequence_message(earlier: PhaseFacts, later: PhaseFacts, same_day_ok: bool) -> str:
+def _after_message(earlier: PhaseFacts, later: PhaseFacts) -> str:
     before, after = label(earlier.kind), label(later.kind)
-    if same_day_ok:
-        return f"{after}开始日期 {later.start} 早于{before}结束日期 {earlier.end}：{after}不得在{before}结束前开始"
     return f"{after}开始日期 {later.start} 不晚于{before}结束日期 {earlier.end}：{after}须在{before}结束后开始"
 
 
-def check_sequence(plan: PlanFacts) -> list[PlanProblem]:
+def check_phase_order(plan: PlanFacts) -> list[PlanProblem]:
+    """The procedure's order: 个人申报 → 单位推荐 → 逐级审核 → 组织评审 → 公示."""
     first = {p.kind: p for p in reversed(plan.phases)}  # a duplicated kind: its first occurrence
-    problems = []
-    for earlier_kind, later_kind, same_day_ok, source in SEQUENCE_STEPS:
-        earlier, later = first.get(earlier_kind), first.get(later_kind)
-        if earlier is None or later is None:
-            continue
-        if later.start > earlier.end or (same_day_ok and later.start == earlier.end):
-            continue
-        problems.append(PlanProblem("SEQUENCE", _sequence_message(earlier, later, same_day_ok), source, later_kind))
-    return problems
+    held = [first[kind] for kind in PROCEDURE if kind in first]
+    order = " → ".join(label(kind) for kind in PROCEDURE)
+    return [PlanProblem("PHASE_ORDER", f"{_after_message(earlier, later)}（申报评审程序：{order}）",
+                        SOURCE_PROCEDURE, later.kind)
+            for earlier, later in itertools.pairwise(held) if later.start <= earlier.end]
+
+
+def check_sequence(plan: PlanFacts) -> list[PlanProblem]:
+    """审核备案 may start the day the results' 公示 ends, not before."""
+    by_kind = {p.kind: p for p in reversed(plan.phases)}
+    publicity, filing = by_kind.get("results_publicity"), by_kind.get("filing")
+    if publicity is None or filing is None or filing.start >= publicity.end:
+        return []
+    before, after = label(publicity.kind), label(filing.kind)
+    return [PlanProblem("SEQUENCE", f"{after}开始日期 {filing.start} 早于{before}结束日期 {publicity.end}："
+                        f"{after}不得在{before}结束前开始", SOURCE_PUBLICITY, filing.kind)]
 
 
 def validate_plan(plan: PlanFacts, rules: PlanRules, count_working_days: WorkingDayCounter) -> list[PlanProblem]:
@@ -265,12 +271,13 @@ def validate_plan(plan: PlanFacts, rules: PlanRules, count_working_days: Working
         *check_phase_kinds(plan),
         *check_duplicates(plan),
         *check_required(plan),
-        *check_order(plan),
+        *check_dates(plan),
         *check_no_cross_year(plan),
         *check_notice_period(plan, rules),
         *check_meetings_end(plan, rules),
         *check_results_end(plan, rules),
         *check_initial_end(plan, rules),
         *check_publicity_length(plan, rules, count_working_days),
+        *check_phase_order(plan),
         *check_sequence(plan),
     ]

@@ -9,10 +9,17 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from .documents import citation
 from .models import Level, ReviewPlan
-from .selectors import effective_plan_rules, plan_document_name
+from .selectors import effective_plan_rules, plan_citations, plan_document_name
 
 RENDER_PLAN_DOCUMENT = "titles.rendering.render_plan_document"  # the outbox kind
+
+
+def calendar_documents(citations) -> str:
+    """The documents behind the calendar rules the PDF states, each once, in rule order."""
+    rules = ("MEETINGS_END", "RESULTS_END", "PUBLICITY_LENGTH", "NO_CROSS_YEAR")
+    return "；".join(dict.fromkeys(citation(citations, rule) for rule in rules))
 
 
 def plan_html(plan) -> str:
@@ -22,6 +29,7 @@ def plan_html(plan) -> str:
         "phases": plan.phases.order_by("start"),
         "amendments": plan.amendments.order_by("number"),
         "rules": effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year),
+        "calendar_documents": calendar_documents(plan_citations(plan)),
     })
 
 

@@ -5,11 +5,14 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
 from accounts.selectors import visible_organisations
+from committees.filing import PlanScope, filing_problems
 
 from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
 from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
@@ -53,6 +56,25 @@ def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> P
     for layer in rulebook_layers(region_code=region_code, year=year):
         rules = PlanRules.from_dict(layer.calendar or {}, base=rules)
     return rules
+
+
+def effective_citations(*, region_code: str = "", year: int | None = None) -> dict[str, str]:
+    """Rule code → the document that decides it, overlaid like the numbers (the most specific wins)."""
+    citations: dict[str, str] = {}
+    for layer in rulebook_layers(region_code=region_code, year=year):
+        citations.update(layer.citations or {})
+    return citations
+
+
+def plan_citations(plan) -> dict[str, str]:
+    return effective_citations(region_code=plan.organisation.region_code, year=plan.year)
+
+
+def region_of(user) -> str:
+    """The region whose rulebook a signed-in user's checks follow: that of their first organisation."""
+    if not user.is_authenticated:
+        return ""
+    return next((m.organisation.region_code for m in user.memberships() if m.organisation.region_code), "")
 
 
 def effective_material_rules(*, region_code: str = "", year: int | None = None) -> dict:
@@ -100,12 +122,15 @@ def eligibility_verdict(data) -> dict:
 
 
 def access_plan(actor, pk, *, for_update: bool = False):
-    """The gate between a plan id and the plan: 404 when absent, 403 when the actor may not see it."""
-    queryset = ReviewPlan.objects.select_related("organisation", "committee", "series")
+    """The gate between a plan id and the plan: 404 when absent, 403 when a signed-in actor may not
+    see it; a draft is 404 for the signed-out public (its existence is not public either)."""
+    queryset = ReviewPlan.objects.select_related("organisation", "committee__series", "series")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
     plan = get_object_or_404(queryset, pk=pk)
     if not actor.has_perm("titles.view_plan", plan):
+        if not actor.is_authenticated:
+            raise Http404("没有这个评审方案")
         raise PermissionDenied("您无权查看该评审方案")
     return plan
 
@@ -120,9 +145,20 @@ def plan_facts(plan, phases=None):
 
 
 def plan_problems(plan, facts=None):
-    """Every calendar rule the plan breaks (empty: it may be published)."""
+    """Every calendar rule the plan breaks, then its committee's filing (empty: it may be published)."""
+    facts = facts or plan_facts(plan)
     rules = effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year)
-    return validate_plan(facts or plan_facts(plan), rules, stored_calendar().count)
+    return [*validate_plan(facts, rules, stored_calendar().count), *committee_problems(plan, facts)]
+
+
+def committee_problems(plan, facts):
+    """COMMITTEE_FILING: is the plan's committee filed, in force today and on the meeting dates, and
+    filed for the plan's series, specialties and levels?"""
+    meetings = [p for p in facts.phases if p.kind == "review_meetings"]
+    scope = PlanScope(series=plan.series.name, specialties=frozenset(s.name for s in plan.specialties.all()),
+                      levels=frozenset(plan.levels or ()),
+                      meetings=(meetings[0].start, meetings[0].end) if meetings else None)
+    return filing_problems(plan.committee.filing(), scope, today=timezone.localdate())
 
 
 def _plans_visible_to(actor):

@@ -11,10 +11,11 @@ from accounts.errors import CONFLICT, INVALID, DomainError
 from accounts.services import record_event
 from outbox.services import enqueue
 
+from .documents import citation
 from .models import PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, WorkingDaySchedule
 from .plan_rules import PHASE_LABELS, PhaseFacts
 from .rendering import RENDER_PLAN_DOCUMENT
-from .selectors import access_plan, access_rulebook, plan_facts, plan_problems
+from .selectors import access_plan, access_rulebook, plan_citations, plan_facts, plan_problems
 from .validators import date_in_range
 from .workdays import parse_schedule
 
@@ -51,19 +52,23 @@ def store_schedule(*, actor, year, holidays, workdays, source: str = "", reason:
 
 
 class PlanError(DomainError):
-    """A plan transition refused, with a ``code``; ``problems`` lists every calendar rule broken
-    (code, message, source)."""
+    """A plan transition refused, with a ``code``; ``problems`` lists every rule broken (code, message,
+    source), and the message cites each rule's document from the plan's rulebook (``citations``), never a
+    code."""
 
     field = "plan"
 
-    def __init__(self, message: str, problems=(), *, code: str, kind: str = INVALID, field: str | None = None):
+    def __init__(self, message: str, problems=(), *, code: str, kind: str = INVALID, field: str | None = None,
+                 citations=None):
         self.problems = list(problems)
-        detail = "；".join(f"[{p.rule}] {p.message}（依据 {p.source}）" for p in self.problems)
+        self.citations = dict(citations or {})
+        detail = "；".join(f"[{p.rule}] {p.message}（依据：{citation(self.citations, p.rule)}）" for p in self.problems)
         text = f"{message}：{detail}" if detail else message
         super().__init__(text, code=code, kind=kind, errors={field or self.field: [text]})
 
     def as_dict(self) -> dict:
-        return {**super().as_dict(), "problems": [asdict(p) for p in self.problems]}
+        return {**super().as_dict(), "problems": [{**asdict(p), "document": citation(self.citations, p.rule)}
+                                                  for p in self.problems]}
 
 
 def _lock_plan(actor, plan_id, permission: str, refusal: str, *, code: str):
@@ -96,7 +101,8 @@ def publish_plan(*, actor, plan_id, request=None):
                       code="already_published")
     problems = plan_problems(plan)
     if problems:
-        raise PlanError("方案不符合评审日历规则，不能发布", problems, code="calendar_rules_broken")
+        raise PlanError("方案不符合评审规则，不能发布", problems, code="calendar_rules_broken",
+                        citations=plan_citations(plan))
     plan.status = ReviewPlan.Status.PUBLISHED
     plan.published_at = timezone.now()
     plan._change_reason = "发布"
@@ -130,7 +136,8 @@ def amend_plan(*, actor, plan_id, reason: str, phases: dict | None = None, issue
         raise PlanError("修订内容与现行方案相同", code="no_change")
     problems = plan_problems(plan, after)
     if problems:
-        raise PlanError("修订后的方案不符合评审日历规则", problems, code="calendar_rules_broken")
+        raise PlanError("修订后的方案不符合评审规则", problems, code="calendar_rules_broken",
+                        citations=plan_citations(plan))
     for kind, (start, end) in (phases or {}).items():
         PlanPhase.objects.update_or_create(plan=plan, kind=kind, defaults={"start": start, "end": end})
     if issued_on and issued_on != plan.issued_on:
@@ -171,7 +178,7 @@ def copy_rulebook(*, actor, rulebook_id, request=None) -> RulebookVersion:
     draft = RulebookVersion.objects.create(
         name=source.name, region_code=source.region_code, year=source.year, version=number,
         status=RulebookVersion.Status.DRAFT, eligibility=source.eligibility, calendar=source.calendar,
-        materials=source.materials, source=source.source,
+        materials=source.materials, citations=source.citations, source=source.source,
     )
     record_event(actor=actor, action="copy_rulebook", obj=draft, to_state=draft.status,
                  comment=f"由第 {source.version} 版复制", request=request)

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
-from .documents import describe_source
+from .documents import citation
 from .eligibility import evaluate
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
@@ -19,13 +20,17 @@ from .plan_rules import PHASE_LABELS
 from .selectors import (
     access_plan,
     catalogue,
+    effective_citations,
     effective_rulebook,
+    plan_citations,
     plan_document_pending,
     plan_facts,
     plan_list_page,
     plan_problems,
+    region_of,
 )
 from .services import PlanError, publish_plan
+from .throttles import PublicEligibilityThrottle, throttled_message
 
 RULE_NAMES = {
     "EXAM_ONLY": "以考代评",
@@ -47,14 +52,14 @@ RULE_NAMES = {
 }
 
 
-def _rule_rows(verdict) -> list[dict]:
+def _rule_rows(verdict, citations) -> list[dict]:
     return [
         {
             "code": check.rule,
             "name": RULE_NAMES.get(check.rule, check.rule),
             "passed": check.passed,
             "message": check.message,
-            "source": describe_source(check.source),
+            "source": citation(citations, check.rule),
         }
         for check in verdict.checks
     ]
@@ -74,23 +79,31 @@ def _input_errors(form) -> list[tuple[str, str]]:
     return errors
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def eligibility_check(request):
-    """The applicant's (or staff's) facts and target in, the verdict rule by rule out. Stores nothing."""
+    """Anyone's facts and target in, the verdict rule by rule out. Public (signed-out checks are
+    rate-limited per address, as the API's are); stores nothing."""
+    if request.method == "POST" and not (throttle := PublicEligibilityThrottle()).allow_request(request, None):
+        message = throttled_message(throttle.wait())
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponse('<section class="card verdict-box" data-testid="verdict"><h2>核验结果</h2>'
+                                f'<p class="failed" role="alert">{escape(message)}</p></section>', status=429)
+        return render(request, "429.html", {"message": message}, status=429)
     series = list(catalogue())
+    region = region_of(request.user)
     verdict = rulebook = None
     if request.method == "POST":
         form = EligibilityForm(request.POST, series=series)
         if form.is_valid():
-            rulebook = effective_rulebook(year=form.case.declaration_year)
+            year = form.case.declaration_year
+            rulebook = effective_rulebook(region_code=region, year=year)
             verdict = evaluate(form.case, rulebook)
     else:
         form = EligibilityForm(series=series)
     context = {
         "form": form,
         "verdict": verdict,
-        "rules": _rule_rows(verdict) if verdict else [],
+        "rules": _rule_rows(verdict, effective_citations(region_code=region, year=year)) if verdict else [],
         "rulebook": rulebook,
         "target_text": _target_text(form.case) if verdict else "",
         "input_errors": _input_errors(form) if form.is_bound else [],
@@ -98,7 +111,7 @@ def eligibility_check(request):
     if request.headers.get("HX-Request") == "true":
         return render(request, "titles/_verdict.html", {**context, "oob": True})
     if rulebook is None:
-        rulebook = effective_rulebook(year=form.year)
+        rulebook = effective_rulebook(region_code=region, year=form.year)
     context["qualification_names"] = sorted(rulebook.qualification_titles)
     return render(request, "titles/eligibility.html", context)
 
@@ -111,9 +124,8 @@ def _span(dates) -> str:
     return f"{start.month}月{start.day}日～{end.month}月{end.day}日"
 
 
-@login_required
 def plan_list(request):
-    """Published annual review plans (and, for the issuing bureau, its drafts), newest year first,
+    """Published annual review plans, public (and, for the issuing bureau, its drafts), newest year first,
     20 a page (next/previous, no total: see titles/pagination.py)."""
     try:
         page = plan_list_page(request.user, number=page_number(request.GET.get("page")))
@@ -129,8 +141,8 @@ def _day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-@login_required
 def plan_detail(request, pk):
+    """A plan with its calendar; published plans are public, drafts 404 for the signed-out."""
     plan = access_plan(request.user, pk)
     phases = list(plan.phases.order_by("start"))  # read once: the rows and, for a draft, the rule check
     # read once too: the table and plan_document_pending (which counts them) share the prefetched rows
@@ -138,8 +150,11 @@ def plan_detail(request, pk):
                                               .order_by("number")))
     amendments = plan.amendments.all()
     draft = plan.status == plan.Status.DRAFT
-    problems = [{"rule": p.rule, "message": p.message, "source": describe_source(p.source)}
-                for p in plan_problems(plan, plan_facts(plan, phases))] if draft else []
+    problems = []
+    if draft:
+        citations = plan_citations(plan)
+        problems = [{"rule": p.rule, "message": p.message, "source": citation(citations, p.rule)}
+                    for p in plan_problems(plan, plan_facts(plan, phases))]
     return render(request, "titles/plan_detail.html", {
         "plan": plan,
         "phases": [{"label": PHASE_LABELS.get(p.kind, p.kind), "start": _day(p.start), "end": _day(p.end)}
@@ -152,7 +167,6 @@ def plan_detail(request, pk):
     })
 
 
-@login_required
 def plan_document(request, pk):
     """The plan's PDF, streamed from storage after the same permission check as the page."""
     plan = access_plan(request.user, pk)
@@ -175,16 +189,21 @@ def plan_publish(request, pk):
     return redirect("titles:plan", pk=plan.pk)
 
 
-@login_required
 def catalogue_page(request):
-    """The title catalogue: series with their title names per level and specialties, and the
+    """Public: the title catalogue: series with their title names per level and specialties, and the
     qualifications the rulebook in force counts as titles."""
     year = timezone.localdate().year
     rows = []
     for series in catalogue():
-        names = {t.level: t.name for t in series.title_names.all()}
-        rows.append({"series": series, "titles": [names.get(level, "—") for level in Level.values],
-                     "specialties": [s for s in series.specialties.all() if s.is_active]})
+        names: dict[int | None, dict[str, str]] = {}
+        for title in series.title_names.all():
+            names.setdefault(title.specialty_id, {})[title.level] = title.name
+        specialties = [s for s in series.specialties.all() if s.is_active]
+        lines = [{"specialty": s, "titles": [names[s.pk].get(level) or names.get(None, {}).get(level, "—")
+                                             for level in Level.values]}
+                 for s in specialties if s.pk in names]
+        rows.append({"series": series, "titles": [names.get(None, {}).get(level, "—") for level in Level.values],
+                     "lines": lines, "specialties": specialties})
     rulebook = effective_rulebook(year=year)
     equivalences = [{"name": name, "series": eq.series, "level": LEVEL_NAMES.get(eq.level, eq.level)}
                     for name, eq in sorted(rulebook.qualification_titles.items())]

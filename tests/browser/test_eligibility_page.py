@@ -53,7 +53,9 @@ def test_the_verdict_follows_the_form_without_reloading(page, live_server):
     verdict = page.get_by_test_id("verdict")
     expect(verdict.get_by_test_id("verdict-headline")).to_have_text("✓ 符合申报条件")
     expect(verdict.locator("[data-rule=TENURE] td.result")).to_have_text("通过 ✓")
-    expect(verdict.locator("[data-rule=IN_SERVICE]")).to_contain_text("运人社职字〔2024〕12号")
+    # the document from the rulebook's citations (the fallback when a flush emptied the rulebook table)
+    expect(verdict.locator("[data-rule=IN_SERVICE] td.source")).to_have_text(
+        re.compile(r"人力资源社会保障部令第40号|以本地年度职称评审通知为准"))
     expect(page.locator("#label-rating_y3")).to_have_text("2023 年度考核")
     assert page.evaluate("window.stillThisPage") is True
 
@@ -73,3 +75,19 @@ def test_the_verdict_follows_the_form_without_reloading(page, live_server):
     page.set_viewport_size({"width": 1280, "height": 1800})  # the sticky verdict shows whole
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path="/tmp/eligibility.png", full_page=True)
+
+
+def test_signed_out_the_self_check_works_and_says_when_it_is_rate_limited(page, live_server, settings):
+    settings.ELIGIBILITY_ANON_RATE = "3/min"
+    Series.objects.get_or_create(name="工程")
+    page.goto(f"{live_server.url}/titles/eligibility/")
+    expect(page.get_by_role("heading", name="申报条件自测")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.fill("#id_as_of", "2026-11-24")
+    page.press("#id_as_of", "Tab")
+    expect(page.locator("#err-career_start")).to_have_text("缺少必填字段")  # the first checks are answered
+    for day in ("2026-11-15", "2026-11-16", "2026-11-17", "2026-11-18"):
+        page.fill("#id_material_deadline", day)
+        page.press("#id_material_deadline", "Tab")
+        page.wait_for_timeout(500)
+    expect(page.get_by_test_id("verdict")).to_contain_text("过于频繁")

@@ -25,12 +25,18 @@ def test_applicant_sees_published_plans_not_drafts(client, org_tree):
 
 def test_bureau_sees_the_draft_problems_and_publishes_from_the_page(client, org_tree):
     bureau_user = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    from titles.models import RulebookVersion
+
+    RulebookVersion.objects.create(name="本市规则", region_code="140400", version=1, status="active",
+                                   citations={"NOTICE_PERIOD": "长人社函〔2024〕188号 三、1"})
     plan = review_plan(org_tree["bureau"], issued_on="2026-07-20")
     client.force_login(bureau_user)
     page = client.get(f"/titles/plans/{plan.pk}/").content.decode()
-    assert 'data-rule="NOTICE_PERIOD"' in page and "长人社函〔2024〕188号" in page
+    assert 'data-rule="NOTICE_PERIOD"' in page and "长人社函〔2024〕188号 三、1" in page  # the city's layer
+    assert "000 三" not in page
     response = client.post(f"/titles/plans/{plan.pk}/publish/", follow=True)
-    assert "未发布" in response.content.decode() and "NOTICE_PERIOD" in response.content.decode()
+    html = response.content.decode()
+    assert "未发布" in html and "NOTICE_PERIOD" in html and "依据：长人社函〔2024〕188号 三、1" in html
     assert ReviewPlan.objects.get(pk=plan.pk).status == "draft"
     ReviewPlan.objects.filter(pk=plan.pk).update(issued_on="2026-07-01")
     response = client.post(f"/titles/plans/{plan.pk}/publish/", follow=True)

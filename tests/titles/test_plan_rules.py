@@ -128,7 +128,7 @@ def test_one_problem_per_missing_required_phase():
 
 
 def test_phase_starting_after_it_ends():
-    [problem] = only(make_plan(correction=("2026-11-05", "2026-11-01")), "PHASE_ORDER")
+    [problem] = only(make_plan(correction=("2026-11-05", "2026-11-01")), "PHASE_DATES")
     assert problem.message.startswith("补正材料开始日期 2026-11-05 晚于结束日期 2026-11-01")
 
 
@@ -137,9 +137,9 @@ def test_one_day_phase_is_in_order():
 
 
 def test_phase_ending_next_year_crosses_the_year():
-    [problem] = only(make_plan(department_audit=("2026-10-16", "2027-01-05")), "NO_CROSS_YEAR")
-    assert problem.phase == "department_audit"
-    assert "主管部门审核结束日期 2027-01-05 不在 2026 年度内" in problem.message
+    [problem] = only(make_plan(correction=("2026-11-01", "2027-01-05")), "NO_CROSS_YEAR")
+    assert problem.phase == "correction"
+    assert "补正材料结束日期 2027-01-05 不在 2026 年度内" in problem.message
     assert "不得跨年度" in problem.message
     assert problem.source == "001 四(六)"
 
@@ -200,21 +200,38 @@ def test_publicity_too_short():
 
 
 @pytest.mark.parametrize("changes, phase", [
-    ({"review_meetings": ("2026-09-30", "2026-11-20")}, "review_meetings"),  # starts the day declaration ends
+    ({"review_meetings": ("2026-10-31", "2026-11-20")}, "review_meetings"),  # starts the day policy review ends
     ({"results_publicity": ("2026-11-20", "2026-11-27")}, "results_publicity"),  # starts the day meetings end
-    ({"filing": ("2026-11-26", "2026-12-20")}, "filing"),  # starts during publicity
+    ({"employer_review": ("2026-09-20", "2026-10-15")}, "employer_review"),  # during the declaration
+    ({"department_audit": ("2026-10-10", "2026-10-25")}, "department_audit"),  # before the employers are done
 ])
-def test_phases_out_of_sequence(changes, phase):
-    [problem] = only(make_plan(**changes), "SEQUENCE")
+def test_phases_out_of_the_procedure_order(changes, phase):
+    [problem] = only(make_plan(**changes), "PHASE_ORDER")
     assert problem.phase == phase
+    assert problem.source == "004 四"
+    assert "个人申报 → 单位核验、评议与推荐（含推荐公示） → 主管部门审核 → 人社部门政策性审查 → 评审会议 → 评审结果公示" in problem.message
 
 
-def test_sequence_messages():
-    [meetings] = check(make_plan(review_meetings=("2026-09-15", "2026-11-20")))
-    assert meetings.message == (
-        "评审会议开始日期 2026-09-15 不晚于个人申报结束日期 2026-09-30：评审会议须在个人申报结束后开始"
-    )
-    [filing] = check(make_plan(filing=("2026-11-26", "2026-12-20")))
+def test_meetings_before_the_policy_review_break_the_phase_order():
+    plan = make_plan(review_meetings=("2026-10-12", "2026-10-20"), policy_review=("2026-10-26", "2026-11-05"),
+                     correction=("2026-11-06", "2026-11-08"))
+    [problem] = only(plan, "PHASE_ORDER")
+    assert problem.phase == "review_meetings"
+    assert problem.message.startswith(
+        "评审会议开始日期 2026-10-12 不晚于人社部门政策性审查结束日期 2026-11-05：评审会议须在人社部门政策性审查结束后开始")
+
+
+def test_the_order_skips_phases_the_plan_does_not_hold():
+    plan = make_plan(drop=["employer_review", "department_audit", "policy_review"],
+                     review_meetings=("2026-09-30", "2026-11-20"))
+    [problem] = check(plan)
+    assert (problem.rule, problem.phase) == ("PHASE_ORDER", "review_meetings")
+    assert "不晚于个人申报结束日期 2026-09-30" in problem.message
+
+
+def test_filing_before_publicity_ends_is_out_of_sequence():
+    [filing] = only(make_plan(filing=("2026-11-26", "2026-12-20")), "SEQUENCE")
+    assert filing.phase == "filing"
     assert filing.message == (
         "审核备案开始日期 2026-11-26 早于评审结果公示结束日期 2026-11-27：审核备案不得在评审结果公示结束前开始"
     )
@@ -225,8 +242,8 @@ def test_filing_may_start_the_day_publicity_ends():
 
 
 def test_sequence_skipped_when_a_phase_is_missing():
-    problems = check(make_plan(drop=["declaration"], review_meetings=("2026-08-01", "2026-11-20")))
-    assert codes(problems) == [("PHASE_REQUIRED", "declaration")]
+    problems = check(make_plan(drop=["results_publicity"], filing=("2026-11-21", "2026-12-20")))
+    assert codes(problems) == [("PHASE_REQUIRED", "results_publicity")]
 
 
 # --- boundaries ----------------------------------------------------------------------------------------
@@ -303,7 +320,7 @@ def test_unknown_holiday_schedule_cannot_be_verified():
 def test_counter_not_called_for_an_inverted_publicity():
     plan = make_plan(results_publicity=("2026-11-27", "2026-11-23"), filing=("2026-12-01", "2026-12-20"))
     problems = check(plan, counter=holidays_unknown)
-    assert codes(problems) == [("PHASE_ORDER", "results_publicity")]
+    assert codes(problems) == [("PHASE_DATES", "results_publicity")]
 
 
 # --- several problems, order, sources ----------------------------------------------------------------
@@ -329,7 +346,7 @@ def test_several_problems_reported_together_in_rule_order():
         ("RESULTS_END", "filing"),
         ("INITIAL_END", "initial"),
         ("PUBLICITY_LENGTH", "results_publicity"),
-        ("SEQUENCE", "results_publicity"),
+        ("PHASE_ORDER", "results_publicity"),
     ]
 
 

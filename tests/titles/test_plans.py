@@ -41,6 +41,8 @@ def test_a_valid_plan_is_published_with_event_and_history(org_tree, bureau_user)
         ({"phases": _phases(results_publicity=("2026-11-23", "2026-11-26"))}, "PUBLICITY_LENGTH"),
         ({"phases": _phases(initial=("2026-09-01", "2026-12-01"))}, "INITIAL_END"),
         ({"phases": {k: v for k, v in VALID_2026_PHASES.items() if k != "review_meetings"}}, "PHASE_REQUIRED"),
+        ({"phases": _phases(review_meetings=("2026-10-12", "2026-10-20"),
+                            policy_review=("2026-10-29", "2026-11-05"))}, "PHASE_ORDER"),
     ],
 )
 def test_a_plan_breaking_a_calendar_rule_cannot_be_published_and_the_error_names_it(org_tree, bureau_user,
@@ -53,6 +55,18 @@ def test_a_plan_breaking_a_calendar_rule_cannot_be_published_and_the_error_names
     plan.refresh_from_db()
     assert plan.status == ReviewPlan.Status.DRAFT
     assert not Event.objects.filter(action="publish_plan").exists()
+
+
+def test_meetings_before_the_policy_review_refuse_publication_with_phase_order(org_tree, bureau_user):
+    plan = review_plan(org_tree["bureau"], phases=_phases(review_meetings=("2026-10-12", "2026-10-20")))
+    with pytest.raises(PlanError) as info:
+        publish_plan(actor=bureau_user, plan_id=plan.pk)
+    [problem] = info.value.problems
+    assert (problem.rule, problem.phase) == ("PHASE_ORDER", "review_meetings")
+    assert "评审会议须在人社部门政策性审查结束后开始" in problem.message
+    assert "个人申报 → " in problem.message
+    plan.refresh_from_db()
+    assert plan.status == ReviewPlan.Status.DRAFT
 
 
 def test_publicity_in_a_year_without_a_schedule_cannot_be_verified_until_the_schedule_is_entered(org_tree,
