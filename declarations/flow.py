@@ -67,34 +67,34 @@ class Transition:
     action: str
     target: str
     actor: str
-    source_document: str  # the rule the step rests on (a seed code; pages show the document)
+    basis: str  # the citation key of the rule the step rests on (titles.documents: rulebook data)
 
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {
     (t.source, t.action): t
     for t in (
-        Transition(State.DRAFT, Action.SUBMIT, State.EMPLOYER_REVIEW, Actor.APPLICANT, "004 四(一)"),
-        Transition(State.DRAFT, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
-        Transition(State.EMPLOYER_REVIEW, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(一)"),
-        Transition(State.RETURNED, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "004 四(三)"),
-        Transition(State.RETURNED, Action.RESUBMIT, RETURNED_FROM, Actor.APPLICANT, "004 四(三)"),
+        Transition(State.DRAFT, Action.SUBMIT, State.EMPLOYER_REVIEW, Actor.APPLICANT, "PROCEDURE_DECLARATION"),
+        Transition(State.DRAFT, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "PROCEDURE_DECLARATION"),
+        Transition(State.EMPLOYER_REVIEW, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "PROCEDURE_DECLARATION"),
+        Transition(State.RETURNED, Action.WITHDRAW, State.WITHDRAWN, Actor.APPLICANT, "PROCEDURE_CORRECTION"),
+        Transition(State.RETURNED, Action.RESUBMIT, RETURNED_FROM, Actor.APPLICANT, "PROCEDURE_CORRECTION"),
         # the employer: verification, 民主评议 and recommendation within the post quota, the unit's 公示
-        Transition(State.EMPLOYER_REVIEW, Action.RETURN, State.RETURNED, Actor.EMPLOYER_STAFF, "004 四(三)"),
+        Transition(State.EMPLOYER_REVIEW, Action.RETURN, State.RETURNED, Actor.EMPLOYER_STAFF, "PROCEDURE_CORRECTION"),
         Transition(State.EMPLOYER_REVIEW, Action.RECOMMEND, State.UNIT_PUBLICITY, Actor.EMPLOYER_ADMIN,
-                   "004 四(二)"),
+                   "PROCEDURE_RECOMMENDATION"),
         Transition(State.EMPLOYER_REVIEW, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
-                   "004 四(二)"),
-        Transition(State.UNIT_PUBLICITY, Action.FORWARD, NEXT_AUDIT, Actor.EMPLOYER_ADMIN, "004 四(二)(三)"),
+                   "PROCEDURE_RECOMMENDATION"),
+        Transition(State.UNIT_PUBLICITY, Action.FORWARD, NEXT_AUDIT, Actor.EMPLOYER_ADMIN, "PROCEDURE_RECOMMENDATION"),
         # an objection upheld during the 公示 (reviews.services.resolve_objection) ends the recommendation
         Transition(State.UNIT_PUBLICITY, Action.NOT_RECOMMEND, State.NOT_RECOMMENDED, Actor.EMPLOYER_ADMIN,
-                   "004 四(二)"),
+                   "PROCEDURE_RECOMMENDATION"),
         # 逐级审核: the competent department, then the HR bureau's policy review (002 二(二)5)
-        Transition(State.DEPARTMENT_REVIEW, Action.PASS, State.BUREAU_REVIEW, Actor.DEPARTMENT, "004 四(三)"),
-        Transition(State.DEPARTMENT_REVIEW, Action.RETURN, State.RETURNED, Actor.DEPARTMENT, "004 四(三)"),
-        Transition(State.DEPARTMENT_REVIEW, Action.REJECT, State.REJECTED, Actor.DEPARTMENT, "004 四(三)"),
-        Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "002 二(二)5"),
-        Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "004 四(三)"),
-        Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "002 二(二)5"),
+        Transition(State.DEPARTMENT_REVIEW, Action.PASS, State.BUREAU_REVIEW, Actor.DEPARTMENT, "PROCEDURE_AUDIT"),
+        Transition(State.DEPARTMENT_REVIEW, Action.RETURN, State.RETURNED, Actor.DEPARTMENT, "PROCEDURE_CORRECTION"),
+        Transition(State.DEPARTMENT_REVIEW, Action.REJECT, State.REJECTED, Actor.DEPARTMENT, "PROCEDURE_AUDIT"),
+        Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
+        Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "PROCEDURE_CORRECTION"),
+        Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
     )
 }
 

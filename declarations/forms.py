@@ -141,5 +141,5 @@ PARTS: dict[str, tuple[str, type[forms.ModelForm], str, str]] = {
     "qualifications": ("职业资格", QualificationForm, "qualifications", "如一级注册建造师，可视同相应职称"),
     "assessments": ("年度考核", AssessmentForm, "assessments", "近三年的年度考核等次"),
     "hours": ("继续教育学时", ContinuingEducationForm, "continuing_education", "近三年每年的总学时与专业科目学时"),
-    "achievements": ("业绩成果", AchievementForm, "achievements", "代表作请勾选“代表作”，将排在最前（003 4）"),
+    "achievements": ("业绩成果", AchievementForm, "achievements", "代表作请勾选“代表作”，将排在最前"),
 }

@@ -175,7 +175,7 @@ class Achievement(models.Model):
     title = models.CharField("名称", max_length=300)
     date = models.DateField("时间")
     description = models.CharField("说明（本人角色、级别等）", max_length=500, blank=True)
-    representative = models.BooleanField("代表作", default=False, help_text="代表性成果排在最前（003 4）")
+    representative = models.BooleanField("代表作", default=False, help_text="代表性成果排在最前")
     history = HistoricalRecords()
 
     class Meta:
@@ -224,7 +224,7 @@ class Declaration(models.Model):
     level = models.CharField("申报层级", max_length=20, choices=Level.choices)
     route = models.CharField("申报渠道", max_length=16, choices=ROUTES, default="regular")
     green_channel_reference = models.CharField(
-        "一事一议批准文号", max_length=200, blank=True, help_text="绿色通道须填写一事一议的批准文号（003 7）")
+        "一事一议批准文号", max_length=200, blank=True, help_text="绿色通道须填写一事一议的批准文号")
     state = models.CharField("状态", max_length=24, choices=State.choices, default=State.DRAFT, editable=False)
     version = models.PositiveIntegerField("版本", default=0, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

@@ -19,10 +19,10 @@ from accounts.services import client_ip, record_event
 from config.clock import today
 from reviews.actions import Outcome
 from reviews.models import Decision
-from titles.documents import describe_source
+from titles.documents import citation
 from titles.eligibility import InvalidCase
 from titles.models import Level, ReviewPlan
-from titles.selectors import access_plan, eligibility_verdict
+from titles.selectors import access_plan, eligibility_verdict, plan_citations
 
 from .flow import Action, State, known_action, transition_for
 from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
@@ -113,7 +113,7 @@ def _target_errors(plan, *, level, route, specialty_id, green_channel_reference)
         if specialty is None:
             errors["specialty"] = "该方案不评审所选专业"
     if route == "green_channel" and not (green_channel_reference or "").strip():
-        errors["green_channel_reference"] = "绿色通道申报须填写一事一议的批准文号（003 7）"
+        errors["green_channel_reference"] = "绿色通道申报须填写一事一议的批准文号"
     return errors, specialty
 
 
@@ -259,7 +259,7 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
         decision = Decision.objects.create(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
-            basis=outcome.basis or describe_source(transition.source_document), from_state=from_state,
+            basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
             to_state=declaration.state, comment=outcome.comment)
         declaration._actor_pk = actor.pk
         _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)

@@ -180,7 +180,7 @@ def _all_verified(declaration) -> None:
                if m.pk not in latest or latest[m.pk].verdict == MaterialVerification.Verdict.WRONG]
     if pending:
         raise DeclarationError("MATERIALS_VERIFIED",
-                               f"还有材料未审查或审查有误，不能推荐：{'、'.join(pending)}（002 二(二)3）")
+                               f"还有材料未审查或审查有误，不能推荐：{'、'.join(pending)}（谁审查、谁签字、谁负责）")
 
 
 def _take_place(declaration) -> PostQuota | None:
@@ -194,11 +194,11 @@ def _take_place(declaration) -> PostQuota | None:
                      directed=directed).first())
     kind = "双定向" if directed else ""
     if quota is None:
-        raise DeclarationError("QUOTA", f"本单位{declaration.get_level_display()}{kind}推荐名额尚未核定（岗位核定，002 二(二)2）")
+        raise DeclarationError("QUOTA", f"本单位{declaration.get_level_display()}{kind}推荐名额尚未核定（岗位核定）")
     taken = quota.recommendations.filter(holds_place=True).count()
     if taken >= quota.places:
         raise DeclarationError("QUOTA", f"本单位{declaration.get_level_display()}{kind}推荐名额 {quota.places} 个已用完"
-                                        "（岗位核定，002 二(二)2、004 五）")
+                                        "（岗位核定）")
     return quota
 
 
@@ -233,7 +233,7 @@ def do_forward(*, actor, declaration, payload, request) -> Outcome:
     if recommendation is None:
         raise DeclarationError("PUBLICITY", "没有推荐记录")
     if today() <= recommendation.publicity_end:
-        raise DeclarationError("PUBLICITY", f"单位推荐公示至 {recommendation.publicity_end:%Y-%m-%d}，公示期满后才能推送（004 四(二)）")
+        raise DeclarationError("PUBLICITY", f"单位推荐公示至 {recommendation.publicity_end:%Y-%m-%d}，公示期满后才能推送")
     if recommendation.objections.filter(outcome="open").exists():
         raise DeclarationError("OBJECTION", "公示期间有异议尚未处理，处理后才能推送")
     target = State.DEPARTMENT_REVIEW if department_of(declaration) is not None else State.BUREAU_REVIEW

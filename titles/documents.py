@@ -15,7 +15,10 @@ from .eligibility.verdict import SOURCES
 PLAN_RULE_CODES = ("PHASE_KIND", "PHASE_DUPLICATE", "PHASE_REQUIRED", "PHASE_DATES", "PHASE_ORDER", "SEQUENCE",
                    "NO_CROSS_YEAR", "NOTICE_PERIOD", "MEETINGS_END", "RESULTS_END", "INITIAL_END", "PUBLICITY_LENGTH",
                    "COMMITTEE_FILING")
-RULE_CODES = (*SOURCES, *PLAN_RULE_CODES)
+# The declaration flow's steps (declarations.flow: each transition's ``basis``)
+FLOW_CODES = ("PROCEDURE_DECLARATION", "PROCEDURE_RECOMMENDATION", "PROCEDURE_AUDIT", "PROCEDURE_POLICY_REVIEW",
+              "PROCEDURE_CORRECTION")
+RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES)
 
 # When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
 FALLBACK = "国家及本地职称评审有关规定（以本地年度职称评审通知为准）"
