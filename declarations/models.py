@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from accounts.models import AppendOnlyQuerySet
 from titles.models import Level
 
 from .flow import State
@@ -289,12 +290,8 @@ class Material(models.Model):
         return self.display_name
 
 
-class ImmutableQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("已提交的版本和承诺不可修改")
-
-    def delete(self):
-        raise PermissionError("已提交的版本和承诺不可删除")
+class ImmutableQuerySet(AppendOnlyQuerySet):
+    log_name = "已提交的记录"
 
 
 class ImmutableModel(models.Model):
