@@ -4,6 +4,7 @@ import threading
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
@@ -81,6 +82,8 @@ def test_one_declaration_per_applicant_per_year_withdrawn_aside(in_window, plan,
     assert Declaration.objects.filter(applicant=applicant).count() == 2
 
 
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
+                    reason="concurrent writers need PostgreSQL (SQLite locks the whole database)")
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refuses_a_second_declaration_of_the_year_under_concurrency(in_window, plan, applicant):
     results = []

@@ -4,6 +4,7 @@ transition table for every role, action and organisation, and a refusal changes 
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
@@ -19,6 +20,8 @@ from tests.factories import user_with_role
 EVALUATION = {"members": 5, "for": 5, "against": 0, "abstain": 0}
 
 
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
+                    reason="concurrent writers need PostgreSQL (SQLite locks the whole database)")
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_recommendations_take_exactly_ten_places(in_window, plan, org_tree):
     from declarations.models import Material
