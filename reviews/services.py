@@ -13,7 +13,7 @@ from accounts.models import Organisation, Role
 from accounts.permissions import has_role, is_system_admin, oversees
 from accounts.services import record_event
 from declarations.flow import State
-from declarations.models import Declaration, Material
+from declarations.models import Material
 from declarations.selectors import access_declaration
 from titles.models import Level
 from titles.selectors import access_plan
@@ -152,13 +152,3 @@ def resolve_objection(*, actor, objection_id, upheld: bool, reason: str, request
                         payload={"comment": f"公示异议成立：{reason.strip()}"}, request=request)
     return objection
 
-
-def queue(actor, *, state=None):
-    """Declarations waiting for this actor (the same visibility as the API) with the actions they may take."""
-    from declarations.selectors import visible_declarations
-
-    queryset = visible_declarations(actor).exclude(state=State.DRAFT)
-    return queryset.filter(state=state) if state else queryset
-
-
-__all__ = ["Declaration", "queue", "record_objection", "resolve_objection", "set_quota", "verify_material"]
