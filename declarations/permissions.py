@@ -86,3 +86,8 @@ def may_take(user, declaration, transition: Transition) -> bool:
         return bool(is_applicant(user, declaration))
     body = deciding_body(declaration, transition.actor)
     return body is not None and any(has_role(user, role, body) for role in _STEP_ROLES[transition.actor])
+
+
+def may_verify(user, declaration) -> bool:
+    """Materials are verified by the employer's handlers and admins while the employer reviews."""
+    return declaration.state == State.EMPLOYER_REVIEW and bool(is_employer_staff(user, declaration))

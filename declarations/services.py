@@ -74,13 +74,20 @@ def _applicant_employer(actor):
     raise PermissionDenied("只有申报人可以填写职称申报")
 
 
-def _check_window(plan, action_label: str) -> None:
+def outside_window(plan) -> str | None:
+    """Why today is outside the plan's declaration window (None: inside it)."""
     window = declaration_window(plan)
     now = today()
-    if window is None or not window[0] <= now <= window[1]:
-        span = f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}" if window else "未设定"
-        raise DeclarationError(
-            "DECLARATION_WINDOW", f"不在该方案的个人申报时间内（{span}），不能{action_label}；今天是 {now:%Y-%m-%d}")
+    if window is not None and window[0] <= now <= window[1]:
+        return None
+    span = f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}" if window else "未设定"
+    return f"不在该方案的个人申报时间内（{span}）；今天是 {now:%Y-%m-%d}"
+
+
+def _check_window(plan, action_label: str) -> None:
+    reason = outside_window(plan)
+    if reason:
+        raise DeclarationError("DECLARATION_WINDOW", f"{reason}，不能{action_label}")
 
 
 def _check_one_per_year(applicant, year: int, exclude_pk=None) -> None:
@@ -311,11 +318,9 @@ def submission_problems(declaration, profile: Profile | None = None, verdict: di
     """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go)."""
     profile = profile or profile_of(declaration.applicant)
     problems = []
-    window = declaration_window(declaration.plan)
-    now = today()
-    if window is None or not window[0] <= now <= window[1]:
-        span = f"{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}" if window else "未设定"
-        problems.append({"rule": "DECLARATION_WINDOW", "message": f"不在个人申报时间内（{span}）"})
+    window_reason = outside_window(declaration.plan)
+    if window_reason:
+        problems.append({"rule": "DECLARATION_WINDOW", "message": window_reason})
     present = set(declaration.materials.values_list("kind", flat=True))
     missing = [k.label for k in kinds_for(declaration, profile) if k.required and k.code not in present]
     if missing:

@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Event, Role
-from titles.documents import citation
 from titles.models import Level, ReviewPlan
 from titles.selectors import plan_citations
-from titles.views import RULE_NAMES
+from titles.views import verdict_rows
 
 from .flow import State
 from .forms import PARTS, ProfileForm
 from .models import ROUTES, Declaration
+from .permissions import may_verify
 from .selectors import (
     access_declaration,
     access_material,
@@ -110,15 +110,10 @@ def my_declarations(request):
     }, status=400 if errors else 200)
 
 
-def _verdict_rows(verdict, citations):
-    return [{"code": c["rule"], "name": RULE_NAMES.get(c["rule"], c["rule"]), "passed": c["passed"],
-             "message": c["message"], "source": citation(citations, c["rule"])} for c in verdict.get("checks", [])]
-
-
 def _side_context(declaration, profile):
     verdict = live_verdict(declaration, profile)
     citations = plan_citations(declaration.plan)
-    return {"verdict": verdict, "verdict_rows": _verdict_rows(verdict, citations),
+    return {"verdict": verdict, "verdict_rows": verdict_rows(verdict.get("checks", []), citations),
             "verdict_errors": [(describe_fact(k), v) for k, v in verdict.get("errors", {}).items()],
             "problems": submission_problems(declaration, profile, verdict)}
 
@@ -315,6 +310,5 @@ def detail(request, pk):
         "diff": version_diff(versions[-2].snapshot, versions[-1].snapshot) if len(versions) > 1 else None,
         "recommendation": recommendation,
         "objections": recommendation.objections.all() if recommendation else [],
-        "may_verify": declaration.state == State.EMPLOYER_REVIEW and "return" in available_actions(
-            request.user, declaration),
+        "may_verify": may_verify(request.user, declaration),
     })

@@ -14,6 +14,7 @@ from accounts.permissions import has_role, is_system_admin, oversees
 from accounts.services import record_event
 from declarations.flow import State
 from declarations.models import Material
+from declarations.permissions import is_employer_staff, may_verify
 from declarations.selectors import access_declaration
 from titles.models import Level
 from titles.selectors import access_plan
@@ -29,9 +30,9 @@ def _errors():
     return DeclarationError, InvalidInput
 
 
-def _employer_staff(actor, declaration, roles=(Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN)) -> None:
-    if not any(has_role(actor, role, declaration.employer) for role in roles):
-        raise PermissionDenied("只有申报单位的经办人或管理员可以办理")
+def _employer_admin(actor, declaration) -> None:
+    if not has_role(actor, Role.EMPLOYER_ADMIN, declaration.employer):
+        raise PermissionDenied("只有申报单位的管理员可以办理")
 
 
 @transaction.atomic
@@ -42,8 +43,9 @@ def verify_material(*, actor, material_id, verdict: str, comment: str = "", requ
     if material is None:
         raise Http404("没有该材料")
     declaration = access_declaration(actor, material.declaration_id, for_update=True)
-    _employer_staff(actor, declaration)
-    if declaration.state != State.EMPLOYER_REVIEW:
+    if not is_employer_staff(actor, declaration):
+        raise PermissionDenied("只有申报单位的经办人或管理员可以审查材料")
+    if not may_verify(actor, declaration):
         raise DeclarationError("STATE", f"申报处于“{declaration.get_state_display()}”状态，不能审查材料")
     if verdict not in VERDICTS:
         raise InvalidInput({"verdict": f"审查结论无效：{verdict!r}；可选：true（属实）、matches_original（与原件相符）、wrong（有误）"})
@@ -106,7 +108,7 @@ def _ancestors(organisation):
 def _recommendation_for_admin(actor, declaration_id):
     DeclarationError, _ = _errors()
     declaration = access_declaration(actor, declaration_id, for_update=True)
-    _employer_staff(actor, declaration, roles=(Role.EMPLOYER_ADMIN,))
+    _employer_admin(actor, declaration)
     recommendation = getattr(declaration, "recommendation", None)
     if declaration.state != State.UNIT_PUBLICITY or recommendation is None:
         raise DeclarationError("STATE", "只有推荐公示中的申报可以登记和处理异议")

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
 from .documents import citation
-from .eligibility import evaluate
+from .eligibility import evaluate, verdict_to_dict
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
 from .models import Level, PlanAmendment, ReviewPlan
@@ -52,16 +52,19 @@ RULE_NAMES = {
 }
 
 
-def _rule_rows(verdict, citations) -> list[dict]:
+def verdict_rows(checks, citations) -> list[dict]:
+    """The verdict table's rows from the contract's checks (``verdict_to_dict(...)["checks"]``): the
+    rule's name, the result, the message and the document that decides it. The self-check page and the
+    declaration wizard show the same table."""
     return [
         {
-            "code": check.rule,
-            "name": RULE_NAMES.get(check.rule, check.rule),
-            "passed": check.passed,
-            "message": check.message,
-            "source": citation(citations, check.rule),
+            "code": check["rule"],
+            "name": RULE_NAMES.get(check["rule"], check["rule"]),
+            "passed": check["passed"],
+            "message": check["message"],
+            "source": citation(citations, check["rule"]),
         }
-        for check in verdict.checks
+        for check in checks
     ]
 
 
@@ -103,7 +106,8 @@ def eligibility_check(request):
     context = {
         "form": form,
         "verdict": verdict,
-        "rules": _rule_rows(verdict, effective_citations(region_code=region, year=year)) if verdict else [],
+        "rules": verdict_rows(verdict_to_dict(verdict)["checks"], effective_citations(region_code=region, year=year))
+        if verdict else [],
         "rulebook": rulebook,
         "target_text": _target_text(form.case) if verdict else "",
         "input_errors": _input_errors(form) if form.is_bound else [],
