@@ -45,16 +45,31 @@ class PlanRules:
     correction_working_days: int = 10
     evaluation_pass_numerator: int = 1
     evaluation_pass_denominator: int = 2
+    # Review committees and their meetings (《职称评审管理暂行规定》人社部令第40号): an odd number of
+    # members; a senior (正高/副高) committee formed by series has at least 25 experts, one formed by
+    # specialty at least 11; a meeting needs 2/3 of its members present, and a declaration passes
+    # with approvals from 2/3 of the attending experts.
+    committee_size_odd: bool = True
+    senior_min_members_by_series: int = 25
+    senior_min_members_by_specialty: int = 11
+    quorum_numerator: int = 2
+    quorum_denominator: int = 3
+    ballot_pass_numerator: int = 2
+    ballot_pass_denominator: int = 3
     name: str = "国家默认日历规则"
 
     def __post_init__(self):
         _require_int("min_notice_months", self.min_notice_months, 0)
         for key in ("publicity_working_days", "unit_publicity_working_days", "correction_working_days",
-                    "evaluation_pass_denominator"):
+                    "evaluation_pass_denominator", "senior_min_members_by_series", "senior_min_members_by_specialty",
+                    "quorum_denominator", "ballot_pass_denominator"):
             _require_int(key, getattr(self, key), 1)
-        _require_int("evaluation_pass_numerator", self.evaluation_pass_numerator, 0)
-        if self.evaluation_pass_numerator > self.evaluation_pass_denominator:
-            raise ValueError("规则配置 evaluation_pass_numerator 不能大于 evaluation_pass_denominator")
+        for share in ("evaluation_pass", "quorum", "ballot_pass"):
+            _require_int(f"{share}_numerator", getattr(self, f"{share}_numerator"), 0)
+            if getattr(self, f"{share}_numerator") > getattr(self, f"{share}_denominator"):
+                raise ValueError(f"规则配置 {share}_numerator 不能大于 {share}_denominator")
+        if not isinstance(self.committee_size_odd, bool):
+            raise ValueError(f"规则配置 committee_size_odd 应为 true 或 false，实际为 {self.committee_size_odd!r}")
         for key in ("meetings_end", "results_end", "initial_end"):
             _require_month_day(key, getattr(self, key))
         if not isinstance(self.name, str) or not self.name.strip():

@@ -53,7 +53,7 @@ class Committee(models.Model):
 
     def filing(self):
         """The filing as the pure rule reads it (one query for the specialties unless prefetched)."""
-        from .filing import CommitteeFiling
+        from ..filing import CommitteeFiling
 
         return CommitteeFiling(
             name=self.name, number=self.filing_number.strip(), valid_from=self.filed_from,
