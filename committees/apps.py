@@ -7,4 +7,12 @@ class CommitteesConfig(AppConfig):
     verbose_name = "评审委员会"
 
     def ready(self):
-        from . import permissions  # noqa: F401 - registers the app's django-rules permissions
+        from accounts.demo import DEMO_LOADERS
+        from accounts.services import ACTION_LABELS
+
+        from . import demo, permissions  # noqa: F401 - permissions registers the app's django-rules
+        from .services import ACTION_LABELS as COMMITTEE_ACTIONS
+
+        ACTION_LABELS.update(COMMITTEE_ACTIONS)
+        if demo.load not in DEMO_LOADERS:
+            DEMO_LOADERS.append(demo.load)

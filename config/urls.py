@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from committees import api as committees_api
 from declarations import api as declarations_api
 from titles import api as titles_api
 
@@ -11,6 +12,9 @@ router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
 router.register("plans", titles_api.ReviewPlanViewSet, basename="plan")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
+router.register("meetings", committees_api.MeetingViewSet, basename="meeting")
+router.register("draws", committees_api.DrawViewSet, basename="draw")
+router.register("assignments", committees_api.AssignmentViewSet, basename="assignment")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"

@@ -38,6 +38,8 @@ APPLICANTS = [
     ("applicant_e", "钱敏", "14040219930815045", "13800000013", "unit_publicity"),
     ("applicant_f", "孙强", "14040219880101056", "13800000014", "department_review"),
     ("applicant_g", "周丽", "14040219920220067", "13800000015", "bureau_review"),
+    ("applicant_h", "吴昊", "14040219870505078", "13800000016", "committee_review"),
+    ("applicant_i", "郑洁", "14040219900909089", "13800000017", "committee_review"),
 ]
 
 
@@ -136,6 +138,9 @@ def _advance(declaration, goal, people) -> None:
     if goal == "department_review":
         return
     act(people["dept"], "pass", day=date(2026, 9, 21), comment="材料齐全，同意上报")
+    if goal == "bureau_review":
+        return
+    act(people["bureau"], "pass", day=date(2026, 9, 21), comment="政策性审查通过，提交评审委员会")
 
 
 def load(organisations) -> None:

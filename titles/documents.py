@@ -20,7 +20,7 @@ FLOW_CODES = ("PROCEDURE_DECLARATION", "PROCEDURE_RECOMMENDATION", "PROCEDURE_AU
               "PROCEDURE_CORRECTION")
 # Review committees at work (committees.draw and the meeting's quorum and ballot; 人社部令第40号)
 COMMITTEE_CODES = ("COMMITTEE_SIZE_ODD", "COMMITTEE_MIN_SERIES", "COMMITTEE_MIN_SPECIALTY", "MEETING_QUORUM",
-                   "BALLOT_PASS")
+                   "BALLOT_PASS", "EXPERT_DRAW")
 RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *COMMITTEE_CODES)
 
 # When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
