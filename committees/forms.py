@@ -27,10 +27,10 @@ class ExpertForm(forms.Form):
     training_notes = forms.CharField(label="培训记录", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     credit_notes = forms.CharField(label="诚信记录摘要", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, committee, expert: Expert | None = None, **kwargs):
+    def __init__(self, *args, committee, expert: Expert | None = None, show_phone: bool = False, **kwargs):
         if expert is not None and "initial" not in kwargs:
             kwargs["initial"] = {
-                "level": expert.level, "employer": expert.employer_id, "phone": expert.phone,
+                "level": expert.level, "employer": expert.employer_id, "phone": expert.phone if show_phone else "",
                 "term_start": expert.term_start, "term_end": expert.term_end,
                 "training_notes": expert.training_notes, "credit_notes": expert.credit_notes,
                 "specialties": [s.pk for s in expert.specialties.all()],
@@ -44,6 +44,8 @@ class ExpertForm(forms.Form):
                                                                 expert__isnull=True).distinct().order_by("username"))
         else:
             del self.fields["user"]
+            if not show_phone:  # masked for everyone but the expert: blank keeps the stored number
+                self.fields["phone"].help_text = f"当前 {expert.phone_masked or '未填写'}；留空表示不修改"
 
 
 class MeetingForm(forms.Form):

@@ -75,6 +75,13 @@ def _refused(request, exc: DomainError) -> None:
     messages.error(request, f"未办理：{text}")
 
 
+def _onto_form(form, exc: DomainError) -> None:
+    """A service's refusal shown beside the fields it names (the rest above the form)."""
+    for field, message in exc.errors.items():
+        text = "；".join(message) if isinstance(message, list | tuple) else str(message)
+        form.add_error(field if field in form.fields else None, text)
+
+
 def _staff(request):
     pools = visible_pools(request.user)
     meetings = visible_meetings(request.user).exclude(members__expert__user=request.user)
@@ -107,7 +114,7 @@ def pool_detail(request, pk):
                 expert = save_expert(actor=request.user, pool_id=pool.pk, user_id=data["user"].pk, values=data,
                                      specialty_ids=[s.pk for s in data["specialties"]], request=request)
             except DomainError as exc:
-                _refused(request, exc)
+                _onto_form(form, exc)
             else:
                 messages.success(request, f"{expert} 已入库")
                 return redirect("committees:pool", pk=pool.pk)
@@ -119,25 +126,28 @@ def pool_detail(request, pk):
 def expert_detail(request, pk):
     expert = access_expert(request.user, pk)
     may_manage = request.user.has_perm("committees.manage_expert", expert)
-    form = ExpertForm(committee=_committee_of(expert), expert=expert) if may_manage else None
+    own_phone = request.user.has_perm("committees.view_expert_phone", expert)
+    form = ExpertForm(committee=_committee_of(expert), expert=expert, show_phone=own_phone) if may_manage else None
     if request.method == "POST":
         if not may_manage:
             raise PermissionDenied("您无权修改该专家的信息")
-        form = ExpertForm(request.POST, committee=_committee_of(expert), expert=expert)
+        form = ExpertForm(request.POST, committee=_committee_of(expert), expert=expert, show_phone=own_phone)
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
+            if not data["phone"] and not own_phone:
+                del data["phone"]
             try:
                 save_expert(actor=request.user, pool_id=_pool_of(expert).pk, expert_id=expert.pk, values=data,
                             specialty_ids=[s.pk for s in data["specialties"]], request=request)
             except DomainError as exc:
-                _refused(request, exc)
+                _onto_form(form, exc)
             else:
                 messages.success(request, "已保存")
                 return redirect("committees:expert", pk=expert.pk)
     records = visible_discipline_records(request.user).filter(expert=expert).order_by("-recorded_at")
     return render(request, "committees/expert.html", {
         "expert": expert, "form": form, "may_manage": may_manage,
-        "phone": expert.phone if request.user.has_perm("committees.view_expert_phone", expert) else expert.phone_masked,
+        "phone": expert.phone if own_phone else expert.phone_masked,
         "conflicts": expert.conflicts.select_related("applicant", "organisation").order_by("pk"),
         "conflict_form": ConflictForm() if may_manage else None,
         "breach_form": BreachForm() if request.user.has_perm("committees.record_breach", expert) else None,
@@ -232,7 +242,7 @@ def meeting_create(request):
                                      held_on=data["held_on"], place=data["place"], online=data["online"],
                                      methods=data["methods"], request=request)
         except DomainError as exc:
-            _refused(request, exc)
+            _onto_form(form, exc)
         else:
             messages.success(request, "评审会议已安排，请设置评审组并分配申报")
             return redirect("committees:meeting", pk=meeting.pk)

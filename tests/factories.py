@@ -84,3 +84,19 @@ def review_plan(bureau, *, year=2026, issued_on="2026-07-01", phases=None, **cha
     for kind, (start, end) in phases.items():
         PlanPhase.objects.create(plan=plan, kind=kind, start=date.fromisoformat(start), end=date.fromisoformat(end))
     return plan
+
+
+def expert(pool, employer, *, level="senior", specialties=(), status="active", suspended_until=None,
+           term=("2025-01-01", "2028-12-31"), **user):
+    """An expert (a user with the expert role in the pool's office) in ``pool`` since 2025-01-01."""
+    from datetime import date
+
+    from committees.models import Expert, PoolMembership
+
+    account = user_with_role(Role.EXPERT, pool.committee.office, **user)
+    row = Expert.objects.create(user=account, series=pool.committee.series, level=level, employer=employer,
+                                phone=account.phone, term_start=date.fromisoformat(term[0]),
+                                term_end=date.fromisoformat(term[1]), status=status, suspended_until=suspended_until)
+    row.specialties.set(specialties)
+    PoolMembership.objects.create(pool=pool, expert=row, joined_on=date(2025, 1, 1))
+    return row
