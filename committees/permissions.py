@@ -99,3 +99,12 @@ def files_pool(user, pool):
 
 
 rules.add_perm("committees.file_pool", is_system_admin | files_pool)
+
+
+@rules.predicate
+def is_bureau_reviewer(user):
+    return has_role(user, Role.BUREAU_REVIEWER)
+
+
+# the indicator menu (菜单式评价指标) is the bureau's
+rules.add_perm("committees.edit_indicators", is_system_admin | is_bureau_reviewer)

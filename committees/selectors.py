@@ -267,3 +267,54 @@ def access_assignment(actor, pk) -> Assignment:
     if not visible_assignments(actor).filter(pk=assignment.pk).exists():
         raise PermissionDenied("您无权查看该评审分配")
     return assignment
+
+
+# --- scoring and voting ---------------------------------------------------------------------------
+
+
+def reviewing_committee(declaration_id: int) -> Committee | None:
+    """The committee whose meeting (not yet closed) reviews the declaration."""
+    assignment = (Assignment.objects.filter(declaration_id=declaration_id)
+                  .exclude(meeting__status=MeetingStatus.CLOSED)
+                  .select_related("meeting__committee__office").first())
+    return assignment.meeting.committee if assignment is not None else None
+
+
+SCORING = (MeetingStatus.OPEN, MeetingStatus.VOTING)
+
+
+def expert_seat(actor, declaration_id: int) -> MeetingMember | None:
+    """The actor's seat in the group reviewing the declaration, while its meeting is open or voting and the
+    actor has not recused themselves from it; None otherwise (nothing before the meeting opens)."""
+    if not actor.is_authenticated:
+        return None
+    groups = Assignment.objects.filter(declaration_id=declaration_id, meeting__status__in=SCORING).values("group_id")
+    return (MeetingMember.objects.filter(expert__user=actor, group_id__in=groups)
+            .exclude(recusals__declaration_id=declaration_id)
+            .select_related("meeting__committee", "meeting__plan__organisation", "group", "expert").first())
+
+
+def reviews_as_expert(actor, declaration_id: int) -> bool:
+    """May the actor read the declaration's materials as an expert assigned to it (the material gate)?"""
+    return expert_seat(actor, declaration_id) is not None
+
+
+def workspace_assignments(actor) -> list[Assignment]:
+    """The declarations the signed-in expert reviews now: their groups' assignments in open or voting
+    meetings, without those they recused from (each with ``member`` set; three queries)."""
+    members = {m.group_id: m for m in MeetingMember.objects.filter(expert__user=actor, meeting__status__in=SCORING)
+               .prefetch_related("recusals")}
+    if not members:
+        return []
+    rows = (Assignment.objects.filter(group_id__in=members)
+            .select_related("meeting", "group", "declaration__applicant", "declaration__employer",
+                            "declaration__specialty", "declaration__series")
+            .order_by("meeting", "group", "pk"))
+    result = []
+    for row in rows:
+        member = members[row.group_id]
+        if any(r.declaration_id == row.declaration_id for r in member.recusals.all()):
+            continue
+        row.member = member
+        result.append(row)
+    return result

@@ -12,6 +12,8 @@ from .meetings import (
     MeetingStatus,
     Recusal,
 )
+from .scoring import DefenceSession, Dimension, IndicatorDimension, IndicatorMenu, Score, ScoreKind
+from .voting import Attendance, Ballot, BallotBox, Choice, Tally, VoterRoll
 from .pools import (
     EXPERT_LEVELS,
     DisciplineDecision,
@@ -27,4 +29,6 @@ __all__ = [
     "EXPERT_LEVELS", "Assignment", "Committee", "DisciplineDecision", "DisciplineRecord", "Draw", "Expert",
     "ExpertConflict", "ExpertPool", "ExpertStatus", "Meeting", "MeetingGroup", "MeetingMember", "MeetingMethod",
     "MeetingStatus", "PoolMembership", "Recusal",
+    "Attendance", "Ballot", "BallotBox", "Choice", "DefenceSession", "Dimension", "IndicatorDimension",
+    "IndicatorMenu", "Score", "ScoreKind", "Tally", "VoterRoll",
 ]
