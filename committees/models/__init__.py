@@ -12,8 +12,6 @@ from .meetings import (
     MeetingStatus,
     Recusal,
 )
-from .scoring import DefenceSession, Dimension, IndicatorDimension, IndicatorMenu, Score, ScoreKind
-from .voting import Attendance, Ballot, BallotBox, Choice, Tally, VoterRoll
 from .pools import (
     EXPERT_LEVELS,
     DisciplineDecision,
@@ -24,6 +22,8 @@ from .pools import (
     ExpertStatus,
     PoolMembership,
 )
+from .scoring import DefenceSession, Dimension, IndicatorDimension, IndicatorMenu, Score, ScoreKind
+from .voting import Attendance, Ballot, BallotBox, Choice, Tally, VoterRoll
 
 __all__ = [
     "EXPERT_LEVELS", "Assignment", "Committee", "DisciplineDecision", "DisciplineRecord", "Draw", "Expert",

@@ -107,10 +107,6 @@ class Score(models.Model):
     def __str__(self):
         return f"{self.member} · {self.declaration_id} · {self.get_kind_display()}"
 
-    @property
-    def submitted(self) -> bool:
-        return self.submitted_at is not None
-
     def save(self, *args, **kwargs):
         if self.pk is not None and type(self).objects.filter(pk=self.pk, submitted_at__isnull=False).exists():
             raise PermissionError("评分已提交，不可修改")
@@ -118,6 +114,10 @@ class Score(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("评分不可删除")
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
 
 
 class DefenceSession(models.Model):

@@ -131,9 +131,6 @@ class Tally(models.Model):
     def __str__(self):
         return f"{self.declaration_id} 号申报：同意 {self.approvals}/{self.eligible}"
 
-    def _signed(self) -> bool:
-        return BallotBox.objects.filter(meeting_id=self.meeting_id, signed_off_at__isnull=False).exists()
-
     def save(self, *args, **kwargs):
         if self._signed():
             raise PermissionError("计票结果已签认，不可修改")
@@ -143,3 +140,6 @@ class Tally(models.Model):
         if self._signed():
             raise PermissionError("计票结果已签认，不可删除")
         super().delete(*args, **kwargs)
+
+    def _signed(self) -> bool:
+        return BallotBox.objects.filter(meeting_id=self.meeting_id, signed_off_at__isnull=False).exists()
