@@ -318,3 +318,26 @@ def workspace_assignments(actor) -> list[Assignment]:
         row.member = member
         result.append(row)
     return result
+
+
+def visible_scores(actor):
+    """An expert's own scores (nobody reads another expert's score: the meeting shows averages only)."""
+    from .models import Score
+
+    if not actor.is_authenticated:
+        return Score.objects.none()
+    queryset = Score.objects.all() if is_system_admin(actor) else Score.objects.filter(member__expert__user=actor)
+    return (queryset.select_related("member__meeting", "declaration")
+            .order_by("-pk"))
+
+
+def access_score(actor, pk, *, for_update: bool = False):
+    from .models import Score
+
+    queryset = Score.objects.select_related("member__expert", "member__meeting")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    score = get_object_or_404(queryset, pk=pk)
+    if score.member.expert.user_id != actor.pk:
+        raise PermissionDenied("只能查看本人的评分")
+    return score

@@ -20,7 +20,7 @@ from declarations.selectors import available_actions
 from declarations.services import take_action
 from reviews.models import Decision
 
-from .scoring_fixtures import attend, drawn, members_of, menu, opened  # noqa: F401
+from .scoring_fixtures import attend, members_of
 
 pytestmark = pytest.mark.django_db
 
