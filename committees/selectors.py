@@ -272,11 +272,13 @@ def access_assignment(actor, pk) -> Assignment:
 # --- scoring and voting ---------------------------------------------------------------------------
 
 
-def reviewing_committee(declaration_id: int) -> Committee | None:
-    """The committee whose meeting (not yet closed) reviews the declaration."""
-    assignment = (Assignment.objects.filter(declaration_id=declaration_id)
-                  .exclude(meeting__status=MeetingStatus.CLOSED)
-                  .select_related("meeting__committee__office").first())
+def reviewing_committee(declaration_id: int, *, closed_too: bool = False) -> Committee | None:
+    """The committee whose meeting (not yet closed, or the latest one with ``closed_too``) reviews the
+    declaration."""
+    assignments = Assignment.objects.filter(declaration_id=declaration_id)
+    if not closed_too:
+        assignments = assignments.exclude(meeting__status=MeetingStatus.CLOSED)
+    assignment = assignments.select_related("meeting__committee__office").order_by("-pk").first()
     return assignment.meeting.committee if assignment is not None else None
 
 

@@ -36,8 +36,8 @@ def oversees_employer(user, declaration):
 
 @rules.predicate
 def runs_its_review_meeting(user, declaration):
-    """The committee secretary of the office whose meeting reviews the declaration (committees)."""
-    committee = reviewing_committee(declaration)
+    """The committee secretary of the office whose meeting reviews (or reviewed) the declaration."""
+    committee = reviewing_committee(declaration, closed_too=True)
     return committee is not None and has_role(user, Role.COMMITTEE_SECRETARY, committee.office)
 
 
@@ -67,11 +67,11 @@ def bureau_of(declaration):
     return None
 
 
-def reviewing_committee(declaration):
-    """The committee whose meeting (not yet closed) has the declaration assigned, if any."""
+def reviewing_committee(declaration, *, closed_too: bool = False):
+    """The committee whose meeting (not yet closed, or the latest with ``closed_too``) has the declaration."""
     from committees.selectors import reviewing_committee as committee_of
 
-    return committee_of(declaration.pk) if declaration is not None else None
+    return committee_of(declaration.pk, closed_too=closed_too) if declaration is not None else None
 
 
 def deciding_body(declaration, actor_code: str):
