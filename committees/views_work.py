@@ -126,10 +126,8 @@ def score_save(request, declaration_pk, kind):
                            comments=comments, comment=request.POST.get("comment", ""), request=request)
     except DomainError as exc:
         errors = {k: "；".join(v) if isinstance(v, list | tuple) else str(v) for k, v in exc.errors.items()}
-    if request.headers.get("HX-Request"):
-        status = 200 if not errors else 422
-        return render(request, "committees/_score_status.html", {"kind": kind, "saved": saved, "errors": errors},
-                      status=status)
+    if request.headers.get("HX-Request"):  # 200 either way: htmx swaps the status beside the form
+        return render(request, "committees/_score_status.html", {"kind": kind, "saved": saved, "errors": errors})
     if errors:
         messages.error(request, "未保存：" + "；".join(errors.values()))
     else:
@@ -140,8 +138,15 @@ def score_save(request, declaration_pk, kind):
 @login_required
 @require_POST
 def score_submit(request, declaration_pk, kind):
+    """Submit the form as it stands (saved first, so a keystroke the autosave has not sent yet counts)."""
     _seat_or_404(request, declaration_pk)
     try:
+        assignment = Assignment.objects.select_related("declaration").filter(declaration_id=declaration_pk).first()
+        menu = menu_for(assignment.declaration.series_id, assignment.declaration.level)
+        if menu is not None and any(key.startswith("points_") for key in request.POST):
+            points, comments = _posted_points(request, menu)
+            save_score(actor=request.user, declaration_id=declaration_pk, kind=kind, points=points, comments=comments,
+                       comment=request.POST.get("comment", ""), request=request)
         submit_score(actor=request.user, declaration_id=declaration_pk, kind=kind, request=request)
     except DomainError as exc:
         _refused(request, exc)
