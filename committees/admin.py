@@ -150,7 +150,7 @@ class DisciplineRecordAdmin(ReadOnlyAdmin):
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["name", "committee", "plan", "held_on", "online", "status"]
-    list_filter = ["status", "committee"]
+    list_filter = ["status", ("committee", admin.RelatedOnlyFieldListFilter)]
 
     def visible(self, user):
         return visible_meetings(user)
