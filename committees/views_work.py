@@ -8,6 +8,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,6 +45,17 @@ from .voting import (
     sign_off_tally,
     vote_progress,
 )
+
+
+def _carry_out(request, call, done: str, to):
+    """Run one service call from a page: its refusal as a message naming the rule, or ``done``; then ``to``."""
+    try:
+        call()
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, done)
+    return to
 
 
 @login_required
@@ -159,14 +171,10 @@ def score_submit(request, declaration_pk, kind):
 @require_POST
 def vote(request, declaration_pk):
     member = _seat_or_404(request, declaration_pk)
-    try:
-        cast_ballot(actor=request.user, meeting_id=member.meeting_id, declaration_id=declaration_pk,
-                    choice=request.POST.get("choice", ""), request=request)
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "已投票（无记名）")
-    return redirect("committees:workspace_declaration", declaration_pk=declaration_pk)
+    return _carry_out(request, lambda: cast_ballot(
+        actor=request.user, meeting_id=member.meeting_id, declaration_id=declaration_pk,
+        choice=request.POST.get("choice", ""), request=request), "已投票（无记名）",
+        redirect("committees:workspace_declaration", declaration_pk=declaration_pk))
 
 
 # --- the secretary's proceedings ---------------------------------------------------------------------
@@ -212,28 +220,22 @@ def proceedings_step(request, pk, step):
     if step not in STEPS:
         raise Http404("没有该步骤")
     service, done = STEPS[step]
-    try:
-        service(actor=request.user, meeting_id=pk, request=request)
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect("committees:proceedings", pk=pk)
+    return _carry_out(request, lambda: service(actor=request.user, meeting_id=pk, request=request), done,
+                      redirect("committees:proceedings", pk=pk))
 
 
 @login_required
 @require_POST
 def proceedings_attendance(request, pk):
     meeting = access_meeting(request.user, pk)
-    try:
+
+    @transaction.atomic
+    def record_all():  # every member's row or none
         for member in meeting.members.order_by("pk"):
             record_attendance(actor=request.user, meeting_id=pk, member_id=member.pk,
                               present=request.POST.get(f"present_{member.pk}") == "on", request=request)
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, "出席情况已登记")
-    return redirect("committees:proceedings", pk=pk)
+
+    return _carry_out(request, record_all, "出席情况已登记", redirect("committees:proceedings", pk=pk))
 
 
 @login_required

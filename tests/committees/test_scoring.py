@@ -167,3 +167,23 @@ def test_a_recused_expert_can_neither_score_nor_vote(opened, secretary, declarat
     save_score(actor=other.expert.user, declaration_id=first.pk, points={"ability": 30})
     assert _error(declare_recusal, actor=other.expert.user, member_id=other.pk, declaration_id=first.pk,
                   reason="迟到的回避").code == "EXPERT_DRAW"
+
+
+def test_the_bureau_edits_the_menu_on_its_page_and_others_may_not(board, org_tree):
+    bureau = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    client = _client(bureau)
+    url = f"/committees/indicators/?series={board.series_id}&level=intermediate"
+    assert client.get(url).status_code == 200
+    form = {"series": board.series_id, "level": "intermediate", "name": "工程系列中级评价指标",
+            "use_ability": "on", "weight_ability": "70", "max_ability": "70",
+            "use_skill": "on", "weight_skill": "20", "max_skill": "20", "works_skill": "on"}
+    refused = client.post("/committees/indicators/", form, follow=True).content.decode()
+    assert "权重之和应为 100%" in refused
+    client.post("/committees/indicators/", {**form, "weight_skill": "30", "max_skill": "30"})
+    from committees.models import IndicatorMenu
+
+    menu = IndicatorMenu.objects.get(series=board.series, level="intermediate")
+    assert {d.dimension: (d.weight, d.works_over_counts) for d in menu.dimensions.all()} == {
+        "ability": (70, False), "skill": (30, True)}
+    secretary = user_with_role(Role.COMMITTEE_SECRETARY, board.office)
+    assert _client(secretary).get(url).status_code == 403
