@@ -6,16 +6,23 @@ from titles.admin import LevelsField
 
 from .models import (
     Assignment,
+    Attendance,
+    BallotBox,
     Committee,
+    DefenceSession,
     DisciplineRecord,
     Draw,
     Expert,
     ExpertConflict,
     ExpertPool,
+    IndicatorDimension,
+    IndicatorMenu,
     Meeting,
     MeetingMember,
     PoolMembership,
     Recusal,
+    Score,
+    Tally,
 )
 from .selectors import (
     visible_assignments,
@@ -25,6 +32,7 @@ from .selectors import (
     visible_experts,
     visible_meetings,
     visible_pools,
+    visible_scores,
 )
 
 
@@ -180,3 +188,78 @@ class RecusalAdmin(ReadOnlyAdmin):
     def visible(self, user):
         return Recusal.objects.filter(member__meeting__in=visible_meetings(user).values("pk")).select_related(
             "member__expert__user", "member__group", "member__meeting")
+
+
+# --- scoring and voting: read-only in the console (writes go through the pages and the API's services) ---
+
+
+class IndicatorDimensionInline(admin.TabularInline):
+    model = IndicatorDimension
+    fields = readonly_fields = ["dimension", "weight", "max_points", "works_over_counts", "guidance"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndicatorMenu)
+class IndicatorMenuAdmin(GatedAdmin):
+    """The menu is edited on its page (committees:indicators), where the weights are checked to sum to 100."""
+
+    list_display = ["name", "series", "level", "updated_at"]
+    inlines = [IndicatorDimensionInline]
+
+    def visible(self, user):
+        return IndicatorMenu.objects.select_related("series")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdmin):
+    """Scores are read-only here: a submitted score never changes, a draft changes only in the workspace."""
+
+    list_display = ["declaration", "kind", "member", "submitted_at"]
+
+    def visible(self, user):
+        return visible_scores(user)
+
+
+@admin.register(Tally)
+class TallyAdmin(ReadOnlyAdmin):
+    """The counts of the secret ballot per declaration (there is no admin for ballots themselves)."""
+
+    list_display = ["declaration", "meeting", "eligible", "approvals", "against", "abstentions", "passed"]
+
+    def visible(self, user):
+        return Tally.objects.filter(meeting__in=visible_meetings(user).values("pk")).select_related("meeting")
+
+
+@admin.register(BallotBox)
+class BallotBoxAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "present", "members", "quorum", "closed_at", "signed_off_at"]
+
+    def visible(self, user):
+        return BallotBox.objects.filter(meeting__in=visible_meetings(user).values("pk")).select_related("meeting")
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "member", "present"]
+
+    def visible(self, user):
+        return Attendance.objects.filter(meeting__in=visible_meetings(user).values("pk")).select_related(
+            "meeting", "member__expert__user")
+
+
+@admin.register(DefenceSession)
+class DefenceSessionAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "declaration", "starts_at", "place", "attended"]
+
+    def visible(self, user):
+        return DefenceSession.objects.filter(meeting__in=visible_meetings(user).values("pk")).select_related("meeting")

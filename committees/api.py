@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from config.api import GatedViewSet
 from declarations.api import _valid
 
+from .api_work import MeetingWorkMixin
 from .models import Assignment, Draw, Meeting, MeetingGroup, MeetingMethod
 from .selectors import (
     access_assignment,
@@ -93,7 +94,7 @@ class DrawSerializer(serializers.ModelSerializer):
         return {"matches": replay.matches, "recomputed": list(replay.recomputed) if replay.recomputed else None}
 
 
-class MeetingViewSet(mixins.CreateModelMixin, GatedViewSet):
+class MeetingViewSet(MeetingWorkMixin, mixins.CreateModelMixin, GatedViewSet):
     """评审会议：评委会秘书安排、设置评审组、分配申报、抽取专家；人社部门查看本地区的；专家只看会议开始后本人参加的。"""
 
     serializer_class = MeetingSerializer

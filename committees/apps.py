@@ -10,9 +10,10 @@ class CommitteesConfig(AppConfig):
         from accounts.demo import DEMO_LOADERS
         from accounts.services import ACTION_LABELS
 
-        from . import demo, permissions  # noqa: F401 - permissions registers the app's django-rules
+        from . import demo, demo_work, permissions  # noqa: F401 - permissions registers the app's django-rules
         from .services import ACTION_LABELS as COMMITTEE_ACTIONS
 
         ACTION_LABELS.update(COMMITTEE_ACTIONS)
-        if demo.load not in DEMO_LOADERS:
-            DEMO_LOADERS.append(demo.load)
+        for loader in (demo.load, demo_work.load):
+            if loader not in DEMO_LOADERS:
+                DEMO_LOADERS.append(loader)

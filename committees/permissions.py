@@ -82,6 +82,7 @@ rules.add_perm("committees.manage_committee", is_system_admin | is_organising_bu
 rules.add_perm("committees.run_committee", is_system_admin | runs_committee)
 rules.add_perm("committees.view_meeting", is_system_admin | runs_meeting | oversees_meeting | drawn_for_open_meeting)
 rules.add_perm("committees.manage_meeting", is_system_admin | runs_meeting)
+rules.add_perm("committees.oversee_meeting", is_system_admin | runs_meeting | oversees_meeting)
 rules.add_perm("committees.view_expert", is_system_admin | manages_expert | oversees_expert | is_the_expert)
 rules.add_perm("committees.manage_expert", is_system_admin | manages_expert)
 rules.add_perm("committees.view_expert_phone", is_the_expert)
@@ -99,3 +100,12 @@ def files_pool(user, pool):
 
 
 rules.add_perm("committees.file_pool", is_system_admin | files_pool)
+
+
+@rules.predicate
+def is_bureau_reviewer(user):
+    return has_role(user, Role.BUREAU_REVIEWER)
+
+
+# the indicator menu (菜单式评价指标) is the bureau's
+rules.add_perm("committees.edit_indicators", is_system_admin | is_bureau_reviewer)

@@ -271,3 +271,79 @@ def access_assignment(actor, pk) -> Assignment:
     if not visible_assignments(actor).filter(pk=assignment.pk).exists():
         raise PermissionDenied("您无权查看该评审分配")
     return assignment
+
+
+# --- scoring and voting ---------------------------------------------------------------------------
+
+
+def reviewing_committee(declaration_id: int, *, closed_too: bool = False) -> Committee | None:
+    """The committee whose meeting (not yet closed, or the latest one with ``closed_too``) reviews the
+    declaration."""
+    assignments = Assignment.objects.filter(declaration_id=declaration_id)
+    if not closed_too:
+        assignments = assignments.exclude(meeting__status=MeetingStatus.CLOSED)
+    assignment = assignments.select_related("meeting__committee__office").order_by("-pk").first()
+    return assignment.meeting.committee if assignment is not None else None
+
+
+SCORING = (MeetingStatus.OPEN, MeetingStatus.VOTING)
+
+
+def expert_seat(actor, declaration_id: int) -> MeetingMember | None:
+    """The actor's seat in the group reviewing the declaration, while its meeting is open or voting and the
+    actor has not recused themselves from it; None otherwise (nothing before the meeting opens)."""
+    if not actor.is_authenticated:
+        return None
+    groups = Assignment.objects.filter(declaration_id=declaration_id, meeting__status__in=SCORING).values("group_id")
+    return (MeetingMember.objects.filter(expert__user=actor, group_id__in=groups)
+            .exclude(recusals__declaration_id=declaration_id)
+            .select_related("meeting__committee", "meeting__plan__organisation", "group", "expert").first())
+
+
+def reviews_as_expert(actor, declaration_id: int) -> bool:
+    """May the actor read the declaration's materials as an expert assigned to it (the material gate)?"""
+    return expert_seat(actor, declaration_id) is not None
+
+
+def workspace_assignments(actor) -> list[Assignment]:
+    """The declarations the signed-in expert reviews now: their groups' assignments in open or voting
+    meetings, without those they recused from (each with ``member`` set; three queries)."""
+    members = {m.group_id: m for m in MeetingMember.objects.filter(expert__user=actor, meeting__status__in=SCORING)
+               .prefetch_related("recusals")}
+    if not members:
+        return []
+    rows = (Assignment.objects.filter(group_id__in=members)
+            .select_related("meeting", "group", "declaration__applicant", "declaration__employer",
+                            "declaration__specialty", "declaration__series")
+            .order_by("meeting", "group", "pk"))
+    result = []
+    for row in rows:
+        member = members[row.group_id]
+        if any(r.declaration_id == row.declaration_id for r in member.recusals.all()):
+            continue
+        row.member = member
+        result.append(row)
+    return result
+
+
+def visible_scores(actor):
+    """An expert's own scores (nobody reads another expert's score: the meeting shows averages only)."""
+    from .models import Score
+
+    if not actor.is_authenticated:
+        return Score.objects.none()
+    queryset = Score.objects.all() if is_system_admin(actor) else Score.objects.filter(member__expert__user=actor)
+    return (queryset.select_related("member__meeting", "declaration")
+            .order_by("-pk"))
+
+
+def access_score(actor, pk, *, for_update: bool = False):
+    from .models import Score
+
+    queryset = Score.objects.select_related("member__expert", "member__meeting")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    score = get_object_or_404(queryset, pk=pk)
+    if score.member.expert.user_id != actor.pk:
+        raise PermissionDenied("只能查看本人的评分")
+    return score

@@ -412,9 +412,10 @@ def draw_experts(*, actor, meeting_id, request=None) -> list[Draw]:
 
 
 def has_scored(member, declaration_id) -> bool:
-    """Has the member given a score on the declaration? The scoring part (``models/scoring.py``) answers
-    it; until a member can score, nobody has."""
-    return False
+    """Has the member given (saved or submitted) a score on the declaration?"""
+    from .models import Score
+
+    return Score.objects.filter(member=member, declaration_id=declaration_id).exists()
 
 
 @transaction.atomic
@@ -448,4 +449,8 @@ ACTION_LABELS = {
     "record_breach": "登记违纪情形", "decide_discipline": "作出违纪处理决定", "create_meeting": "安排评审会议",
     "add_meeting_group": "设置评审组", "assign_to_meeting": "分配到评审会议", "remove_from_meeting": "移出评审会议",
     "draw_experts": "抽取评审专家", "declare_recusal": "声明回避",
+    "save_indicator_menu": "修改评价指标", "submit_score": "提交评分", "schedule_defence": "安排答辩",
+    "defence_attendance": "登记答辩到场", "open_meeting": "开始评审会议", "record_attendance": "登记出席",
+    "open_ballot": "开始投票", "cast_ballot": "投票", "close_ballot": "结束投票", "sign_off_tally": "签认计票结果",
+    "close_meeting": "结束评审会议",
 }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_work
 
 app_name = "committees"
 
@@ -22,4 +22,16 @@ urlpatterns = [
     path("draws/<int:pk>/", views.draw_detail, name="draw"),
     path("mine/", views.my_meetings, name="my_meetings"),
     path("mine/<int:member_pk>/recuse/", views.recuse, name="recuse"),
+    # at work: the expert's workspace, the secretary's proceedings, the bureau's indicator menu
+    path("workspace/", views_work.workspace, name="workspace"),
+    path("workspace/<int:declaration_pk>/", views_work.workspace_declaration, name="workspace_declaration"),
+    path("workspace/<int:declaration_pk>/score/<str:kind>/", views_work.score_save, name="score_save"),
+    path("workspace/<int:declaration_pk>/score/<str:kind>/submit/", views_work.score_submit, name="score_submit"),
+    path("workspace/<int:declaration_pk>/vote/", views_work.vote, name="vote"),
+    path("meetings/<int:pk>/proceedings/", views_work.proceedings, name="proceedings"),
+    path("meetings/<int:pk>/proceedings/attendance/", views_work.proceedings_attendance,
+         name="proceedings_attendance"),
+    path("meetings/<int:pk>/proceedings/defence/", views_work.proceedings_defence, name="proceedings_defence"),
+    path("meetings/<int:pk>/proceedings/<str:step>/", views_work.proceedings_step, name="proceedings_step"),
+    path("indicators/", views_work.indicators, name="indicators"),
 ]

@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_refusals"],
+    "ENUM_NAME_OVERRIDES": {"ScoreKindEnum": "committees.models.ScoreKind"},
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
 from committees import api as committees_api
+from committees import api_work as committees_api_work
 from declarations import api as declarations_api
 from titles import api as titles_api
 
@@ -15,6 +16,7 @@ router.register("declarations", declarations_api.DeclarationViewSet, basename="d
 router.register("meetings", committees_api.MeetingViewSet, basename="meeting")
 router.register("draws", committees_api.DrawViewSet, basename="draw")
 router.register("assignments", committees_api.AssignmentViewSet, basename="assignment")
+router.register("scores", committees_api_work.ScoreViewSet, basename="score")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"

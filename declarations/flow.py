@@ -44,6 +44,8 @@ class Action(models.TextChoices):
     FORWARD = "forward", "推送上报"
     PASS = "pass", "审核通过"
     REJECT = "reject", "审核不通过"
+    PASS_REVIEW = "pass_review", "评审通过"
+    FAIL_REVIEW = "fail_review", "评审未通过"
 
 
 class Actor(models.TextChoices):
@@ -54,6 +56,7 @@ class Actor(models.TextChoices):
     EMPLOYER_ADMIN = "employer_admin", "申报单位管理员"
     DEPARTMENT = "department", "主管部门审核人"
     BUREAU = "bureau", "人社部门审核人"
+    COMMITTEE_SECRETARY = "committee_secretary", "评委会秘书"
 
 
 # Targets decided when the action is taken: where the return came from; the next audit level.
@@ -95,8 +98,18 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
         Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "PROCEDURE_CORRECTION"),
         Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
+        # the committee's secret ballot, carried out when the secretary closes the meeting
+        # (committees.voting.close_meeting: the only caller; never a button on the declaration's page)
+        Transition(State.COMMITTEE_REVIEW, Action.PASS_REVIEW, State.RESULTS_PUBLICITY, Actor.COMMITTEE_SECRETARY,
+                   "PROCEDURE_COMMITTEE"),
+        Transition(State.COMMITTEE_REVIEW, Action.FAIL_REVIEW, State.NOT_PASSED, Actor.COMMITTEE_SECRETARY,
+                   "PROCEDURE_COMMITTEE"),
     )
 }
+
+
+# Actions taken only by a service on the record of a body's meeting, never offered to a user as a button
+SERVICE_ONLY = frozenset({Action.PASS_REVIEW, Action.FAIL_REVIEW})
 
 
 def transition_for(state: str, action: str) -> Transition | None:

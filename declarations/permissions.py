@@ -34,9 +34,16 @@ def oversees_employer(user, declaration):
     return declaration is not None and oversees(user, declaration.employer)
 
 
+@rules.predicate
+def runs_its_review_meeting(user, declaration):
+    """The committee secretary of the office whose meeting reviews (or reviewed) the declaration."""
+    committee = reviewing_committee(declaration, closed_too=True)
+    return committee is not None and has_role(user, Role.COMMITTEE_SECRETARY, committee.office)
+
+
 rules.add_perm("declarations.view_declaration",
                rules.is_authenticated & (is_applicant | (is_submitted & (
-                   is_system_admin | is_employer_staff | oversees_employer))))
+                   is_system_admin | is_employer_staff | oversees_employer | runs_its_review_meeting))))
 rules.add_perm("declarations.edit_declaration", rules.is_authenticated & is_applicant)
 
 
@@ -60,12 +67,23 @@ def bureau_of(declaration):
     return None
 
 
+def reviewing_committee(declaration, *, closed_too: bool = False):
+    """The committee whose meeting (not yet closed, or the latest with ``closed_too``) has the declaration."""
+    from committees.selectors import reviewing_committee as committee_of
+
+    return committee_of(declaration.pk, closed_too=closed_too) if declaration is not None else None
+
+
 def deciding_body(declaration, actor_code: str):
-    """The organisation whose step it is: the employer, its department or the bureau above."""
+    """The organisation whose step it is: the employer, its department, the bureau above, or the office
+    of the review committee (评委会办事机构) acting for the committee whose meeting decided it."""
     if actor_code in (Actor.APPLICANT, Actor.EMPLOYER_STAFF, Actor.EMPLOYER_ADMIN):
         return declaration.employer
     if actor_code == Actor.DEPARTMENT:
         return department_of(declaration)
+    if actor_code == Actor.COMMITTEE_SECRETARY:
+        committee = reviewing_committee(declaration)
+        return committee.office if committee is not None else None
     return bureau_of(declaration)
 
 
@@ -74,6 +92,7 @@ _STEP_ROLES = {
     Actor.EMPLOYER_ADMIN: (Role.EMPLOYER_ADMIN,),
     Actor.DEPARTMENT: (Role.DEPT_REVIEWER,),
     Actor.BUREAU: (Role.BUREAU_REVIEWER,),
+    Actor.COMMITTEE_SECRETARY: (Role.COMMITTEE_SECRETARY,),
 }
 
 

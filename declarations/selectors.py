@@ -11,7 +11,7 @@ from config.clock import today
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
 
-from .flow import State, actions_from
+from .flow import SERVICE_ONLY, State, actions_from
 from .models import Declaration, DeclarationVersion, Material, Profile
 from .permissions import may_take
 
@@ -50,8 +50,12 @@ def visible_declarations(actor) -> QuerySet[Declaration]:
 
 
 def access_material(actor, pk) -> Material:
+    """A material of a declaration the actor may see, or one an expert reviews in an open meeting."""
+    from committees.selectors import reviews_as_expert
+
     material = get_object_or_404(Material.objects.select_related("declaration"), pk=pk)
-    access_declaration(actor, material.declaration_id)
+    if not reviews_as_expert(actor, material.declaration_id):
+        access_declaration(actor, material.declaration_id)
     return material
 
 
@@ -151,5 +155,7 @@ def rulebook_in_force(declaration) -> list[dict]:
 
 
 def available_actions(actor, declaration) -> list[str]:
-    """The action codes this actor may take now: the transition table's rows, held to the actor."""
-    return [t.action for t in actions_from(declaration.state) if may_take(actor, declaration, t)]
+    """The action codes this actor may take now: the transition table's rows, held to the actor (the
+    committee's verdict is carried out by closing its meeting, never offered here)."""
+    return [t.action for t in actions_from(declaration.state)
+            if t.action not in SERVICE_ONLY and may_take(actor, declaration, t)]

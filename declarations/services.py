@@ -276,9 +276,10 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
 
 
 def _handlers():
+    from committees.actions import HANDLERS as COMMITTEE_HANDLERS
     from reviews.actions import HANDLERS
 
-    return {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw, **HANDLERS}
+    return {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw, **HANDLERS, **COMMITTEE_HANDLERS}
 
 
 def live_verdict(declaration, profile: Profile | None = None) -> dict:

@@ -22,9 +22,13 @@ from .pools import (
     ExpertStatus,
     PoolMembership,
 )
+from .scoring import DefenceSession, Dimension, IndicatorDimension, IndicatorMenu, Score, ScoreKind
+from .voting import Attendance, Ballot, BallotBox, Choice, Tally, VoterRoll
 
 __all__ = [
     "EXPERT_LEVELS", "Assignment", "Committee", "DisciplineDecision", "DisciplineRecord", "Draw", "Expert",
     "ExpertConflict", "ExpertPool", "ExpertStatus", "Meeting", "MeetingGroup", "MeetingMember", "MeetingMethod",
     "MeetingStatus", "PoolMembership", "Recusal",
+    "Attendance", "Ballot", "BallotBox", "Choice", "DefenceSession", "Dimension", "IndicatorDimension",
+    "IndicatorMenu", "Score", "ScoreKind", "Tally", "VoterRoll",
 ]

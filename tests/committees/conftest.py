@@ -101,3 +101,6 @@ def ready_meeting(meeting, secretary, declarations, civil, experts):
     assign_declarations(actor=secretary, meeting_id=meeting.pk, group_id=group.pk,
                         declaration_ids=[d.pk for d in declarations])
     return meeting
+
+
+from .scoring_fixtures import drawn, menu, opened  # noqa: E402,F401  (scoring and voting)

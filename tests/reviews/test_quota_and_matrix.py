@@ -78,7 +78,9 @@ ROLES = {
 }
 # who the table names, for a declaration of employer_a (under the department, under the bureau)
 ENTITLED = {Actor.APPLICANT: {"applicant"}, Actor.EMPLOYER_STAFF: {"handler", "admin"},
-            Actor.EMPLOYER_ADMIN: {"admin"}, Actor.DEPARTMENT: {"dept"}, Actor.BUREAU: {"bureau"}}
+            Actor.EMPLOYER_ADMIN: {"admin"}, Actor.DEPARTMENT: {"dept"}, Actor.BUREAU: {"bureau"},
+            # nobody here: the committee's verdict comes only from closing its meeting (tests/committees/test_voting.py)
+            Actor.COMMITTEE_SECRETARY: set()}
 
 
 @pytest.mark.django_db
