@@ -44,6 +44,8 @@ class Action(models.TextChoices):
     FORWARD = "forward", "推送上报"
     PASS = "pass", "审核通过"
     REJECT = "reject", "审核不通过"
+    APPROVE = "approve", "审批通过"
+    OVERTURN = "overturn", "异议成立，评审未通过"
 
 
 class Actor(models.TextChoices):
@@ -95,6 +97,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
         Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "PROCEDURE_CORRECTION"),
         Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
+        # results 公示 (004 四(五)): approval once it has ended without an open or upheld objection; an
+        # objection upheld by the bureau (reviews.services.resolve_result_objection) overturns the result
+        Transition(State.RESULTS_PUBLICITY, Action.APPROVE, State.APPROVED, Actor.BUREAU, "PROCEDURE_RESULTS"),
+        Transition(State.RESULTS_PUBLICITY, Action.OVERTURN, State.NOT_PASSED, Actor.BUREAU, "PROCEDURE_RESULTS"),
     )
 }
 
