@@ -4,7 +4,7 @@ results' publications (the bureau's and the public's), their objections and the 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
@@ -137,7 +137,8 @@ def public_publications() -> QuerySet[ResultPublication]:
     """Publications whose 公示 runs today (the public page lists nothing else)."""
     now = today()
     return (ResultPublication.objects.filter(starts_on__lte=now, ends_on__gte=now)
-            .select_related("meeting__committee", "meeting__plan__series").order_by("-starts_on", "-pk"))
+            .select_related("meeting__committee", "meeting__plan__series")
+            .annotate(entry_count=Count("declarations")).order_by("-starts_on", "-pk"))
 
 
 def public_publication(pk) -> ResultPublication:
@@ -186,6 +187,16 @@ def result_approval_of(declaration) -> ResultApproval | None:
 REPORT_STATES = ("committee_review", "results_publicity", "approved", "not_passed")
 REPORT_COLUMNS = ["年度", "评审方案", "评审委员会", "系列", "专业", "层级", "申报渠道", "姓名", "身份证号码", "工作单位",
                   "单位行政区划", "评审结果", "公示开始", "公示结束", "审批文号", "审批日期", "备案机关", "备案编号", "备案日期"]
+
+
+def access_report_plan(actor, plan_id):
+    """The plan whose yearly report the actor may download (``reviews.report_results``)."""
+    from titles.selectors import access_plan
+
+    plan = access_plan(actor, plan_id)
+    if not actor.has_perm("reviews.report_results", plan.committee):
+        raise PermissionDenied("只有评审委员会组建单位所在地的人社部门可以下载年度评审结果数据报表")
+    return plan
 
 
 def yearly_report_rows(plan):
