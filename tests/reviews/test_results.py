@@ -9,26 +9,7 @@ from django.core.exceptions import PermissionDenied
 from declarations.models import Declaration
 from declarations.services import DeclarationError, InvalidInput, take_action
 from reviews.models import Objection, ResultApproval
-from tests.reviews.conftest import move_to
-from tests.reviews.results_fixtures import (  # noqa: F401 - fixtures
-    DAY_AFTER,
-    LAST_DAY,
-    PUBLISHED_ON,
-    board,
-    bureau_user,
-    civil,
-    declarations,
-    expert_employers,
-    experts,
-    meeting,
-    meeting_plan,
-    office,
-    passed_meeting,
-    pool,
-    publication,
-    ready_meeting,
-    secretary,
-)
+from tests.reviews.conftest import DAY_AFTER, LAST_DAY, PUBLISHED_ON, move_to
 
 pytestmark = pytest.mark.django_db
 

@@ -8,24 +8,7 @@ from django.test import Client, override_settings
 from accounts.models import Event
 from declarations.models import Declaration
 from reviews.models import Objection, ResultApproval, ResultFiling, ResultPublication
-from tests.reviews.conftest import move_to
-from tests.reviews.results_fixtures import (  # noqa: F401 - fixtures
-    DAY_AFTER,
-    board,
-    bureau_user,
-    civil,
-    declarations,
-    expert_employers,
-    experts,
-    meeting,
-    meeting_plan,
-    office,
-    passed_meeting,
-    pool,
-    publication,
-    ready_meeting,
-    secretary,
-)
+from tests.reviews.conftest import DAY_AFTER, move_to
 
 pytestmark = pytest.mark.django_db
 
