@@ -107,3 +107,16 @@ def test_others_do_not_manage_results(client, publication, secretary, declaratio
     assert client.get(f"/reviews/results/report/{meeting_plan.pk}.csv").status_code in (403, 404)
     client.force_login(declarations[0].applicant)
     assert client.get("/reviews/results/manage/").status_code == 403
+
+
+def test_the_admin_console_exports_the_yearly_report(admin_client, publication, declarations):
+    from django.urls import reverse
+
+    from reviews.selectors import REPORT_COLUMNS
+
+    url = reverse("admin:reviews_resultpublication_changelist")
+    assert publication.meeting.name in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"action": "report_csv", "_selected_action": [publication.pk]})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0] == ",".join(REPORT_COLUMNS)
+    assert len(text.splitlines()) == 1 + len(declarations)
