@@ -120,3 +120,33 @@ def test_the_admin_console_exports_the_yearly_report(admin_client, publication, 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0] == ",".join(REPORT_COLUMNS)
     assert len(text.splitlines()) == 1 + len(declarations)
+
+
+def _more_listed(publication, employer, n):
+    from accounts.models import Role, RoleMembership, User
+
+    plan = publication.meeting.plan
+    users = User.objects.bulk_create([User(username=f"listed{publication.pk}-{i}", real_name=f"申报人{i}")
+                                      for i in range(n)])
+    RoleMembership.objects.bulk_create([RoleMembership(user=u, organisation=employer, role=Role.APPLICANT)
+                                        for u in users])
+    rows = Declaration.objects.bulk_create([Declaration(applicant=u, employer=employer, plan=plan, year=plan.year,
+                                                        series=plan.series, level="intermediate",
+                                                        state="results_publicity") for u in users])
+    publication.declarations.add(*rows)
+
+
+def test_the_publicity_pages_keep_their_queries_at_two_sizes(client, publication, bureau_user, org_tree,
+                                                             django_assert_max_num_queries):
+    anonymous = Client()
+    client.force_login(bureau_user)
+    public_url, manage_url = f"/reviews/results/{publication.pk}/", f"/reviews/results/manage/{publication.pk}/"
+    with django_assert_max_num_queries(10) as public_small:
+        anonymous.get(public_url)
+    with django_assert_max_num_queries(30) as manage_small:
+        client.get(manage_url)
+    _more_listed(publication, org_tree["employer_b"], 200)
+    with django_assert_max_num_queries(len(public_small.captured_queries)):
+        assert anonymous.get(public_url).content.decode().count("data-entry=") == 202
+    with django_assert_max_num_queries(len(manage_small.captured_queries)):
+        assert client.get(manage_url).content.decode().count('data-state="results_publicity"') == 202
