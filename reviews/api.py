@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import GatedViewSet
+from config.api import MAX_ID, GatedViewSet
 from declarations.api import _valid
 
 from .models import Objection, ResultApproval, ResultFiling, ResultPublication
@@ -75,18 +75,18 @@ class PublicationDetailSerializer(PublicationSerializer):
 
 
 class PublishInput(serializers.Serializer):
-    meeting = serializers.IntegerField(label="评审会议", min_value=1)
+    meeting = serializers.IntegerField(label="评审会议", min_value=1, max_value=MAX_ID)
 
 
 class ApproveInput(serializers.Serializer):
     document_number = serializers.CharField(label="审批文号", max_length=100)
     approved_on = serializers.DateField(label="审批日期", required=False, allow_null=True)
-    declarations = serializers.ListField(label="申报", child=serializers.IntegerField(min_value=1), required=False,
+    declarations = serializers.ListField(label="申报", child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                          max_length=5000)
 
 
 class FilingInput(serializers.Serializer):
-    approval = serializers.IntegerField(label="审批", min_value=1)
+    approval = serializers.IntegerField(label="审批", min_value=1, max_value=MAX_ID)
     filed_with = serializers.CharField(label="备案机关", max_length=200)
     filing_number = serializers.CharField(label="备案编号", max_length=100)
     filed_on = serializers.DateField(label="备案日期")
@@ -149,8 +149,8 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 
 class ObjectionInput(serializers.Serializer):
-    publication = serializers.IntegerField(label="评审结果公示", min_value=1)
-    declaration = serializers.IntegerField(label="被反映人", min_value=1)
+    publication = serializers.IntegerField(label="评审结果公示", min_value=1, max_value=MAX_ID)
+    declaration = serializers.IntegerField(label="被反映人", min_value=1, max_value=MAX_ID)
     text = serializers.CharField(label="反映的问题及线索", max_length=2000)
     contact_name = serializers.CharField(label="反映人姓名", max_length=50)
     contact_phone = serializers.CharField(label="联系电话", max_length=20, required=False, allow_blank=True, default="")

@@ -13,6 +13,7 @@ from accounts.errors import DomainError
 from accounts.exports import csv_response, xlsx_response
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
+from config.api import MAX_ID
 
 from .selectors import (
     REPORT_COLUMNS,
@@ -45,10 +46,12 @@ def _refusal(exc: DomainError) -> str:
 
 
 def _int(value):
+    """A whole number from a form within a row id's range, or None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 # --- public --------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
+from config.api import MAX_ID
 from config.clock import today
 
 from .models import CorrectionNotice, MaterialVerification, Objection, ResultApproval, ResultPublication
@@ -101,7 +103,15 @@ def visible_publications(actor) -> QuerySet[ResultPublication]:
     return queryset.filter(meeting__committee__organiser__in=visible_organisations(actor).values("pk"))
 
 
+def _id(pk) -> int:
+    """A row id from a URL or a form, or 404 (PostgreSQL cannot even compare a number past bigint)."""
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        raise Http404("没有该对象")
+    return pk
+
+
 def access_publication(actor, pk, *, for_update: bool = False) -> ResultPublication:
+    pk = _id(pk)
     queryset = _publications()
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
@@ -143,7 +153,7 @@ def public_publications() -> QuerySet[ResultPublication]:
 
 def public_publication(pk) -> ResultPublication:
     """A publication as the public sees it: only while its 公示 runs (404 before and after)."""
-    return get_object_or_404(public_publications(), pk=pk)
+    return get_object_or_404(public_publications(), pk=_id(pk))
 
 
 PUBLIC_FIELDS = ("pk", "applicant__real_name", "employer__name", "series__name", "specialty__name", "level")
@@ -167,6 +177,7 @@ def visible_result_objections(actor) -> QuerySet[Objection]:
 
 
 def access_result_objection(actor, pk, *, for_update: bool = False) -> Objection:
+    pk = _id(pk)
     queryset = Objection.objects.filter(stage=Objection.Stage.RESULTS).select_related(
         "publication__meeting__committee__organiser", "declaration")
     if for_update:
@@ -193,7 +204,7 @@ def access_report_plan(actor, plan_id):
     """The plan whose yearly report the actor may download (``reviews.report_results``)."""
     from titles.selectors import access_plan
 
-    plan = access_plan(actor, plan_id)
+    plan = access_plan(actor, _id(plan_id))
     if not actor.has_perm("reviews.report_results", plan.committee):
         raise PermissionDenied("只有评审委员会组建单位所在地的人社部门可以下载年度评审结果数据报表")
     return plan

@@ -17,6 +17,7 @@ from accounts.errors import DomainError
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role, is_system_admin, oversees
 from accounts.services import record_event
+from config.api import MAX_ID
 from config.clock import today
 from declarations.flow import Action, State
 from declarations.models import Declaration, Material
@@ -255,11 +256,12 @@ def file_result_objection(*, publication_id, declaration_id, text, contact_name,
     """Anyone files an objection (异议) about a listed applicant during the 公示, with their name and a
     phone or e-mail (the pages and the API rate-limit it per client address)."""
     DeclarationError, InvalidInput = _errors()
-    publication = ResultPublication.objects.filter(pk=publication_id).first() if isinstance(publication_id, int) else None
+    publication = ResultPublication.objects.filter(pk=publication_id).first() \
+        if isinstance(publication_id, int) and 0 < publication_id <= MAX_ID else None
     if publication is None:
         raise Http404("没有该评审结果公示")
     declaration = publication.declarations.select_for_update().filter(pk=declaration_id).first() \
-        if isinstance(declaration_id, int) else None
+        if isinstance(declaration_id, int) and 0 < declaration_id <= MAX_ID else None
     if declaration is None:
         raise InvalidInput({"declaration": "请选择公示名单中的人员"})
     text = _required_text(text, "text", "异议内容（反映的问题及线索）", TEXT_LIMIT)
@@ -324,7 +326,8 @@ def approve_results(*, actor, publication_id, document_number, approved_on=None,
     approval_fields(payload, publication)  # a malformed number or date is one 400, not a refusal per row
     targets = publication.declarations.filter(state=State.RESULTS_PUBLICITY).order_by("pk")
     if declaration_ids is not None:
-        if not isinstance(declaration_ids, list | tuple) or not all(isinstance(i, int) for i in declaration_ids):
+        if not isinstance(declaration_ids, list | tuple) or not all(
+                isinstance(i, int) and 0 < i <= MAX_ID for i in declaration_ids):
             raise InvalidInput({"declarations": "应为申报编号的列表"})
         targets = targets.filter(pk__in=declaration_ids)
     approved, refused = [], []
@@ -355,7 +358,7 @@ def record_filing(*, actor, approval_id, filed_with, filing_number, filed_on, re
     """备案: the approved results filed with the level above (seed 004 三, 000 三4), its number and date."""
     DeclarationError, InvalidInput = _errors()
     approval = ResultApproval.objects.select_for_update(of=("self",)).filter(pk=approval_id).first() \
-        if isinstance(approval_id, int) else None
+        if isinstance(approval_id, int) and 0 < approval_id <= MAX_ID else None
     if approval is None:
         raise Http404("没有该审批记录")
     publication = access_publication(actor, approval.publication_id)
