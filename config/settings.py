@@ -204,6 +204,7 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 OTP_TOTP_ISSUER = "职称申报评审平台"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 ELIGIBILITY_ANON_RATE = env("ELIGIBILITY_ANON_RATE", default="30/min")  # public self-check, per address
+RESULT_OBJECTION_RATE = env("RESULT_OBJECTION_RATE", default="5/hour")  # public results objections, per address
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one account from one address, never the whole site
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.axes_client_ip"

@@ -7,6 +7,7 @@ from accounts import api as accounts_api
 from committees import api as committees_api
 from committees import api_work as committees_api_work
 from declarations import api as declarations_api
+from reviews import api as reviews_api
 from titles import api as titles_api
 
 router = DefaultRouter()
@@ -17,6 +18,8 @@ router.register("meetings", committees_api.MeetingViewSet, basename="meeting")
 router.register("draws", committees_api.DrawViewSet, basename="draw")
 router.register("assignments", committees_api.AssignmentViewSet, basename="assignment")
 router.register("scores", committees_api_work.ScoreViewSet, basename="score")
+router.register("result-publications", reviews_api.ResultPublicationViewSet, basename="result-publication")
+router.register("result-objections", reviews_api.ResultObjectionViewSet, basename="result-objection")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
@@ -28,6 +31,8 @@ urlpatterns = [
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
     path("api/v1/materials/<int:pk>/verify/", declarations_api.MaterialVerifyView.as_view(),
          name="api-material-verify"),
+    path("api/v1/result-publicity/", reviews_api.PublicResultsView.as_view(), name="api-result-publicity"),
+    path("api/v1/result-reports/<int:plan_id>/", reviews_api.ResultReportView.as_view(), name="api-result-report"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),

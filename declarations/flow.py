@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     REJECT = "reject", "审核不通过"
     PASS_REVIEW = "pass_review", "评审通过"
     FAIL_REVIEW = "fail_review", "评审未通过"
+    APPROVE = "approve", "审批通过"
+    OVERTURN = "overturn", "异议成立，评审未通过"
 
 
 class Actor(models.TextChoices):
@@ -104,6 +106,10 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
                    "PROCEDURE_COMMITTEE"),
         Transition(State.COMMITTEE_REVIEW, Action.FAIL_REVIEW, State.NOT_PASSED, Actor.COMMITTEE_SECRETARY,
                    "PROCEDURE_COMMITTEE"),
+        # results 公示 (004 四(五)): approval once it has ended without an open or upheld objection; an
+        # objection upheld by the bureau (reviews.services.resolve_result_objection) overturns the result
+        Transition(State.RESULTS_PUBLICITY, Action.APPROVE, State.APPROVED, Actor.BUREAU, "PROCEDURE_RESULTS"),
+        Transition(State.RESULTS_PUBLICITY, Action.OVERTURN, State.NOT_PASSED, Actor.BUREAU, "PROCEDURE_RESULTS"),
     )
 }
 

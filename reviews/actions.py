@@ -253,6 +253,82 @@ def do_reject(*, actor, declaration, payload, request) -> Outcome:
     return Outcome(comment=comment, basis=basis)
 
 
+# --- results: approval after the 公示, or overturned by an upheld objection (004 四(五)) -------------
+
+
+def _results_rule(declaration) -> str:
+    from titles.documents import citation
+    from titles.selectors import plan_citations
+
+    return citation(plan_citations(declaration.plan), "PROCEDURE_RESULTS")
+
+
+def date_field(value, field: str, label: str) -> date:
+    """A date from a form or JSON (``YYYY-MM-DD`` or a date), or 400 naming the field."""
+    _, InvalidInput = _errors()
+    if isinstance(value, date):
+        return value
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None or not 1950 <= parsed.year <= 2100:
+        raise InvalidInput({field: f"{label}应为日期 YYYY-MM-DD"})
+    return parsed
+
+
+def approval_fields(payload, publication) -> tuple[str, date]:
+    """The approval document's number (required) and date (default today: not before the 公示 ends)."""
+    _, InvalidInput = _errors()
+    number = payload.get("document_number")
+    if not isinstance(number, str) or not number.strip() or len(number) > 100 or "\x00" in number:
+        raise InvalidInput({"document_number": "须填写审批文号（任职资格文件的文号，不超过 100 字）"})
+    raw = payload.get("approved_on")
+    approved_on = today() if raw in (None, "") else date_field(raw, "approved_on", "审批日期")
+    if approved_on > today() or approved_on <= publication.ends_on:
+        raise InvalidInput({"approved_on": f"审批日期应在公示结束（{publication.ends_on:%Y-%m-%d}）之后、不晚于今天"})
+    return number.strip(), approved_on
+
+
+def do_approve(*, actor, declaration, payload, request) -> Outcome:
+    from .models import ResultApproval
+    from .services import _after_approval
+
+    DeclarationError, _ = _errors()
+    publication = declaration.result_publications.order_by("-pk").first()
+    rule = _results_rule(declaration)
+    if publication is None:
+        raise DeclarationError("PROCEDURE_RESULTS", f"评审结果尚未公示，不能审批（{rule}）")
+    if today() <= publication.ends_on:
+        raise DeclarationError("PROCEDURE_RESULTS", f"评审结果公示至 {publication.ends_on:%Y-%m-%d}，"
+                                                    f"公示期满后才能审批（{rule}）")
+    objections = declaration.result_objections.filter(publication=publication)
+    if objections.filter(outcome="open").exists():
+        raise DeclarationError("OBJECTION", f"评审结果公示期间的异议尚未调查处理，处理后才能审批（{rule}）")
+    if objections.filter(outcome="upheld").exists():
+        raise DeclarationError("OBJECTION", f"评审结果公示期间的异议已查实，不能审批（{rule}）")
+    number, approved_on = approval_fields(payload, publication)
+    approval, created = ResultApproval.objects.get_or_create(
+        publication=publication, document_number=number,
+        defaults={"approved_on": approved_on, "approved_by": actor})
+    if not created and approval.approved_on != approved_on:
+        _, InvalidInput = _errors()
+        raise InvalidInput({"approved_on": f"审批文号 {number} 已登记的审批日期为 {approval.approved_on:%Y-%m-%d}"})
+    approval.declarations.add(declaration)
+    _after_approval(actor=actor, declaration_ids=[declaration.pk], request=request)
+    return Outcome(comment=f"评审结果公示期满（{publication.starts_on:%Y-%m-%d} 至 {publication.ends_on:%Y-%m-%d}）"
+                           f"无异议或异议不成立；审批文号 {number}，{approved_on:%Y-%m-%d}")
+
+
+def do_overturn(*, actor, declaration, payload, request) -> Outcome:
+    DeclarationError, _ = _errors()
+    if not declaration.result_objections.filter(outcome="upheld").exists():
+        raise DeclarationError("OBJECTION", "评审结果公示中的申报只能因异议成立而改为评审未通过，请先调查处理异议")
+    return Outcome(comment=_text(payload, "comment", "异议成立的理由", required=True))
+
+
 HANDLERS = {
     Action.RETURN: do_return,
     Action.RESUBMIT: do_resubmit,
@@ -261,4 +337,6 @@ HANDLERS = {
     Action.FORWARD: do_forward,
     Action.PASS: do_pass,
     Action.REJECT: do_reject,
+    Action.APPROVE: do_approve,
+    Action.OVERTURN: do_overturn,
 }

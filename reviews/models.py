@@ -4,6 +4,7 @@ and objections, 一次性告知 returns, and every decision with the body and ba
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from declarations.models import ImmutableModel
@@ -92,21 +93,36 @@ class Recommendation(models.Model):
 
 
 class Objection(models.Model):
-    """An objection raised during the unit's 公示, recorded and resolved by the employer admin."""
+    """An objection (异议) raised during a 公示: the unit's (recorded and resolved by the employer admin)
+    or the results' (filed by anyone on the public page with contact details, resolved by the bureau)."""
+
+    class Stage(models.TextChoices):
+        UNIT = "unit", "单位推荐公示"
+        RESULTS = "results", "评审结果公示"
 
     class Outcome(models.TextChoices):
         OPEN = "open", "待处理"
         DISMISSED = "dismissed", "不成立"
         UPHELD = "upheld", "成立"
 
-    recommendation = models.ForeignKey(Recommendation, verbose_name="推荐", on_delete=models.PROTECT,
-                                       related_name="objections")
+    stage = models.CharField("公示阶段", max_length=10, choices=Stage.choices, default=Stage.UNIT)
+    recommendation = models.ForeignKey(Recommendation, verbose_name="推荐", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="objections")
+    publication = models.ForeignKey("ResultPublication", verbose_name="评审结果公示", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="objections")
+    declaration = models.ForeignKey("declarations.Declaration", verbose_name="被反映的申报", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="result_objections")
     text = models.TextField("异议内容", max_length=2000)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
-                                    related_name="+")
+    contact_name = models.CharField("反映人姓名", max_length=50, blank=True)
+    contact_phone = models.CharField("反映人电话", max_length=20, blank=True)
+    contact_email = models.EmailField("反映人电子邮箱", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+",
+                                    help_text="评审结果公示的异议由公众在线提交，无登记人")
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
     outcome = models.CharField("处理结果", max_length=12, choices=Outcome.choices, default=Outcome.OPEN)
     reason = models.TextField("处理理由", max_length=2000, blank=True)
+    fraud = models.BooleanField("查实弄虚作假", default=False)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
@@ -116,9 +132,16 @@ class Objection(models.Model):
         verbose_name = "公示异议"
         verbose_name_plural = "公示异议"
         ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(stage="unit", recommendation__isnull=False)
+                           | Q(stage="results", publication__isnull=False, declaration__isnull=False)),
+                name="objection_belongs_to_its_publicity"),
+        ]
 
     def __str__(self):
-        return f"{self.recommendation.declaration} 异议（{self.get_outcome_display()}）"
+        declaration = self.declaration if self.stage == self.Stage.RESULTS else self.recommendation.declaration
+        return f"{declaration} {self.get_stage_display()}异议（{self.get_outcome_display()}）"
 
 
 class CorrectionNotice(models.Model):
@@ -174,3 +197,75 @@ class Decision(ImmutableModel):
 
     def __str__(self):
         return f"{self.declaration} {self.action} {self.from_state}→{self.to_state}"
+
+
+# --- results: 公示, approval (任职资格), filing (备案) ----------------------------------------------
+
+
+class ResultPublication(models.Model):
+    """评审结果公示 (004 四(五)): the passed applicants of one meeting, published by the bureau on a public
+    page for the rulebook's ``publicity_working_days`` working days (``starts_on`` … ``ends_on``)."""
+
+    meeting = models.OneToOneField("committees.Meeting", verbose_name="评审会议", on_delete=models.PROTECT,
+                                   related_name="result_publication")
+    declarations = models.ManyToManyField("declarations.Declaration", verbose_name="公示的申报",
+                                          related_name="result_publications")
+    starts_on = models.DateField("公示开始")
+    ends_on = models.DateField("公示结束")
+    working_days = models.PositiveSmallIntegerField("公示工作日数")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT,
+                                     related_name="+")
+    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评审结果公示"
+        verbose_name_plural = "评审结果公示"
+        ordering = ["-starts_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.meeting} 评审结果公示（{self.starts_on:%Y-%m-%d} 至 {self.ends_on:%Y-%m-%d}）"
+
+
+class ResultApproval(models.Model):
+    """The approval document (任职资格 审批): its number and date, which the certificates print, and the
+    declarations it approved."""
+
+    publication = models.ForeignKey(ResultPublication, verbose_name="评审结果公示", on_delete=models.PROTECT,
+                                    related_name="approvals")
+    document_number = models.CharField("审批文号", max_length=100)
+    approved_on = models.DateField("审批日期")
+    declarations = models.ManyToManyField("declarations.Declaration", verbose_name="审批通过的申报",
+                                          related_name="result_approvals")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评审结果审批（任职资格）"
+        verbose_name_plural = "评审结果审批（任职资格）"
+        ordering = ["-approved_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["publication", "document_number"],
+                                               name="one_approval_per_document")]
+
+    def __str__(self):
+        return f"{self.document_number}（{self.approved_on:%Y-%m-%d}）"
+
+
+class ResultFiling(models.Model):
+    """备案 (004 三, 000 三4): the approved results filed with the level above, with its number and date."""
+
+    approval = models.OneToOneField(ResultApproval, verbose_name="审批", on_delete=models.PROTECT,
+                                    related_name="filing")
+    filed_with = models.CharField("备案机关", max_length=200)
+    filing_number = models.CharField("备案编号", max_length=100)
+    filed_on = models.DateField("备案日期")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                 related_name="+")
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评审结果备案"
+        verbose_name_plural = "评审结果备案"
+
+    def __str__(self):
+        return f"{self.approval} 备案 {self.filing_number}"

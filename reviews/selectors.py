@@ -1,8 +1,19 @@
-"""Reads of the review chain: verifications in force, the diff of two versions, the open return."""
+"""Reads of the review chain: verifications in force, the diff of two versions, the open return; the
+results' publications (the bureau's and the public's), their objections and the yearly data report."""
 
 from __future__ import annotations
 
-from .models import CorrectionNotice, MaterialVerification
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role
+from accounts.permissions import is_system_admin, member_org_ids
+from config.api import MAX_ID
+from config.clock import today
+
+from .models import CorrectionNotice, MaterialVerification, Objection, ResultApproval, ResultPublication
 
 
 def latest_verifications(declaration) -> dict[int, MaterialVerification]:
@@ -67,3 +78,163 @@ def changed_abouts(declaration) -> set[str] | None:
         return None
     diff = version_diff(versions[1].snapshot, versions[0].snapshot)
     return {row["about"] for row in diff["fields"]} | {row["about"] for row in diff["materials"]}
+
+
+# --- results: publications, objections, the yearly report -----------------------------------------
+
+
+def _publications() -> QuerySet[ResultPublication]:
+    return ResultPublication.objects.select_related("meeting__plan__series", "meeting__committee__organiser",
+                                                    "published_by")
+
+
+def visible_publications(actor) -> QuerySet[ResultPublication]:
+    """Publications of the meetings whose committee a bureau reviewer (or auditor) oversees: at or below
+    the committee's organiser; everything for the system admin."""
+    queryset = _publications().order_by("-starts_on", "-pk")
+    if not actor.is_authenticated:
+        return queryset.none()
+    if is_system_admin(actor):
+        return queryset
+    from accounts.selectors import visible_organisations
+
+    if not member_org_ids(actor, {Role.BUREAU_REVIEWER, Role.AUDITOR}):
+        return queryset.none()
+    return queryset.filter(meeting__committee__organiser__in=visible_organisations(actor).values("pk"))
+
+
+def _id(pk) -> int:
+    """A row id from a URL or a form, or 404 (PostgreSQL cannot even compare a number past bigint)."""
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        raise Http404("没有该对象")
+    return pk
+
+
+def access_publication(actor, pk, *, for_update: bool = False) -> ResultPublication:
+    pk = _id(pk)
+    queryset = _publications()
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    publication = get_object_or_404(queryset, pk=pk)
+    if not visible_publications(actor).filter(pk=publication.pk).exists():
+        raise PermissionDenied("您无权查看该评审结果公示")
+    return publication
+
+
+def publication_declarations(publication):
+    """The publication's declarations with what the bureau's page shows (one query)."""
+    return (publication.declarations.select_related("applicant", "employer", "series", "specialty")
+            .order_by("employer__name", "pk"))
+
+
+def publication_approvals(publication) -> list[ResultApproval]:
+    return list(publication.approvals.select_related("filing", "approved_by")
+                .prefetch_related("declarations").order_by("approved_on", "pk"))
+
+
+def publishable_meetings(actor):
+    """Closed meetings the actor oversees that have passed declarations and no publication yet."""
+    from committees.models import MeetingStatus
+    from committees.selectors import visible_meetings
+    from declarations.flow import State
+
+    return (visible_meetings(actor).filter(status=MeetingStatus.CLOSED, result_publication__isnull=True,
+                                           assignments__declaration__state=State.RESULTS_PUBLICITY)
+            .distinct().order_by("-held_on", "-pk"))
+
+
+def public_publications() -> QuerySet[ResultPublication]:
+    """Publications whose 公示 runs today (the public page lists nothing else)."""
+    now = today()
+    return (ResultPublication.objects.filter(starts_on__lte=now, ends_on__gte=now)
+            .select_related("meeting__committee", "meeting__plan__series")
+            .annotate(entry_count=Count("declarations")).order_by("-starts_on", "-pk"))
+
+
+def public_publication(pk) -> ResultPublication:
+    """A publication as the public sees it: only while its 公示 runs (404 before and after)."""
+    return get_object_or_404(public_publications(), pk=_id(pk))
+
+
+PUBLIC_FIELDS = ("pk", "applicant__real_name", "employer__name", "series__name", "specialty__name", "level")
+
+
+def public_entries(publication) -> list[dict]:
+    """Name, unit, series (and specialty), level: nothing more personal leaves the database."""
+    from titles.models import Level
+
+    rows = publication.declarations.order_by("employer__name", "pk").values(*PUBLIC_FIELDS)
+    return [{"id": r["pk"], "name": r["applicant__real_name"], "unit": r["employer__name"],
+             "series": r["series__name"], "specialty": r["specialty__name"] or "",
+             "level": Level(r["level"]).label if r["level"] in Level.values else r["level"]} for r in rows]
+
+
+def visible_result_objections(actor) -> QuerySet[Objection]:
+    return (Objection.objects.filter(stage=Objection.Stage.RESULTS,
+                                     publication__in=visible_publications(actor).values("pk"))
+            .select_related("declaration__applicant", "declaration__employer", "publication__meeting", "resolved_by")
+            .order_by("recorded_at", "pk"))
+
+
+def access_result_objection(actor, pk, *, for_update: bool = False) -> Objection:
+    pk = _id(pk)
+    queryset = Objection.objects.filter(stage=Objection.Stage.RESULTS).select_related(
+        "publication__meeting__committee__organiser", "declaration")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    objection = get_object_or_404(queryset, pk=pk)
+    if not visible_result_objections(actor).filter(pk=objection.pk).exists():
+        raise PermissionDenied("您无权查看该异议")
+    return objection
+
+
+def result_approval_of(declaration) -> ResultApproval | None:
+    """The approval document (number, date) of an approved declaration: what its certificate prints."""
+    return declaration.result_approvals.order_by("-approved_on", "-pk").first()
+
+
+# The yearly data report (seeds 001 四(五), 000 三4): one row per declaration of the plan that reached
+# the committee, in this column order (README.md documents it).
+REPORT_STATES = ("committee_review", "results_publicity", "approved", "not_passed")
+REPORT_COLUMNS = ["年度", "评审方案", "评审委员会", "系列", "专业", "层级", "申报渠道", "姓名", "身份证号码", "工作单位",
+                  "单位行政区划", "评审结果", "公示开始", "公示结束", "审批文号", "审批日期", "备案机关", "备案编号", "备案日期"]
+
+
+def access_report_plan(actor, plan_id):
+    """The plan whose yearly report the actor may download (``reviews.report_results``)."""
+    from titles.selectors import access_plan
+
+    plan = access_plan(actor, _id(plan_id))
+    if not actor.has_perm("reviews.report_results", plan.committee):
+        raise PermissionDenied("只有评审委员会组建单位所在地的人社部门可以下载年度评审结果数据报表")
+    return plan
+
+
+def yearly_report_rows(plan):
+    """The report's rows for one plan (four queries whatever their number), personal numbers as stored:
+    ``accounts.exports`` masks them in every cell."""
+    from declarations.models import Declaration
+
+    approvals = ResultApproval.objects.select_related("filing").order_by("-approved_on", "-pk")
+    publications = ResultPublication.objects.order_by("-pk")
+    queryset = (Declaration.objects.filter(plan=plan, state__in=REPORT_STATES)
+                .select_related("applicant", "employer", "series", "specialty", "plan__committee")
+                .prefetch_related(Prefetch("result_approvals", queryset=approvals, to_attr="approval_list"),
+                                  Prefetch("result_publications", queryset=publications, to_attr="publication_list"))
+                .order_by("employer__name", "pk"))
+    for d in queryset:
+        publication = d.publication_list[0] if d.publication_list else None
+        approval = d.approval_list[0] if d.approval_list else None
+        filing = getattr(approval, "filing", None) if approval else None
+        yield [plan.year, plan.name, plan.committee.name if plan.committee_id else "", d.series.name,
+               d.specialty.name if d.specialty else "", d.get_level_display(), d.get_route_display(),
+               d.applicant.real_name or d.applicant.username, d.applicant.id_number, d.employer.name,
+               d.employer.region_code, d.get_state_display(),
+               _day(publication and publication.starts_on), _day(publication and publication.ends_on),
+               approval.document_number if approval else "", _day(approval and approval.approved_on),
+               filing.filed_with if filing else "", filing.filing_number if filing else "",
+               _day(filing and filing.filed_on)]
+
+
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else ""

@@ -1,25 +1,41 @@
 """Writes of the review chain outside the transition table: verifying materials, setting post
-quotas, recording and resolving objections to the unit's 公示. Each locks, checks the actor,
+quotas, recording and resolving objections to the unit's 公示; the results' 公示, its public
+objections and their investigation, bulk approval and the filing (备案). Each locks, checks the actor,
 writes its record and the event in one transaction."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.errors import DomainError
 from accounts.models import Organisation, Role
 from accounts.permissions import has_role, is_system_admin, oversees
 from accounts.services import record_event
-from declarations.flow import State
-from declarations.models import Material
+from config.api import MAX_ID
+from config.clock import today
+from declarations.flow import Action, State
+from declarations.models import Declaration, Material
 from declarations.permissions import is_employer_staff, may_verify
 from declarations.selectors import access_declaration
 from titles.models import Level
-from titles.selectors import access_plan
+from titles.selectors import access_plan, effective_plan_rules, publicity_end
 
-from .models import MaterialVerification, Objection, PostQuota
+from .actions import approval_fields, date_field
+from .models import (
+    MaterialVerification,
+    Objection,
+    PostQuota,
+    ResultApproval,
+    ResultFiling,
+    ResultPublication,
+)
+from .selectors import access_publication, access_result_objection
 
 VERDICTS = dict(MaterialVerification.Verdict.choices)
 
@@ -126,6 +142,21 @@ def record_objection(*, actor, declaration_id, text: str, request=None) -> Objec
     return objection
 
 
+def _close_objection(objection, *, actor, upheld: bool, reason: str, action: str, declaration, request,
+                     fraud: bool = False) -> None:
+    """Record the outcome of a locked, open objection (either 公示) and its event."""
+    DeclarationError, _ = _errors()
+    if objection.outcome != Objection.Outcome.OPEN:
+        raise DeclarationError("OBJECTION", "该异议已处理")
+    objection.outcome = Objection.Outcome.UPHELD if upheld else Objection.Outcome.DISMISSED
+    objection.reason, objection.resolved_by, objection.resolved_at = reason.strip(), actor, timezone.now()
+    objection.fraud = bool(upheld and fraud)
+    objection.save()
+    record_event(actor=actor, action=action, obj=declaration, request=request,
+                 comment=f"{objection.get_outcome_display()}{'（查实弄虚作假）' if objection.fraud else ''}："
+                         f"{reason.strip()}")
+
+
 def resolve_objection(*, actor, objection_id, upheld: bool, reason: str, request=None) -> Objection:
     """Dismiss, or uphold: an upheld objection ends the declaration as not recommended, with its
     reason, and frees the place it held."""
@@ -140,13 +171,8 @@ def resolve_objection(*, actor, objection_id, upheld: bool, reason: str, request
     with transaction.atomic():
         declaration, recommendation = _recommendation_for_admin(actor, found.recommendation.declaration_id)
         objection = recommendation.objections.select_for_update().get(pk=objection_id)
-        if objection.outcome != Objection.Outcome.OPEN:
-            raise DeclarationError("OBJECTION", "该异议已处理")
-        objection.outcome = Objection.Outcome.UPHELD if upheld else Objection.Outcome.DISMISSED
-        objection.reason, objection.resolved_by, objection.resolved_at = reason.strip(), actor, timezone.now()
-        objection.save()
-        record_event(actor=actor, action="resolve_objection", obj=declaration, request=request,
-                     comment=f"{objection.get_outcome_display()}：{reason.strip()}")
+        _close_objection(objection, actor=actor, upheld=upheld, reason=reason, action="resolve_objection",
+                         declaration=declaration, request=request)
         if upheld:
             recommendation.holds_place = False
             recommendation.save(update_fields=["holds_place"])
@@ -154,3 +180,198 @@ def resolve_objection(*, actor, objection_id, upheld: bool, reason: str, request
                         payload={"comment": f"公示异议成立：{reason.strip()}"}, request=request)
     return objection
 
+
+
+# --- results: 公示, objections, approval, filing (004 四(五), 三; 000 三4) -----------------------------
+
+PHONE = re.compile(r"^[0-9+\-() ]{7,20}$")
+TEXT_LIMIT = 2000
+
+
+def _may_manage(actor, meeting) -> None:
+    if not actor.has_perm("reviews.manage_results", meeting):
+        raise PermissionDenied("只有评审委员会组建单位所在地的人社部门审核人可以办理评审结果")
+
+
+def _required_text(value, field: str, label: str, limit: int) -> str:
+    _, InvalidInput = _errors()
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or "\x00" in value:
+        raise InvalidInput({field: f"须填写{label}（不超过 {limit} 字）"})
+    return value.strip()
+
+
+@transaction.atomic
+def publish_results(*, actor, meeting_id, request=None) -> ResultPublication:
+    """Publish the passed applicants of a closed meeting (its declarations in ``results_publicity``) for
+    the rulebook's ``publicity_working_days`` working days from today."""
+    from committees.models import MeetingStatus
+    from committees.selectors import access_meeting
+
+    DeclarationError, _ = _errors()
+    meeting = access_meeting(actor, meeting_id, for_update=True)
+    _may_manage(actor, meeting)
+    if meeting.status != MeetingStatus.CLOSED:
+        raise DeclarationError("MEETING_OPEN", "评审会议结束后才能公示评审结果")
+    if ResultPublication.objects.filter(meeting=meeting).exists():
+        raise DeclarationError("PUBLISHED", "该评审会议的评审结果已公示")
+    passed = list(Declaration.objects.select_for_update().filter(assignments__meeting=meeting,
+                                                                 state=State.RESULTS_PUBLICITY).order_by("pk"))
+    if not passed:
+        raise DeclarationError("NOTHING_TO_PUBLISH", "该评审会议没有评审通过、待公示的申报")
+    plan = meeting.plan
+    days = effective_plan_rules(region_code=plan.organisation.region_code, year=plan.year).publicity_working_days
+    start = today()
+    publication = ResultPublication.objects.create(meeting=meeting, starts_on=start,
+                                                   ends_on=publicity_end(start, days), working_days=days,
+                                                   published_by=actor)
+    publication.declarations.set(passed)
+    record_event(actor=actor, action="publish_results", obj=publication, request=request,
+                 comment=f"{meeting.name}：评审通过 {len(passed)} 人，公示 {days} 个工作日，"
+                         f"{publication.starts_on:%Y-%m-%d} 至 {publication.ends_on:%Y-%m-%d}")
+    return publication
+
+
+def _contact(name, phone, email) -> tuple[str, str, str]:
+    _, InvalidInput = _errors()
+    name = _required_text(name, "contact_name", "反映人姓名", 50)
+    phone = (phone or "").strip() if isinstance(phone, str) else phone
+    email = (email or "").strip() if isinstance(email, str) else email
+    if not isinstance(phone, str) or (phone and not PHONE.match(phone)):
+        raise InvalidInput({"contact_phone": "联系电话格式不正确（7 至 20 位数字，可含 +、-、括号）"})
+    if not isinstance(email, str) or len(email) > 254:
+        raise InvalidInput({"contact_email": "电子邮箱格式不正确"})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput({"contact_email": "电子邮箱格式不正确"}) from None
+    if not phone and not email:
+        raise InvalidInput({"contact_phone": "须留下联系电话或电子邮箱，以便核实情况"})
+    return name, phone, email
+
+
+@transaction.atomic
+def file_result_objection(*, publication_id, declaration_id, text, contact_name, contact_phone="",
+                          contact_email="", request=None) -> Objection:
+    """Anyone files an objection (异议) about a listed applicant during the 公示, with their name and a
+    phone or e-mail (the pages and the API rate-limit it per client address)."""
+    DeclarationError, InvalidInput = _errors()
+    publication = ResultPublication.objects.filter(pk=publication_id).first() \
+        if isinstance(publication_id, int) and 0 < publication_id <= MAX_ID else None
+    if publication is None:
+        raise Http404("没有该评审结果公示")
+    declaration = publication.declarations.select_for_update().filter(pk=declaration_id).first() \
+        if isinstance(declaration_id, int) and 0 < declaration_id <= MAX_ID else None
+    if declaration is None:
+        raise InvalidInput({"declaration": "请选择公示名单中的人员"})
+    text = _required_text(text, "text", "异议内容（反映的问题及线索）", TEXT_LIMIT)
+    name, phone, email = _contact(contact_name, contact_phone, contact_email)
+    if not publication.starts_on <= today() <= publication.ends_on:
+        raise DeclarationError("PROCEDURE_RESULTS", f"评审结果公示期为 {publication.starts_on:%Y-%m-%d} 至 "
+                                                    f"{publication.ends_on:%Y-%m-%d}，公示期外不受理异议")
+    if declaration.state != State.RESULTS_PUBLICITY:
+        raise DeclarationError("STATE", "该人员的评审结果已不在公示中")
+    objection = Objection.objects.create(stage=Objection.Stage.RESULTS, publication=publication,
+                                         declaration=declaration, text=text, contact_name=name,
+                                         contact_phone=phone, contact_email=email)
+    record_event(actor=None, action="file_result_objection", obj=declaration, request=request,
+                 comment=f"评审结果公示异议（第 {objection.pk} 号）")
+    return objection
+
+
+def resolve_result_objection(*, actor, objection_id, upheld: bool, reason: str, fraud: bool = False,
+                             request=None) -> Objection:
+    """The bureau records its investigation: dismissed, or upheld, which ends the declaration in
+    ``not_passed`` (Action ``overturn``) with the reason and, where fraud was found, a credit record."""
+    from declarations.services import take_action
+
+    reason = _required_text(reason, "reason", "调查核实情况和处理理由", TEXT_LIMIT)
+    with transaction.atomic():
+        objection = access_result_objection(actor, objection_id, for_update=True)
+        _may_manage(actor, objection.publication.meeting)
+        declaration = access_declaration(actor, objection.declaration_id, for_update=True)
+        _close_objection(objection, actor=actor, upheld=upheld, reason=reason, fraud=fraud,
+                         action="resolve_result_objection", declaration=declaration, request=request)
+        if upheld:
+            take_action(actor=actor, declaration_id=declaration.pk, action=Action.OVERTURN,
+                        payload={"comment": f"评审结果公示异议成立：{reason}"}, request=request)
+            if objection.fraud:
+                _record_fraud(actor=actor, declaration=declaration, objection=objection, request=request)
+    return objection
+
+
+def _record_fraud(*, actor, declaration, objection, request=None) -> None:
+    """Where an upheld objection found fraud (弄虚作假), the applicant gets a credit record (诚信档案,
+    3 years, seeds 001 四(四), 003 15; the eligibility BAN rule reads it).
+
+    THE ONE CALL SITE for the certificates helper's ``record_credit(...)``: the lead wires it here
+    after merging (arguments: the applicant ``declaration.applicant``, the reason ``objection.reason``,
+    the basis ``PROCEDURE_RESULTS`` and the objection as the source). Until then it records the finding
+    in the event log only. Runs inside the resolving transaction."""
+    record_event(actor=actor, action="fraud_found", obj=declaration, request=request,
+                 comment=f"评审结果公示异议第 {objection.pk} 号查实弄虚作假：{objection.reason}")
+
+
+def approve_results(*, actor, publication_id, document_number, approved_on=None, declaration_ids=None,
+                    request=None) -> tuple[list[int], list[tuple[int, str]]]:
+    """Bulk approval of a publication's declarations (those still in ``results_publicity``, or the given
+    ones), each through ``take_action(approve)`` with the approval document's number and date. Answers
+    (approved ids, [(id, why refused)]); one refusal does not stop the others."""
+    from declarations.services import take_action
+
+    _, InvalidInput = _errors()
+    publication = access_publication(actor, publication_id)
+    _may_manage(actor, publication.meeting)
+    payload = {"document_number": document_number, "approved_on": approved_on}
+    approval_fields(payload, publication)  # a malformed number or date is one 400, not a refusal per row
+    targets = publication.declarations.filter(state=State.RESULTS_PUBLICITY).order_by("pk")
+    if declaration_ids is not None:
+        if not isinstance(declaration_ids, list | tuple) or not all(
+                isinstance(i, int) and 0 < i <= MAX_ID for i in declaration_ids):
+            raise InvalidInput({"declarations": "应为申报编号的列表"})
+        targets = targets.filter(pk__in=declaration_ids)
+    approved, refused = [], []
+    for pk in targets.values_list("pk", flat=True):
+        try:
+            take_action(actor=actor, declaration_id=pk, action=Action.APPROVE, payload=payload, request=request)
+        except DomainError as exc:
+            refused.append((pk, exc.message))
+        except PermissionDenied as exc:
+            refused.append((pk, str(exc) or "您不是该申报此环节的办理人"))
+        else:
+            approved.append(pk)
+    return approved, refused
+
+
+def _after_approval(*, actor, declaration_ids: list[int], request=None) -> None:
+    """After approval the certificates must be issued (seed 002 二(三)4: e-certificates).
+
+    THE ONE CALL SITE for ``certificates.services.request_issue(actor=actor, declaration_ids=declaration_ids)``:
+    the lead wires it here after merging. It is called by the ``approve`` handler
+    (``reviews.actions.do_approve``) for its one declaration, inside ``take_action``'s transaction and
+    before the declaration's new state is saved in that same transaction: ``request_issue`` should
+    enqueue its work through the outbox (run after commit), not read the state synchronously."""
+
+
+@transaction.atomic
+def record_filing(*, actor, approval_id, filed_with, filing_number, filed_on, request=None) -> ResultFiling:
+    """备案: the approved results filed with the level above (seed 004 三, 000 三4), its number and date."""
+    DeclarationError, InvalidInput = _errors()
+    approval = ResultApproval.objects.select_for_update(of=("self",)).filter(pk=approval_id).first() \
+        if isinstance(approval_id, int) and 0 < approval_id <= MAX_ID else None
+    if approval is None:
+        raise Http404("没有该审批记录")
+    publication = access_publication(actor, approval.publication_id)
+    _may_manage(actor, publication.meeting)
+    filed_with = _required_text(filed_with, "filed_with", "备案机关", 200)
+    filing_number = _required_text(filing_number, "filing_number", "备案编号", 100)
+    filed_on = date_field(filed_on, "filed_on", "备案日期")
+    if filed_on < approval.approved_on or filed_on > today():
+        raise InvalidInput({"filed_on": f"备案日期应在审批日期 {approval.approved_on:%Y-%m-%d} 与今天之间"})
+    if ResultFiling.objects.filter(approval=approval).exists():
+        raise DeclarationError("FILED", f"审批文号 {approval.document_number} 已登记备案")
+    filing = ResultFiling.objects.create(approval=approval, filed_with=filed_with, filing_number=filing_number,
+                                         filed_on=filed_on, filed_by=actor)
+    record_event(actor=actor, action="record_result_filing", obj=publication, request=request,
+                 comment=f"{approval.document_number} 报 {filed_with} 备案，编号 {filing_number}，{filed_on:%Y-%m-%d}")
+    return filing

@@ -36,7 +36,8 @@ def bureau_admin_group():
     """Model permissions for the bureau's admin console: catalogue, rulebooks, holidays, plans, committees."""
     group, _ = Group.objects.get_or_create(name=BUREAU_ADMIN_GROUP)
     group.permissions.set(Permission.objects.filter(
-        Q(content_type__app_label__in=["titles", "committees"]) | Q(codename="view_declaration"))
+        Q(content_type__app_label__in=["titles", "committees"])
+        | Q(codename__in=["view_declaration", "view_resultpublication"]))
         .exclude(codename__startswith="delete_"))
     return group
 

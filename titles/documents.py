@@ -18,6 +18,7 @@ PLAN_RULE_CODES = ("PHASE_KIND", "PHASE_DUPLICATE", "PHASE_REQUIRED", "PHASE_DAT
 # The declaration flow's steps (declarations.flow: each transition's ``basis``)
 FLOW_CODES = ("PROCEDURE_DECLARATION", "PROCEDURE_RECOMMENDATION", "PROCEDURE_AUDIT", "PROCEDURE_POLICY_REVIEW",
               "PROCEDURE_CORRECTION", "PROCEDURE_COMMITTEE")
+              "PROCEDURE_CORRECTION", "PROCEDURE_RESULTS")
 # Review committees at work (committees.draw and the meeting's quorum and ballot; 人社部令第40号)
 COMMITTEE_CODES = ("COMMITTEE_SIZE_ODD", "COMMITTEE_MIN_SERIES", "COMMITTEE_MIN_SPECIALTY", "MEETING_QUORUM",
                    "BALLOT_PASS", "EXPERT_DRAW")
