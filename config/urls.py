@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from certificates import api as certificates_api
 from declarations import api as declarations_api
 from titles import api as titles_api
 
@@ -11,6 +12,7 @@ router = DefaultRouter()
 router.register("organisations", accounts_api.OrganisationViewSet, basename="organisation")
 router.register("plans", titles_api.ReviewPlanViewSet, basename="plan")
 router.register("declarations", declarations_api.DeclarationViewSet, basename="declaration")
+router.register("certificates", certificates_api.CertificateViewSet, basename="certificate")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
@@ -22,11 +24,13 @@ urlpatterns = [
     path("api/v1/eligibility/check", titles_api.EligibilityCheckView.as_view(), name="api-eligibility-check"),
     path("api/v1/materials/<int:pk>/verify/", declarations_api.MaterialVerifyView.as_view(),
          name="api-material-verify"),
+    path("api/v1/certificates/verify/", certificates_api.VerifyView.as_view(), name="api-certificate-verify"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
     path("reviews/", include("reviews.urls")),
     path("committees/", include("committees.urls")),
+    path("", include("certificates.urls")),
     path("", include("accounts.urls")),
 ]
 

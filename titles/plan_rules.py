@@ -45,12 +45,14 @@ class PlanRules:
     correction_working_days: int = 10
     evaluation_pass_numerator: int = 1
     evaluation_pass_denominator: int = 2
+    # Credit records (诚信档案, 001 四(四)): a breach stays on record this many years, then expires.
+    credit_record_years: int = 3
     name: str = "国家默认日历规则"
 
     def __post_init__(self):
         _require_int("min_notice_months", self.min_notice_months, 0)
         for key in ("publicity_working_days", "unit_publicity_working_days", "correction_working_days",
-                    "evaluation_pass_denominator"):
+                    "evaluation_pass_denominator", "credit_record_years"):
             _require_int(key, getattr(self, key), 1)
         _require_int("evaluation_pass_numerator", self.evaluation_pass_numerator, 0)
         if self.evaluation_pass_numerator > self.evaluation_pass_denominator:
