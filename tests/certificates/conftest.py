@@ -8,6 +8,14 @@ from tests.factories import user_with_role
 PUBLIC = "https://zc.example.gov.cn"
 
 
+@pytest.fixture(autouse=True)
+def after_approval(settings):
+    """Today is after the approval (2026-12-10) and the 2026 plan's results."""
+    settings.DEBUG = True
+    settings.ZC_TODAY = date(2026, 12, 15)
+    return settings.ZC_TODAY
+
+
 @pytest.fixture
 def signing(settings, tmp_path):
     """A demo signing key (with a passphrase) and certificate in a tmp dir; files in a tmp media root."""
