@@ -141,6 +141,24 @@ def request_issue(*, actor, declaration_ids, approval_document: str, approved_on
                                              "approved_on": approved_on.isoformat(), "actor_id": actor.pk})
 
 
+def issuance_progress(declaration_ids, *, within: int) -> tuple[list[int], bool]:
+    """(the ids still without a certificate and its PDF, whether one of the request's certificates was
+    issued in the last ``within`` seconds). Declarations that get no certificate (not approved, a direct
+    初级 appointment) are not missing."""
+    from datetime import timedelta
+
+    from django.db.models import Max
+
+    eligible = (Declaration.objects.filter(pk__in=declaration_ids, state=State.APPROVED)
+                .exclude(route=DIRECT_APPOINTMENT_ROUTE, level__in=JUNIOR_LEVELS).values_list("pk", flat=True))
+    done = set(Certificate.objects.filter(declaration_id__in=declaration_ids).exclude(pdf="")
+               .values_list("declaration_id", flat=True))
+    missing = sorted(set(eligible) - done)
+    latest = (Certificate.objects.filter(declaration_id__in=declaration_ids).aggregate(latest=Max("issued_at"))
+              ["latest"]) if missing and within else None
+    return missing, latest is not None and latest > timezone.now() - timedelta(seconds=within)
+
+
 def chunks(ids, size: int) -> list[list[int]]:
     return [list(ids[i:i + size]) for i in range(0, len(ids), size)]
 

@@ -128,3 +128,34 @@ def test_a_grassroots_associate_senior_title_states_its_scope(signing, plan, org
     declaration = approved(holder(org_tree), plan, level="associate_senior")
     [certificate] = issue_certificates(declaration_ids=[declaration.pk], **APPROVAL)
     assert certificate.scope.startswith("基层副高级职称，仅在基层事业单位有效")
+
+
+@pytest.mark.skipif(not __import__("django.conf").conf.settings.REDIS_URL, reason="needs REDIS_URL (a real broker)")
+def test_the_request_stays_pending_until_done_and_resends_only_what_stalled(settings, signing, plan, org_tree,
+                                                                           bureau_user, monkeypatch):
+    """The broker accepts the chunks and loses them (purged here): the outbox message stays pending and
+    its next delivery sends them again; while certificates are coming in, nothing is sent twice."""
+    from certificates import services
+    from config.celery import app
+    from outbox.services import deliver
+
+    monkeypatch.setattr(services, "attach_pdf", lambda certificate_id: Certificate.objects.filter(
+        pk=certificate_id).update(pdf=f"certificates/x-{certificate_id}.pdf") or Certificate.objects.get(pk=certificate_id))
+    settings.CERTIFICATE_ISSUE_CHUNK = 2
+    app.control.purge()
+    ids = [approved(holder(org_tree, n), plan).pk for n in range(3)]
+    message = request_issue(actor=bureau_user, declaration_ids=ids, **APPROVAL)
+    assert deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert message.done_at is None and "尚有 3 张未完成（本次发出 2 个任务）" in message.last_error
+    assert app.control.purge() == 2  # the two chunks reached the broker, and are lost now
+    assert deliver(message_id=message.pk) is False  # stalled: sent again
+    assert app.control.purge() == 2
+    issue_certificates(declaration_ids=ids[:1], **APPROVAL)  # progress: the next check sends nothing
+    assert deliver(message_id=message.pk) is False
+    assert app.control.purge() == 0
+    message.refresh_from_db()
+    assert "尚有 2 张未完成（本次发出 0 个任务）" in message.last_error
+    issue_certificates(declaration_ids=ids, **APPROVAL)
+    assert deliver(message_id=message.pk) is True
+    assert app.control.purge() == 0
