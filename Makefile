@@ -18,6 +18,7 @@ demo: install
 	mkdir -p var
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py load_demo
+	$(DEMO_ENV) $(PY) manage.py make_signing_cert
 	@echo "演示站点：http://127.0.0.1:$(DEMO_PORT)/ （Ctrl-C 停止网站和后台任务进程）"
 	@$(DEMO_ENV) $(VENV)/bin/celery -A config worker -B --pool=solo --loglevel=info \
 		--schedule var/celerybeat-schedule & worker=$$!; \

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .admin_base import GatedAdmin, GatedPlainAdmin
-from .models import Event, Organisation, PersonalDataAccess, RoleMembership, SignInRecord, User
+from .models import CreditRecord, Event, Organisation, PersonalDataAccess, RoleMembership, SignInRecord, User
 from .permissions import is_system_admin
 from .selectors import visible_organisations, visible_users
 from .validators import mask_id_number, mask_phone
@@ -163,3 +163,16 @@ for model, base in ((AccessAttempt, AccessAttemptAdmin), (AccessLog, AccessLogAd
 for model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(ReadOnlyLog, GatedAdmin):
+    """The credit archive (诚信档案), read-only: records are written by ``record_credit`` (certificate
+    revocation, the committees for experts) and expire on their own."""
+
+    list_display = ["subject", "kind", "reason", "starts_on", "expires_on", "source", "recorded_by"]
+    list_filter = ["kind"]
+    search_fields = ["reason", "source"]
+
+    def visible(self, user):
+        return super().visible(user).select_related("subject", "recorded_by")

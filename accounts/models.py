@@ -265,3 +265,52 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient}：{self.title}"
+
+
+class CreditRecordQuerySet(models.QuerySet):
+    def in_force(self, on):
+        """Records in force on ``on``: they expire on their own (no sweep), ``expires_on`` excluded."""
+        return self.filter(starts_on__lte=on, expires_on__gt=on)
+
+
+class CreditRecord(models.Model):
+    """An entry of the credit archive (职称评审诚信档案, 001 四(四)): a breach by an applicant, an expert
+    or a staff member, on record from ``starts_on`` for the rulebook's ``credit_record_years``.
+
+    Written by ``accounts.services.record_credit`` only; never edited (history keeps any correction).
+    """
+
+    class Kind(models.TextChoices):
+        APPLICANT = "applicant", "申报人"
+        EXPERT = "expert", "评审专家"
+        STAFF = "staff", "工作人员"
+
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录对象", on_delete=models.PROTECT,
+                                related_name="credit_records")
+    kind = models.CharField("对象类别", max_length=16, choices=Kind.choices)
+    reason = models.TextField("失信行为")
+    basis = models.CharField("依据", max_length=300)
+    starts_on = models.DateField("记入日期")
+    expires_on = models.DateField("期满日期", help_text="记入日期加规则库的记录年限（credit_record_years）")
+    source = models.CharField("来源", max_length=200, blank=True, help_text="如：撤销证书 2026-140400-001-000001")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = CreditRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诚信档案记录"
+        verbose_name_plural = "诚信档案记录"
+        ordering = ["-starts_on", "-pk"]
+        indexes = [models.Index(fields=["subject", "expires_on"])]
+        constraints = [models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("starts_on")),
+                                              name="credit_record_expires_after_start")]
+
+    def __str__(self):
+        return f"诚信档案 #{self.pk} {self.subject}（{self.get_kind_display()}，{self.starts_on} 至 {self.expires_on}）"
+
+    def description(self) -> str:
+        """How the eligibility check and pages cite this record."""
+        return f"职称评审诚信档案第 {self.pk} 号：{self.reason}（依据：{self.basis}）"

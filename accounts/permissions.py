@@ -84,6 +84,14 @@ rules.add_perm("accounts.view_user_unmasked", is_self)
 rules.add_perm("accounts.reveal_personal_data", ~is_self & may_see_full_personal_data)
 # The audit pages (event log, personal-data access records): read-only, for auditors and the system admin.
 rules.add_perm("accounts.read_audit_log", is_system_admin | is_auditor)
+# Credit records (诚信档案, 001 四(四)): the HR bureau and the system admin record breaches; a committee's
+# secretary records its experts' (the committees' services call ``record_credit`` with their actor).
+@rules.predicate
+def may_record_credit(user):
+    return is_system_admin(user) or has_role(user, Role.BUREAU_REVIEWER) or has_role(user, Role.COMMITTEE_SECRETARY)
+
+
+rules.add_perm("accounts.record_credit", may_record_credit)
 # What the admin console may change in accounts: the system admin only (users, organisations, groups).
 rules.add_perm("accounts.manage_accounts", is_system_admin)
 

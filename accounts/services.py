@@ -15,8 +15,18 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .client_ip import client_ip
+from .errors import DomainError
 from .eventchain import GENESIS, chain_hash
-from .models import Event, OrganisationKind, PersonalDataAccess, Role, RoleMembership, SignInRecord, User
+from .models import (
+    CreditRecord,
+    Event,
+    OrganisationKind,
+    PersonalDataAccess,
+    Role,
+    RoleMembership,
+    SignInRecord,
+    User,
+)
 from .permissions import may_grant, may_manage_account
 
 # Chinese names of the event log's actions, for the audit pages and exports. Each app adds its own in
@@ -25,7 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     "grant_role": "授予角色", "admin_add": "管理后台新增", "admin_change": "管理后台修改",
     "revoke_role": "撤销角色", "create_account": "分配账号", "register_individual": "个人注册",
     "reset_password": "重置密码", "change_password": "修改密码", "enroll_two_factor": "启用双因素登录",
-    "reset_two_factor": "重置动态验证",
+    "reset_two_factor": "重置动态验证", "record_credit": "记入诚信档案",
 }
 
 
@@ -283,3 +293,36 @@ def record_sign_in(*, user=None, username: str, succeeded: bool, request=None) -
     agent = request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else ""
     return SignInRecord.objects.create(user=user if succeeded else None, username=(username or "")[:150],
                                        succeeded=succeeded, ip_address=client_ip(request), user_agent=agent)
+
+
+@transaction.atomic
+def record_credit(*, actor, subject, kind: str, reason: str, basis: str = "", starts_on=None, source: str = "",
+                  region_code: str | None = None, request=None) -> CreditRecord:
+    """Record a breach in the credit archive (001 四(四)). It expires on its own after the rulebook's
+    ``credit_record_years`` (PlanRules, region of ``region_code``, default the subject's) from ``starts_on``
+    (default today); ``basis`` defaults to the rulebook's CREDIT_RECORD document. Shared by certificate
+    revocation (applicants), the committees (experts) and the bureau (staff)."""
+    from config.clock import today
+    from titles.documents import citation
+    from titles.eligibility.counting import add_months
+    from titles.selectors import effective_citations, effective_plan_rules, region_of
+
+    if actor is not None and not actor.has_perm("accounts.record_credit"):
+        raise PermissionDenied("您无权记入诚信档案")
+    if kind not in CreditRecord.Kind.values:
+        raise DomainError(f"对象类别无效：{kind}；可选：{'、'.join(CreditRecord.Kind.labels)}",
+                          code="credit_record_invalid", errors={"kind": ["对象类别无效"]})
+    if not (reason or "").strip():
+        raise DomainError("请填写失信行为", code="credit_record_invalid", errors={"reason": ["请填写失信行为"]})
+    starts_on = starts_on or today()
+    region = region_of(subject) if region_code is None else region_code
+    years = effective_plan_rules(region_code=region, year=starts_on.year).credit_record_years
+    record = CreditRecord.objects.create(
+        subject=subject, kind=kind, reason=reason.strip(), starts_on=starts_on,
+        expires_on=add_months(starts_on, 12 * years), source=source[:200],
+        basis=(basis or citation(effective_citations(region_code=region, year=starts_on.year), "CREDIT_RECORD"))[:300],
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    record_event(actor=actor, action="record_credit", obj=record, comment=f"{record.reason}（{record.basis}）",
+                 request=request)
+    return record

@@ -270,6 +270,18 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhicheng.localhost")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# --- E-certificates (certificates/) ----------------------------------------------------------------
+# The public address the certificate's QR code points to (the verification page), e.g. https://zc.example.gov.cn
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="") or SITE_URL
+# The PAdES signing key and certificate (PEM files); ``manage.py make_signing_cert`` makes a demo pair.
+CERT_SIGNING_KEY = Path(env.str("CERT_SIGNING_KEY", default=str(VAR_DIR / "signing" / "signing-key.pem")))
+CERT_SIGNING_CERT = Path(env.str("CERT_SIGNING_CERT", default=str(VAR_DIR / "signing" / "signing-cert.pem")))
+CERT_SIGNING_PASSPHRASE = env.str("CERT_SIGNING_PASSPHRASE", default="")
+CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", default="30/min")  # public look-ups per address
+CERTIFICATE_ISSUE_CHUNK = env.int("CERTIFICATE_ISSUE_CHUNK", default=20)  # declarations per worker task
+if CERTIFICATE_ISSUE_CHUNK <= 0:
+    raise ImproperlyConfigured("CERTIFICATE_ISSUE_CHUNK 必须是正整数")
+
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from committees import api as committees_api
 from committees import api_work as committees_api_work
+from certificates import api as certificates_api
 from declarations import api as declarations_api
 from reviews import api as reviews_api
 from titles import api as titles_api
@@ -20,6 +21,7 @@ router.register("assignments", committees_api.AssignmentViewSet, basename="assig
 router.register("scores", committees_api_work.ScoreViewSet, basename="score")
 router.register("result-publications", reviews_api.ResultPublicationViewSet, basename="result-publication")
 router.register("result-objections", reviews_api.ResultObjectionViewSet, basename="result-objection")
+router.register("certificates", certificates_api.CertificateViewSet, basename="certificate")
 
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
@@ -33,11 +35,13 @@ urlpatterns = [
          name="api-material-verify"),
     path("api/v1/result-publicity/", reviews_api.PublicResultsView.as_view(), name="api-result-publicity"),
     path("api/v1/result-reports/<int:plan_id>/", reviews_api.ResultReportView.as_view(), name="api-result-report"),
+    path("api/v1/certificates/verify/", certificates_api.VerifyView.as_view(), name="api-certificate-verify"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),
     path("declarations/", include("declarations.urls")),
     path("reviews/", include("reviews.urls")),
     path("committees/", include("committees.urls")),
+    path("", include("certificates.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role
+from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 from accounts.selectors import visible_organisations
 from config.clock import today
@@ -138,12 +138,23 @@ def eligibility_case(declaration, profile: Profile, *, as_of=None) -> dict:
             "assessments": {str(a.year): a.rating for a in profile.assessments.all()},
             "continuing_education": {str(c.year): {"total": c.total, "professional": c.professional}
                                      for c in profile.continuing_education.all()},
-            "sanctions": [{"kind": s.kind, "date": day(s.date)} for s in profile.sanctions.all()],
+            "sanctions": [{"kind": s.kind, "date": day(s.date)} for s in profile.sanctions.all()]
+                         + credit_record_sanctions(declaration.applicant_id, as_of),
             "other_declarations": [{"year": d.year, "series": d.series.name, "level": d.level} for d in others],
             "exceptional_recommenders": [{"name": r.name, "level": r.level}
                                          for r in declaration.recommenders.all()],
         },
     }
+
+
+def credit_record_sanctions(user_id: int, as_of) -> list[dict]:
+    """The applicant's credit records (诚信档案, 001 四(四)) as the BAN rule reads them: a breach of kind
+    ``fraud`` that ends on the record's own expiry and names the record. Records from after ``as_of``
+    are left out (the check looks at that day); expired ones stay and are shown as expired."""
+    records = CreditRecord.objects.filter(subject_id=user_id, kind=CreditRecord.Kind.APPLICANT,
+                                          starts_on__lte=as_of).order_by("starts_on", "pk")
+    return [{"kind": "fraud", "date": r.starts_on.isoformat(), "until": r.expires_on.isoformat(),
+             "record": r.description()} for r in records]
 
 
 def rulebook_in_force(declaration) -> list[dict]:

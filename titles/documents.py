@@ -17,12 +17,14 @@ PLAN_RULE_CODES = ("PHASE_KIND", "PHASE_DUPLICATE", "PHASE_REQUIRED", "PHASE_DAT
                    "COMMITTEE_FILING")
 # The declaration flow's steps (declarations.flow: each transition's ``basis``)
 FLOW_CODES = ("PROCEDURE_DECLARATION", "PROCEDURE_RECOMMENDATION", "PROCEDURE_AUDIT", "PROCEDURE_POLICY_REVIEW",
-              "PROCEDURE_CORRECTION", "PROCEDURE_COMMITTEE")
-              "PROCEDURE_CORRECTION", "PROCEDURE_RESULTS")
+              "PROCEDURE_CORRECTION", "PROCEDURE_COMMITTEE", "PROCEDURE_RESULTS")
 # Review committees at work (committees.draw and the meeting's quorum and ballot; 人社部令第40号)
 COMMITTEE_CODES = ("COMMITTEE_SIZE_ODD", "COMMITTEE_MIN_SERIES", "COMMITTEE_MIN_SPECIALTY", "MEETING_QUORUM",
                    "BALLOT_PASS", "EXPERT_DRAW")
-RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *COMMITTEE_CODES)
+# Certificates and credit records (``certificates``, ``accounts.CreditRecord``)
+CERTIFICATE_CODES = ("CERT_EQUAL_TO_PAPER", "CERT_DIRECT_APPOINTMENT", "CERT_DIRECTED_SCOPE", "CERT_GRASSROOTS_SCOPE",
+                     "CERT_REVOCATION", "CREDIT_RECORD")
+RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *COMMITTEE_CODES, *CERTIFICATE_CODES)
 
 # When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
 FALLBACK = "国家及本地职称评审有关规定（以本地年度职称评审通知为准）"

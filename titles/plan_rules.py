@@ -56,13 +56,15 @@ class PlanRules:
     quorum_denominator: int = 3
     ballot_pass_numerator: int = 2
     ballot_pass_denominator: int = 3
+    # Credit records (诚信档案, 001 四(四)): a breach stays on record this many years, then expires.
+    credit_record_years: int = 3
     name: str = "国家默认日历规则"
 
     def __post_init__(self):
         _require_int("min_notice_months", self.min_notice_months, 0)
         for key in ("publicity_working_days", "unit_publicity_working_days", "correction_working_days",
                     "evaluation_pass_denominator", "senior_min_members_by_series", "senior_min_members_by_specialty",
-                    "quorum_denominator", "ballot_pass_denominator"):
+                    "quorum_denominator", "ballot_pass_denominator", "credit_record_years"):
             _require_int(key, getattr(self, key), 1)
         for share in ("evaluation_pass", "quorum", "ballot_pass"):
             _require_int(f"{share}_numerator", getattr(self, f"{share}_numerator"), 0)

@@ -1,30 +1,16 @@
 """The public self-check's rate limit: signed-out callers, per client address, page and API alike.
 
-Signed-in users are not limited here (their accounts are known and sign-in is guarded by axes). The
-counts live in the default cache (Redis when ``REDIS_URL`` is set), so every web process shares them.
+Signed-in users are not limited here (their accounts are known and sign-in is guarded by axes).
 """
 
-import math
-
-from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
-
-from accounts.client_ip import client_ip
+from accounts.throttles import ClientAddressThrottle, wait_seconds
 
 
-class PublicEligibilityThrottle(SimpleRateThrottle):
+class PublicEligibilityThrottle(ClientAddressThrottle):
     scope = "eligibility"
-
-    def get_rate(self):
-        return settings.ELIGIBILITY_ANON_RATE
-
-    def get_cache_key(self, request, view):
-        if request.user.is_authenticated:
-            return None
-        # the one client address behind trusted proxies (a forged X-Forwarded-For does not reset the count)
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+    rate_setting = "ELIGIBILITY_ANON_RATE"
+    signed_out_only = True
 
 
 def throttled_message(wait) -> str:
-    seconds = max(1, math.ceil(wait or 1))
-    return f"未登录用户的申报条件自测过于频繁，请 {seconds} 秒后再试（登录后不受此限制）"
+    return f"未登录用户的申报条件自测过于频繁，请 {wait_seconds(wait)} 秒后再试（登录后不受此限制）"

@@ -4,11 +4,8 @@ Needs PostgreSQL and Redis (``DATABASE_URL``/``REDIS_URL``, as .ci/run sets them
 is another process and must see the committed rows of the test database.
 """
 
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,10 +13,9 @@ from django.db import connection
 
 from accounts.models import Role
 from tests.factories import review_plan, user_with_role
+from tests.integration.conftest import celery_worker
 from titles.models import ReviewPlan
 from titles.services import amend_plan, publish_plan
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -34,18 +30,8 @@ def worker(tmp_path, settings):
 
     app.control.purge()
     settings.MEDIA_ROOT = str(tmp_path / "media")  # shared by this process and the worker
-    db = connection.settings_dict
-    env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-                                        f"/{db['NAME']}", MEDIA_ROOT=settings.MEDIA_ROOT, DEBUG="1")
-    log = open(tmp_path / "worker.log", "w+")
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-                                "--loglevel=info", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
-    log.seek(0)
-    print(log.read()[-3000:])
+    with celery_worker(tmp_path / "worker.log", MEDIA_ROOT=settings.MEDIA_ROOT) as process:
+        yield process
 
 
 def _wait_for_document(plan, previous="", timeout=90):

@@ -127,6 +127,9 @@ class Qualification:
 class Sanction:
     kind: str
     date: date
+    # A credit record (诚信档案) fed in by the platform: it ends on its own date, and names itself.
+    until: date | None = None
+    record: str = ""
 
 
 @dataclass(frozen=True)
@@ -371,9 +374,13 @@ def _read_qualification(r: _Reader, raw: dict, path: str) -> Any:
 def _read_sanction(r: _Reader, raw: dict, path: str) -> Any:
     kind = _field(r, raw, "kind", path, r.choice, SANCTION_KINDS, required=True)
     when = _field(r, raw, "date", path, r.day, required=True)
-    if not _complete(kind, when):
+    until = _field(r, raw, "until", path, r.day, default=None)
+    record = _field(r, raw, "record", path, r.text, default="")
+    if not _complete(kind, when, until, record):
         return _MISSING
-    return Sanction(kind=kind, date=when)
+    if isinstance(until, date) and isinstance(when, date) and until <= when:
+        r.fail(_join(path, "until"), f"期满日期 {until.isoformat()} 应晚于记录日期 {when.isoformat()}")
+    return Sanction(kind=kind, date=when, until=until, record=record)
 
 
 def _read_other_declaration(r: _Reader, raw: dict, path: str) -> Any:

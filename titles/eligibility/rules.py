@@ -84,17 +84,22 @@ def check_one_per_year(f: Facts) -> Check:
 
 def _ban(f: Facts, sanction) -> dict[str, Any]:
     months = f.rulebook.ban_months[sanction.kind]
-    until = add_months(sanction.date, months)
-    return {
+    until = sanction.until or add_months(sanction.date, months)
+    ban = {
         "kind": sanction.kind,
         "date": sanction.date.isoformat(),
         "months": months,
         "until": until.isoformat(),
         "in_force": f.case.as_of < until,
     }
+    if sanction.record:  # a credit record: its own text and its own end date
+        ban["record"] = sanction.record
+    return ban
 
 
 def _ban_text(ban: dict[str, Any]) -> str:
+    if ban.get("record"):
+        return f"{ban['record']}（{ban['date']} 记入，至 {ban['until']} 期满）"
     return (
         f"{SANCTION_NAMES[ban['kind']]}（{ban['date']}）自处分或认定之日起 {ban['months']} 个月内不得申报，"
         f"至 {ban['until']} 期满"
