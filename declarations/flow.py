@@ -44,6 +44,9 @@ class Action(models.TextChoices):
     FORWARD = "forward", "推送上报"
     PASS = "pass", "审核通过"
     REJECT = "reject", "审核不通过"
+    # taken by the deadline sweeps (reviews/deadlines), never offered to a user
+    ABANDON = "abandon", "逾期未补正，视为放弃申报"
+    TERMINATE = "terminate", "逾期未完成，终止"
 
 
 class Actor(models.TextChoices):
@@ -54,6 +57,7 @@ class Actor(models.TextChoices):
     EMPLOYER_ADMIN = "employer_admin", "申报单位管理员"
     DEPARTMENT = "department", "主管部门审核人"
     BUREAU = "bureau", "人社部门审核人"
+    SYSTEM = "system", "系统（到期自动处理）"
 
 
 # Targets decided when the action is taken: where the return came from; the next audit level.
@@ -95,8 +99,19 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         Transition(State.BUREAU_REVIEW, Action.PASS, State.COMMITTEE_REVIEW, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
         Transition(State.BUREAU_REVIEW, Action.RETURN, State.RETURNED, Actor.BUREAU, "PROCEDURE_CORRECTION"),
         Transition(State.BUREAU_REVIEW, Action.REJECT, State.REJECTED, Actor.BUREAU, "PROCEDURE_POLICY_REVIEW"),
+        # the deadline sweeps (reviews/deadlines, through declarations.bulk.take_system_action):
+        # a correction not made by its deadline is abandoned (视为放弃申报, 004 四(三)) ...
+        Transition(State.RETURNED, Action.ABANDON, State.ABANDONED, Actor.SYSTEM, "PROCEDURE_CORRECTION"),
+        # ... and what is unfinished on 07-31 of the year after the plan's is terminated (002 五(三))
+        *(Transition(state, Action.TERMINATE, State.TERMINATED, Actor.SYSTEM, "TERMINATE_UNFINISHED")
+          for state in State.values if state not in FINAL_STATES),
     )
 }
+
+
+def system_sources(action: str) -> list[str]:
+    """The states a system action (``Actor.SYSTEM``) leaves, from the table."""
+    return [t.source for t in TRANSITIONS.values() if t.action == action and t.actor == Actor.SYSTEM]
 
 
 def transition_for(state: str, action: str) -> Transition | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .models import CorrectionNotice, MaterialVerification
+from django.db.models import Count, Max
+
+from .models import CorrectionNotice, LateStep, MaterialVerification
 
 
 def latest_verifications(declaration) -> dict[int, MaterialVerification]:
@@ -67,3 +69,24 @@ def changed_abouts(declaration) -> set[str] | None:
         return None
     diff = version_diff(versions[1].snapshot, versions[0].snapshot)
     return {row["about"] for row in diff["fields"]} | {row["about"] for row in diff["materials"]}
+
+
+def visible_late_steps(actor):
+    """Late steps (``LateStep``) of the declarations the actor may see: the gate is the declarations'."""
+    from declarations.selectors import visible_declarations
+
+    return LateStep.objects.filter(declaration_id__in=visible_declarations(actor).order_by().values("pk"))
+
+
+def late_organisations(actor) -> list[dict]:
+    """Per plan and organisation: how many declarations stayed behind at its step, for which phase,
+    by which deadline (one query)."""
+    from titles.plan_rules import PHASE_LABELS
+
+    rows = list(visible_late_steps(actor).values(
+        "plan_id", "plan__year", "plan__name", "organisation_id", "organisation__name", "phase")
+        .annotate(n=Count("pk"), deadline=Max("deadline"))
+        .order_by("-plan__year", "plan__name", "plan_id", "phase", "-n", "organisation__name"))
+    for row in rows:
+        row["phase_label"] = PHASE_LABELS.get(row["phase"], row["phase"])
+    return rows

@@ -18,7 +18,9 @@ PLAN_RULE_CODES = ("PHASE_KIND", "PHASE_DUPLICATE", "PHASE_REQUIRED", "PHASE_DAT
 # The declaration flow's steps (declarations.flow: each transition's ``basis``)
 FLOW_CODES = ("PROCEDURE_DECLARATION", "PROCEDURE_RECOMMENDATION", "PROCEDURE_AUDIT", "PROCEDURE_POLICY_REVIEW",
               "PROCEDURE_CORRECTION")
-RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES)
+# The deadline sweeps (reviews/deadlines): termination, lateness of a step, expired drafts, reminders
+DEADLINE_CODES = ("TERMINATE_UNFINISHED", "PUSH_DEADLINE", "DECLARATION_EXPIRED", "DEADLINE_REMINDER")
+RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *DEADLINE_CODES)
 
 # When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
 FALLBACK = "国家及本地职称评审有关规定（以本地年度职称评审通知为准）"
