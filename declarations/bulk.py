@@ -29,7 +29,7 @@ from .models import Declaration
 
 
 def take_system_action(*, action: str, declarations: QuerySet, comment: Callable[[dict], str],
-                       fields: tuple[str, ...] = ()) -> list[int]:
+                       fields: tuple[str, ...] = (), scopes: RulesByScope | None = None) -> list[int]:
     """Take the system ``action`` on every declaration of ``declarations`` that is in one of its
     source states; answer the ids moved. ``comment(row)`` words each decision from the locked row
     (``pk``, ``state`` and the extra ``fields`` of the queryset). Run it inside the sweep's lock."""
@@ -55,7 +55,7 @@ def take_system_action(*, action: str, declarations: QuerySet, comment: Callable
         label = Action(action).label
         Declaration.history.bulk_history_create(list(moved.values()), update=True, default_change_reason=label,
                                                 default_date=now)
-        scopes = RulesByScope()
+        scopes = scopes or RulesByScope()
         decisions = []
         for row in rows:
             declaration, transition = moved[row["pk"]], transitions[row["state"]]

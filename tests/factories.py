@@ -84,3 +84,22 @@ def review_plan(bureau, *, year=2026, issued_on="2026-07-01", phases=None, **cha
     for kind, (start, end) in phases.items():
         PlanPhase.objects.create(plan=plan, kind=kind, start=date.fromisoformat(start), end=date.fromisoformat(end))
     return plan
+
+
+def returned_declarations(plan, employer, n, *, deadline, returned_by, prefix="bulk", email=True):
+    """``n`` declarations of ``plan`` waiting for a correction due ``deadline``, built set-based (three
+    INSERTs, no services): data for the deadline sweeps' query counts and benchmark."""
+    from declarations.models import Declaration
+    from reviews.models import CorrectionNotice
+
+    users = User.objects.bulk_create([
+        User(username=f"{prefix}{i}", real_name=f"申报人{i}", password="!",
+             email=f"{prefix}{i}@example.com" if email else "") for i in range(n)])
+    declarations = Declaration.objects.bulk_create([
+        Declaration(applicant=user, employer=employer, plan=plan, year=plan.year, series=plan.series,
+                    level="intermediate", state="returned", version=1) for user in users])
+    CorrectionNotice.objects.bulk_create([
+        CorrectionNotice(declaration=d, returned_from="employer_review", number=1, deadline=deadline,
+                         items=[{"about": "material:id_card", "problem": "身份证复印件不清晰"}], version_number=1,
+                         returned_by=returned_by) for d in declarations])
+    return declarations

@@ -199,7 +199,7 @@ def terminate_unfinished(today: date) -> SweepResult:
         return result
     ids = take_system_action(
         action=Action.TERMINATE, declarations=Declaration.objects.filter(plan_id__in=list(cutoffs)),
-        fields=("plan_id", "year"),
+        fields=("plan_id", "year"), scopes=scopes,
         comment=lambda row: f"{row['year']} 年度的申报至 {cutoffs[row['plan_id']]:%Y-%m-%d} 仍未完成，终止")
     result.add("终止", ids)
     return result

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.eventchain import first_break
 from accounts.models import Event, Notification, Role
-from declarations.flow import Action, Actor, State, TRANSITIONS
+from declarations.flow import TRANSITIONS, Action, Actor, State
 from declarations.models import Declaration
 from declarations.selectors import available_actions
 from declarations.services import take_action
