@@ -17,9 +17,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.models import Role
 from declarations.models import Declaration
 from reviews.models import Decision
-from accounts.models import Role
 from tests.factories import returned_declarations, user_with_role
 
 ROOT = Path(__file__).resolve().parents[2]
