@@ -78,7 +78,8 @@ ROLES = {
 }
 # who the table names, for a declaration of employer_a (under the department, under the bureau)
 ENTITLED = {Actor.APPLICANT: {"applicant"}, Actor.EMPLOYER_STAFF: {"handler", "admin"},
-            Actor.EMPLOYER_ADMIN: {"admin"}, Actor.DEPARTMENT: {"dept"}, Actor.BUREAU: {"bureau"}}
+            Actor.EMPLOYER_ADMIN: {"admin"}, Actor.DEPARTMENT: {"dept"}, Actor.BUREAU: {"bureau"},
+            Actor.SYSTEM: set()}  # the deadline sweeps' rows: refused to every user
 
 
 @pytest.mark.django_db
