@@ -115,6 +115,7 @@ def test_drafts_are_marked_expired_after_the_window_not_moved(client, in_window,
     client.force_login(applicant)
     assert "已过申报期" in client.get(reverse("declarations:detail", args=[draft.pk])).content.decode()
     assert "已过申报期" in client.get(reverse("declarations:mine")).content.decode()
+    assert client.get(f"/api/v1/declarations/{draft.pk}/").json()["expired_on"] == "2026-10-01"
 
 
 # --- 3. push deadlines ---------------------------------------------------------------------------
