@@ -15,6 +15,7 @@ function in a module of this package and import that module in ``__init__.py``; 
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from datetime import date
 from django.db import connection, transaction
 
 from config.clock import frozen
+
+logger = logging.getLogger(__name__)
 
 SWEEP = "sweep"  # run after midnight and hourly
 REMINDER = "reminder"  # run in the morning
@@ -81,6 +84,16 @@ def run_sweep(code: str, today: date) -> SweepResult:
 
 
 def run_group(today: date, group: str | None = None) -> list[tuple[Sweep, SweepResult]]:
-    """Every registered sweep of ``group`` (None: all), in registration order, each in its own transaction."""
-    return [(sweep, run_sweep(sweep.code, today)) for sweep in list(SWEEPS.values())
-            if group is None or sweep.group == group]
+    """Every registered sweep of ``group`` (None: all), in registration order, each in its own
+    transaction; a sweep that fails is logged and reported, and the others still run."""
+    results = []
+    for sweep in list(SWEEPS.values()):
+        if group is not None and sweep.group != group:
+            continue
+        try:
+            result = run_sweep(sweep.code, today)
+        except Exception as exc:  # noqa: BLE001 - one broken sweep must not stop the others
+            logger.exception("到期处理 %s 失败", sweep.code)
+            result = SweepResult(details=[f"失败：{type(exc).__name__}: {exc}"])
+        results.append((sweep, result))
+    return results

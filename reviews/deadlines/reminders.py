@@ -10,7 +10,7 @@ notification's key names the deadline, and a (recipient, key) is written once
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.urls import reverse
@@ -23,23 +23,39 @@ from reviews.models import CorrectionNotice, MaterialVerification
 from titles.models import PlanPhase
 from titles.plan_rules import PHASE_LABELS
 from titles.selectors import RulesByScope, stored_calendar
+from titles.workdays import YearNotCovered
 
 from .registry import REMINDER, SweepResult, register
 
 
 class Horizon:
-    """Whether a deadline is due for its reminder today, by the rulebook of the plan's region and year."""
+    """Whether a deadline is due for its reminder today, by the rulebook of the plan's region and year.
+
+    When the holiday schedule of a year the count runs into is not entered yet, weekdays count as
+    working days (the reminder comes a little early rather than not at all) and ``note`` says so."""
 
     def __init__(self, today: date):
         self.today, self.scopes, self.calendar = today, RulesByScope(), stored_calendar()
         self._ends: dict[int, date] = {}
-        self.furthest = self.calendar.add(today, self.scopes.largest("reminder_working_days"))
+        self.note = ""
+        self.furthest = self._end(self.scopes.largest("reminder_working_days"))
+
+    def _end(self, days: int) -> date:
+        if days not in self._ends:
+            try:
+                self._ends[days] = self.calendar.add(self.today, days)
+            except YearNotCovered as exc:
+                self.note = f"{exc}；提醒日期按周一至周五计算"
+                day, left = self.today, days
+                while left:
+                    day += timedelta(days=1)
+                    left -= day.weekday() < 5
+                self._ends[days] = day
+        return self._ends[days]
 
     def due(self, deadline: date, region_code: str, year: int) -> bool:
         days = self.scopes.plan_rules(region_code, year).reminder_working_days
-        if days not in self._ends:
-            self._ends[days] = self.calendar.add(self.today, days)
-        return self.today <= deadline <= self._ends[days]
+        return self.today <= deadline <= self._end(days)
 
 
 @register("remind_corrections", "补正期限提醒（申报人）", group=REMINDER)
@@ -57,6 +73,7 @@ def remind_corrections(today: date) -> SweepResult:
          "body": "请在期限内按一次性告知的事项补正并重新提交，逾期视为放弃申报。",
          "link": reverse("declarations:detail", args=[row["declaration_id"]])} for row in rows])
     result.add("提醒申报人补正", created)
+    result.details += [horizon.note] if horizon.note else []
     return result
 
 
@@ -109,4 +126,5 @@ def remind_reviewers(today: date) -> SweepResult:
              "link": reverse("reviews:queue")}
             for row in groups for user_id in people.get(row["organisation"], [])])
         result.add(f"提醒{Role(role).label}", created)
+    result.details += [horizon.note] if horizon.note else []
     return result

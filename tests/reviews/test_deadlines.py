@@ -332,3 +332,26 @@ def test_the_beat_schedule_is_in_the_database():
     reminders = tasks["reviews.send_deadline_reminders"].crontab
     assert (reminders.hour, reminders.minute, str(reminders.timezone)) == ("8", "0", "Asia/Shanghai")
     assert tasks["outbox.sweep"].interval.every == 60
+
+
+def test_a_reminder_into_a_year_without_a_holiday_schedule_counts_weekdays(plan, org_tree, people):
+    from tests.factories import returned_declarations
+
+    returned_declarations(plan, org_tree["employer_a"], 1, deadline=date(2027, 1, 4), returned_by=people["handler"])
+    assert sweep("remind_corrections", date(2026, 12, 29)).total == 0  # 12-30, 12-31, 01-01 (a weekday)
+    result = sweep("remind_corrections", date(2026, 12, 30))
+    assert result.total == 1 and "2027 年的节假日安排尚未录入" in result.details[0]
+
+
+def test_one_failing_sweep_does_not_stop_the_others(monkeypatch, in_window, plan, applicant, people):
+    from reviews.deadlines import registry
+
+    returned(applicant, plan, people, date(2026, 9, 22))
+
+    def broken(today):
+        raise RuntimeError("坏了")
+
+    monkeypatch.setitem(registry.SWEEPS, "expire_drafts", registry.Sweep("expire_drafts", "测试", "sweep", broken))
+    results = {sweep.code: result for sweep, result in run_group(date(2026, 9, 23))}
+    assert "坏了" in results["expire_drafts"].details[0]
+    assert results["abandon_corrections"].total == 1

@@ -35,3 +35,5 @@ class Command(BaseCommand):
                 counts = "；".join(f"{label} {n}" for label, n in result.changed.items() if n) or "无变化"
                 examples = f"（例：{'、'.join(map(str, result.examples))}）" if result.examples else ""
                 self.stdout.write(f"- {sweep.label}［{sweep.code}］：{counts}{examples}")
+                for line in result.details:
+                    self.stdout.write(f"  {line}")
