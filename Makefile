@@ -21,7 +21,7 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py make_signing_cert
 	@echo "演示站点：http://127.0.0.1:$(DEMO_PORT)/ （Ctrl-C 停止网站和后台任务进程）"
 	@$(DEMO_ENV) $(VENV)/bin/celery -A config worker -B --pool=solo --loglevel=info \
-		--schedule var/celerybeat-schedule & worker=$$!; \
+		--scheduler django_celery_beat.schedulers:DatabaseScheduler & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker; exit 0' INT TERM; \
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT); \
 	kill -TERM $$worker 2>/dev/null; wait $$worker

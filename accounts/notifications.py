@@ -6,11 +6,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from outbox.services import enqueue
+from outbox.services import enqueue, enqueue_many
 
-from .models import Notification
+from .models import Notification, User
 
 SEND_EMAIL = "accounts.notifications.send_notification_email"  # the outbox kind
+SEND_EMAILS = "accounts.notifications.send_notification_emails"  # the outbox kind of a batch
+EMAIL_BATCH = 200  # notifications per outbox message when many are written at once
 
 
 def notify(*, recipients, key: str, title: str, body: str = "", link: str = "") -> list[Notification]:
@@ -27,6 +29,38 @@ def notify(*, recipients, key: str, title: str, body: str = "", link: str = "") 
         if user.email:
             enqueue(kind=SEND_EMAIL, payload={"notification_id": notice.pk})
     return created
+
+
+def notify_many(entries: list[dict]) -> list[int]:
+    """The set-based twin of ``notify`` for sweeps: each entry is ``recipient_id``, ``key``, ``title``,
+    ``body``, ``link``; a (recipient, key) already told is skipped. A constant number of queries: the
+    recipients, the keys already used, one INSERT, one INSERT of outbox messages (e-mails in batches).
+    Call it inside the change's transaction (under the sweep's lock, so two runs never race on a key).
+    Returns the new notifications' ids."""
+    if not entries:
+        return []
+    emails = dict(User.objects.filter(pk__in={e["recipient_id"] for e in entries}, is_active=True)
+                  .values_list("pk", "email"))
+    keys = {e["key"][:120] for e in entries}
+    told = set(Notification.objects.filter(key__in=keys).values_list("recipient_id", "key"))
+    fresh, seen = [], set()
+    for e in entries:
+        mark = (e["recipient_id"], e["key"][:120])
+        if e["recipient_id"] in emails and mark not in told and mark not in seen:
+            seen.add(mark)
+            fresh.append(Notification(recipient_id=mark[0], key=mark[1], title=e["title"][:200],
+                                      body=e.get("body", ""), link=e.get("link", "")[:200]))
+    created = Notification.objects.bulk_create(fresh)
+    mailed = [n.pk for n in created if emails.get(n.recipient_id)]
+    enqueue_many(kind=SEND_EMAILS, payloads=[{"notification_ids": mailed[i:i + EMAIL_BATCH]}
+                                             for i in range(0, len(mailed), EMAIL_BATCH)])
+    return [n.pk for n in created]
+
+
+def send_notification_emails(*, notification_ids: list[int]) -> None:
+    """The outbox handler of a batch: each notification's e-mail, never a second (see below)."""
+    for notification_id in notification_ids:
+        send_notification_email(notification_id=notification_id)
 
 
 def send_notification_email(*, notification_id: int) -> None:

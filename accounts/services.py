@@ -47,6 +47,20 @@ def action_label(code: str) -> str:
 EVENT_CHAIN_LOCK = 0x7A68_6576_656E_7473  # "zhevents"
 
 
+def _lock_event_chain() -> str:
+    """Serialise appends to the chain until commit (PostgreSQL) and answer the last event's hash."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK])
+    return Event.objects.order_by("-pk").values_list("hash", flat=True).first() or GENESIS
+
+
+def _chain(events: list[Event], prev_hash: str) -> None:
+    for event in events:
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = chain_hash(prev_hash, event.chain_content())
+
+
 @transaction.atomic
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",
                  request=None) -> Event:
@@ -55,10 +69,7 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
     The entry is chained to the one before it (accounts/eventchain.py). On PostgreSQL a transaction
     lock serialises writers until commit, so two transactions never chain to the same predecessor.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK])
-    prev_hash = Event.objects.order_by("-pk").values_list("hash", flat=True).first() or GENESIS
+    prev_hash = _lock_event_chain()
     event = Event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -70,11 +81,28 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
         comment=comment,
         ip_address=client_ip(request),
         created_at=timezone.now(),
-        prev_hash=prev_hash,
     )
-    event.hash = chain_hash(prev_hash, event.chain_content())
+    _chain([event], prev_hash)
     event.save(force_insert=True)
     return event
+
+
+@transaction.atomic
+def record_events(*, action: str, model, entries: list[dict]) -> int:
+    """The set-based twin of ``record_event`` for system actions (no actor, no request): one event per
+    entry (``object_id``, ``object_repr``, ``from_state``, ``to_state``, ``comment``), chained in
+    order under the same lock and written in one INSERT. Returns how many were written."""
+    if not entries:
+        return 0
+    prev_hash = _lock_event_chain()
+    content_type, now = ContentType.objects.get_for_model(model), timezone.now()
+    events = [Event(actor=None, action=action, content_type=content_type, object_id=str(e["object_id"]),
+                    object_repr=str(e.get("object_repr", ""))[:200], from_state=e.get("from_state", ""),
+                    to_state=e.get("to_state", ""), comment=e.get("comment", ""), ip_address=None, created_at=now)
+              for e in entries]
+    _chain(events, prev_hash)
+    Event.objects.bulk_create(events)
+    return len(events)
 
 
 TOTP_DEVICE_NAME = "身份验证器"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_celery_beat",
     "accounts",
     "titles",
     "declarations",
@@ -153,9 +154,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict = {
-    "outbox-sweep": {"task": "outbox.sweep", "schedule": 60.0},  # re-send work the broker lost
-}
+# The beat schedule lives in the database (django-celery-beat, migration reviews/0005_beat_schedule):
+# the outbox sweep every minute, the deadline sweeps after midnight and hourly, reminders at 08:00.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict = {}
 OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
 
 # --- Speed (issue 14): kept database connections, sessions on Redis --------------------------

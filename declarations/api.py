@@ -54,7 +54,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
         fields = ["id", "plan", "year", "series", "specialty", "specialty_name", "level", "route",
                   "green_channel_reference", "employer", "employer_name", "applicant_name", "state",
                   "state_display", "version", "actions", "return_items", "return_deadline", "returned_from",
-                  "created_at", "updated_at", "submitted_at"]
+                  "created_at", "updated_at", "submitted_at", "expired_on"]
 
     def get_actions(self, declaration) -> list[str]:
         return available_actions(self.context["request"].user, declaration)

@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     FAIL_REVIEW = "fail_review", "评审未通过"
     APPROVE = "approve", "审批通过"
     OVERTURN = "overturn", "异议成立，评审未通过"
+    # taken by the deadline sweeps (reviews/deadlines), never offered to a user
+    ABANDON = "abandon", "逾期未补正，视为放弃申报"
+    TERMINATE = "terminate", "逾期未完成，终止"
 
 
 class Actor(models.TextChoices):
@@ -59,6 +62,7 @@ class Actor(models.TextChoices):
     DEPARTMENT = "department", "主管部门审核人"
     BUREAU = "bureau", "人社部门审核人"
     COMMITTEE_SECRETARY = "committee_secretary", "评委会秘书"
+    SYSTEM = "system", "系统（到期自动处理）"
 
 
 # Targets decided when the action is taken: where the return came from; the next audit level.
@@ -110,12 +114,23 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         # objection upheld by the bureau (reviews.services.resolve_result_objection) overturns the result
         Transition(State.RESULTS_PUBLICITY, Action.APPROVE, State.APPROVED, Actor.BUREAU, "PROCEDURE_RESULTS"),
         Transition(State.RESULTS_PUBLICITY, Action.OVERTURN, State.NOT_PASSED, Actor.BUREAU, "PROCEDURE_RESULTS"),
+        # the deadline sweeps (reviews/deadlines, through declarations.bulk.take_system_action):
+        # a correction not made by its deadline is abandoned (视为放弃申报, 004 四(三)) ...
+        Transition(State.RETURNED, Action.ABANDON, State.ABANDONED, Actor.SYSTEM, "PROCEDURE_CORRECTION"),
+        # ... and what is unfinished on 07-31 of the year after the plan's is terminated (002 五(三))
+        *(Transition(state, Action.TERMINATE, State.TERMINATED, Actor.SYSTEM, "TERMINATE_UNFINISHED")
+          for state in State.values if state not in FINAL_STATES),
     )
 }
 
 
 # Actions taken only by a service on the record of a body's meeting, never offered to a user as a button
 SERVICE_ONLY = frozenset({Action.PASS_REVIEW, Action.FAIL_REVIEW})
+
+
+def system_sources(action: str) -> list[str]:
+    """The states a system action (``Actor.SYSTEM``) leaves, from the table."""
+    return [t.source for t in TRANSITIONS.values() if t.action == action and t.actor == Actor.SYSTEM]
 
 
 def transition_for(state: str, action: str) -> Transition | None:

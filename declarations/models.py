@@ -231,6 +231,9 @@ class Declaration(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("最后保存", auto_now=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True, editable=False)
+    # set by the deadline sweep once the plan's declaration window closed on a draft (已过申报期):
+    # the draft stays a draft (submitting is refused by the window), it is only marked
+    expired_on = models.DateField("已过申报期（日期）", null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -84,6 +84,8 @@ def deciding_body(declaration, actor_code: str):
     if actor_code == Actor.COMMITTEE_SECRETARY:
         committee = reviewing_committee(declaration)
         return committee.office if committee is not None else None
+    if actor_code == Actor.SYSTEM:  # a deadline of the plan: decided under the plan's issuing bureau
+        return declaration.plan.organisation
     return bureau_of(declaration)
 
 
@@ -99,7 +101,7 @@ _STEP_ROLES = {
 def may_take(user, declaration, transition: Transition) -> bool:
     """Whether the user is the one the transition table names for this step of this declaration:
     the applicant themself, or a holder of the step's role in the organisation whose step it is."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or transition.actor == Actor.SYSTEM:  # system moves are the sweeps' alone
         return False
     if transition.actor == Actor.APPLICANT:
         return bool(is_applicant(user, declaration))

@@ -36,6 +36,25 @@ def enqueue(*, kind: str, payload: dict) -> OutboxMessage:
     return message
 
 
+def enqueue_many(*, kind: str, payloads: list[dict]) -> list[OutboxMessage]:
+    """``enqueue`` for many messages of one kind in one INSERT (set-based services: the sweeps)."""
+    if not payloads:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue 必须在业务操作的事务中调用")
+    import_string(kind)
+    messages = OutboxMessage.objects.bulk_create([OutboxMessage(kind=kind, payload=p) for p in payloads])
+    ids = [m.pk for m in messages]
+
+    def send_all():
+        for pk in ids:
+            if not send(message_id=pk):
+                break  # the broker is down: the sweep sends the rest
+
+    transaction.on_commit(send_all)
+    return messages
+
+
 def send(*, message_id: int) -> bool:
     """Hand one message to the broker; False (and one log line) when the broker is unreachable."""
     from config.celery import app

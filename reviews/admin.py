@@ -1,9 +1,14 @@
 """The admin console's view of the results: publications (read-only, through the gate) with the yearly
-data report (CSV, XLSX; personal numbers masked) of the plans of the selected publications."""
+data report (CSV, XLSX; personal numbers masked) of the plans of the selected publications.
+
+The beat schedule is data written by migrations (reviews/0005_beat_schedule), not edited in the
+console: django-celery-beat's own ModelAdmins are not gated (accounts/admin_base.py), so they are
+taken out of the admin site."""
 
 import itertools
 
 from django.contrib import admin
+from django_celery_beat import models as beat
 
 from accounts.admin_base import GatedPlainAdmin
 from accounts.exports import csv_response, xlsx_response
@@ -46,3 +51,9 @@ class ResultPublicationAdmin(GatedPlainAdmin):
     def report_xlsx(self, request, queryset):
         return xlsx_response("results-report.xlsx", REPORT_COLUMNS, self._rows(request, queryset),
                              title="年度评审结果")
+
+
+for model in (beat.PeriodicTask, beat.IntervalSchedule, beat.CrontabSchedule, beat.SolarSchedule,
+              beat.ClockedSchedule):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

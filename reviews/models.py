@@ -79,6 +79,9 @@ class Recommendation(models.Model):
     abstentions = models.PositiveSmallIntegerField("弃权")
     publicity_start = models.DateField("公示开始")
     publicity_end = models.DateField("公示结束")
+    # set by the deadline sweep when the 公示 is over without an open objection: the employer admin
+    # may forward it (可推送); forwarding stays a human action
+    ready_on = models.DateField("公示期满可推送（日期）", null=True, blank=True)
     recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="推荐人", on_delete=models.PROTECT,
                                        related_name="+")
     recommended_at = models.DateTimeField("推荐时间", auto_now_add=True)
@@ -269,3 +272,28 @@ class ResultFiling(models.Model):
 
     def __str__(self):
         return f"{self.approval} 备案 {self.filing_number}"
+class LateStep(models.Model):
+    """A step not done by its phase's end (002 二(二)4): the declaration stays behind at that step,
+    and this row names the organisation whose step missed the deadline. Written once per
+    declaration, step and phase by the deadline sweep; never changed."""
+
+    declaration = models.ForeignKey("declarations.Declaration", verbose_name="申报", on_delete=models.PROTECT,
+                                    related_name="late_steps")
+    plan = models.ForeignKey("titles.ReviewPlan", verbose_name="评审方案", on_delete=models.PROTECT,
+                             related_name="late_steps")
+    organisation = models.ForeignKey("accounts.Organisation", verbose_name="未按期办理的单位",
+                                     on_delete=models.PROTECT, related_name="late_steps")
+    state = models.CharField("滞留环节", max_length=24)
+    phase = models.CharField("方案阶段", max_length=32)
+    deadline = models.DateField("截止日期")
+    recorded_on = models.DateField("记录日期")
+
+    class Meta:
+        verbose_name = "逾期未推送记录"
+        verbose_name_plural = "逾期未推送记录"
+        ordering = ["plan", "organisation", "declaration"]
+        constraints = [models.UniqueConstraint(fields=["declaration", "phase"], name="unique_late_step")]
+        indexes = [models.Index(fields=["plan", "organisation"])]
+
+    def __str__(self):
+        return f"{self.organisation} 未按期推送 {self.declaration}（{self.phase} 截至 {self.deadline}）"

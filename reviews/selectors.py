@@ -4,7 +4,7 @@ results' publications (the bureau's and the public's), their objections and the 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,7 +13,8 @@ from accounts.permissions import is_system_admin, member_org_ids
 from config.api import MAX_ID
 from config.clock import today
 
-from .models import CorrectionNotice, MaterialVerification, Objection, ResultApproval, ResultPublication
+from .models import (CorrectionNotice, LateStep, MaterialVerification, Objection, ResultApproval,
+                     ResultPublication)
 
 
 def latest_verifications(declaration) -> dict[int, MaterialVerification]:
@@ -238,3 +239,22 @@ def yearly_report_rows(plan):
 
 def _day(value) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
+def visible_late_steps(actor):
+    """Late steps (``LateStep``) of the declarations the actor may see: the gate is the declarations'."""
+    from declarations.selectors import visible_declarations
+
+    return LateStep.objects.filter(declaration_id__in=visible_declarations(actor).order_by().values("pk"))
+
+
+def late_organisations(actor) -> list[dict]:
+    """Per plan and organisation: how many declarations stayed behind at its step, for which phase,
+    by which deadline (one query)."""
+    from titles.plan_rules import PHASE_LABELS
+
+    rows = list(visible_late_steps(actor).values(
+        "plan_id", "plan__year", "plan__name", "organisation_id", "organisation__name", "phase")
+        .annotate(n=Count("pk"), deadline=Max("deadline"))
+        .order_by("-plan__year", "plan__name", "plan_id", "phase", "-n", "organisation__name"))
+    for row in rows:
+        row["phase_label"] = PHASE_LABELS.get(row["phase"], row["phase"])
+    return rows

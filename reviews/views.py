@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +17,8 @@ from declarations.selectors import visible_declarations
 from declarations.services import DeclarationError, InvalidInput, take_action
 
 from .filters import QueueFilter
+from .models import Recommendation
+from .selectors import late_organisations
 from .services import record_objection, resolve_objection, verify_material
 
 STAFF_ROLES = {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)
@@ -37,11 +39,26 @@ def queue(request):
     else:
         rows = filtered.qs
     counts = dict(base.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    ready = Recommendation.objects.filter(declaration=OuterRef("pk"), ready_on__isnull=False)
+    rows = rows.annotate(push_ready=Exists(ready))
     page = Paginator(rows.order_by("-submitted_at", "-pk"), 50).get_page(request.GET.get("page"))
     return render(request, "reviews/queue.html", {
-        "filter": filtered, "page": page,
+        "filter": filtered, "page": page, "sees_late": _sees_late(request.user),
         "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
     }, status=400 if filtered.is_bound and not filtered.is_valid() else 200)
+
+
+def _sees_late(user) -> bool:
+    return user.is_superuser or bool(member_org_ids(user, {Role.BUREAU_REVIEWER, Role.SYSTEM_ADMIN}))
+
+
+@login_required
+def late(request):
+    """逾期未推送 (002 二(二)4): per plan, the organisations whose step missed its phase's end, for the
+    bureau (its region, through the declarations it may see) and the system admin."""
+    if not _sees_late(request.user):
+        raise PermissionDenied("只有人社部门可以查看逾期未推送的单位")
+    return render(request, "reviews/late.html", {"rows": late_organisations(request.user)})
 
 
 def _items(text: str) -> list[dict]:

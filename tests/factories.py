@@ -100,3 +100,20 @@ def expert(pool, employer, *, level="senior", specialties=(), status="active", s
     row.specialties.set(specialties)
     PoolMembership.objects.create(pool=pool, expert=row, joined_on=date(2025, 1, 1))
     return row
+def returned_declarations(plan, employer, n, *, deadline, returned_by, prefix="bulk", email=True):
+    """``n`` declarations of ``plan`` waiting for a correction due ``deadline``, built set-based (three
+    INSERTs, no services): data for the deadline sweeps' query counts and benchmark."""
+    from declarations.models import Declaration
+    from reviews.models import CorrectionNotice
+
+    users = User.objects.bulk_create([
+        User(username=f"{prefix}{i}", real_name=f"申报人{i}", password="!",
+             email=f"{prefix}{i}@example.com" if email else "") for i in range(n)])
+    declarations = Declaration.objects.bulk_create([
+        Declaration(applicant=user, employer=employer, plan=plan, year=plan.year, series=plan.series,
+                    level="intermediate", state="returned", version=1) for user in users])
+    CorrectionNotice.objects.bulk_create([
+        CorrectionNotice(declaration=d, returned_from="employer_review", number=1, deadline=deadline,
+                         items=[{"about": "material:id_card", "problem": "身份证复印件不清晰"}], version_number=1,
+                         returned_by=returned_by) for d in declarations])
+    return declarations

@@ -24,7 +24,9 @@ COMMITTEE_CODES = ("COMMITTEE_SIZE_ODD", "COMMITTEE_MIN_SERIES", "COMMITTEE_MIN_
 # Certificates and credit records (``certificates``, ``accounts.CreditRecord``)
 CERTIFICATE_CODES = ("CERT_EQUAL_TO_PAPER", "CERT_DIRECT_APPOINTMENT", "CERT_DIRECTED_SCOPE", "CERT_GRASSROOTS_SCOPE",
                      "CERT_REVOCATION", "CREDIT_RECORD")
-RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *COMMITTEE_CODES, *CERTIFICATE_CODES)
+# The deadline sweeps (reviews/deadlines): termination, lateness of a step, expired drafts, reminders
+DEADLINE_CODES = ("TERMINATE_UNFINISHED", "PUSH_DEADLINE", "DECLARATION_EXPIRED", "DEADLINE_REMINDER")
+RULE_CODES = (*SOURCES, *PLAN_RULE_CODES, *FLOW_CODES, *COMMITTEE_CODES, *CERTIFICATE_CODES, *DEADLINE_CODES)
 
 # When no layer cites a document for a rule (a layer added later, a new rule): honest and general.
 FALLBACK = "国家及本地职称评审有关规定（以本地年度职称评审通知为准）"

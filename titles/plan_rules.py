@@ -32,6 +32,9 @@ SOURCE_INITIAL = "001 三(五)"  # 初定工作截止到当年11月30日
 SOURCE_PUBLICITY = "004 四(五)"  # 评审结束后……公示期为5个工作日，公示期无异议的……
 
 
+MONTH_DAY_KEYS = ("meetings_end", "results_end", "initial_end", "terminate_unfinished_on")
+
+
 @dataclass(frozen=True)
 class PlanRules:
     min_notice_months: int = 1
@@ -58,13 +61,18 @@ class PlanRules:
     ballot_pass_denominator: int = 3
     # Credit records (诚信档案, 001 四(四)): a breach stays on record this many years, then expires.
     credit_record_years: int = 3
+    # The deadline sweeps (reviews/deadlines): what is unfinished on this day of the year after the
+    # plan's year is terminated (002 五(三)); reminders go out this many working days before a deadline.
+    terminate_unfinished_on: tuple[int, int] = (7, 31)
+    reminder_working_days: int = 3
     name: str = "国家默认日历规则"
 
     def __post_init__(self):
         _require_int("min_notice_months", self.min_notice_months, 0)
         for key in ("publicity_working_days", "unit_publicity_working_days", "correction_working_days",
                     "evaluation_pass_denominator", "senior_min_members_by_series", "senior_min_members_by_specialty",
-                    "quorum_denominator", "ballot_pass_denominator", "credit_record_years"):
+                    "quorum_denominator", "ballot_pass_denominator", "credit_record_years",
+                    "reminder_working_days"):
             _require_int(key, getattr(self, key), 1)
         for share in ("evaluation_pass", "quorum", "ballot_pass"):
             _require_int(f"{share}_numerator", getattr(self, f"{share}_numerator"), 0)
@@ -72,14 +80,14 @@ class PlanRules:
                 raise ValueError(f"规则配置 {share}_numerator 不能大于 {share}_denominator")
         if not isinstance(self.committee_size_odd, bool):
             raise ValueError(f"规则配置 committee_size_odd 应为 true 或 false，实际为 {self.committee_size_odd!r}")
-        for key in ("meetings_end", "results_end", "initial_end"):
+        for key in MONTH_DAY_KEYS:
             _require_month_day(key, getattr(self, key))
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"规则配置 name 应为非空字符串，实际为 {self.name!r}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("meetings_end", "results_end", "initial_end"):
+        for key in MONTH_DAY_KEYS:
             data[key] = list(data[key])
         return data
 

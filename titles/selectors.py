@@ -24,24 +24,68 @@ from .workdays import WorkingDayCalendar
 REGION_CODE = re.compile(r"[0-9]{6,12}")
 
 
-def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
-    """The active layers that apply, least specific first: national (every year, then the year),
-    then the region (every year, then the year); the highest version of each."""
+def _wanted_scopes(region_code: str, year: int | None) -> list[tuple]:
     scopes = [("", None), ("", year), (region_code, None), (region_code, year)]
     wanted = []
     for scope in scopes:
         if scope not in wanted and (scope[0] == "" or region_code) and (scope[1] is None or year is not None):
             wanted.append(scope)
+    return wanted
+
+
+def _pick_layers(layers, wanted: list[tuple]) -> list[RulebookVersion]:
+    best: dict[tuple, RulebookVersion] = {}
+    for layer in layers:
+        key = (layer.region_code, layer.year)
+        if key in wanted and (key not in best or layer.version > best[key].version):
+            best[key] = layer
+    return [best[scope] for scope in wanted if scope in best]
+
+
+def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
+    """The active layers that apply, least specific first: national (every year, then the year),
+    then the region (every year, then the year); the highest version of each."""
+    wanted = _wanted_scopes(region_code, year)
     condition = Q()
     for region, scope_year in wanted:
         condition |= Q(region_code=region, year=scope_year) if scope_year is not None else Q(
             region_code=region, year__isnull=True)
-    best: dict[tuple, RulebookVersion] = {}
-    for layer in RulebookVersion.objects.filter(condition, status=RulebookVersion.Status.ACTIVE):
-        key = (layer.region_code, layer.year)
-        if key not in best or layer.version > best[key].version:
-            best[key] = layer
-    return [best[scope] for scope in wanted if scope in best]
+    return _pick_layers(RulebookVersion.objects.filter(condition, status=RulebookVersion.Status.ACTIVE), wanted)
+
+
+class RulesByScope:
+    """Plan rules and citations for many (region, year) scopes from one query of the active layers:
+    for set-based work (the deadline sweeps) over plans of many regions and years."""
+
+    def __init__(self):
+        self._layers = list(RulebookVersion.objects.filter(status=RulebookVersion.Status.ACTIVE))
+        self._rules: dict[tuple, PlanRules] = {}
+        self._citations: dict[tuple, dict] = {}
+
+    def plan_rules(self, region_code: str, year: int | None) -> PlanRules:
+        key = (region_code or "", year)
+        if key not in self._rules:
+            rules = DEFAULT_PLAN_RULES
+            for layer in _pick_layers(self._layers, _wanted_scopes(*key)):
+                rules = PlanRules.from_dict(layer.calendar or {}, base=rules)
+            self._rules[key] = rules
+        return self._rules[key]
+
+    def largest(self, key: str) -> int:
+        """The largest value of a numeric ``PlanRules`` field over every active layer and the default."""
+        values = [getattr(DEFAULT_PLAN_RULES, key)]
+        values += [layer.calendar[key] for layer in self._layers
+                   if isinstance((layer.calendar or {}).get(key), int)]
+        return max(values)
+
+    def citations(self, region_code: str, year: int | None) -> dict[str, str]:
+        key = (region_code or "", year)
+        if key not in self._citations:
+            citations: dict[str, str] = {}
+            for layer in _pick_layers(self._layers, _wanted_scopes(*key)):
+                citations.update(layer.citations or {})
+            self._citations[key] = citations
+        return self._citations[key]
 
 
 def effective_rulebook(*, region_code: str = "", year: int | None = None) -> Rulebook:
