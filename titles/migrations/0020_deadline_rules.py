@@ -1,7 +1,7 @@
-"""National rulebook version 5: version 4 plus the numbers and documents of the deadline sweeps
+"""National rulebook: the active national version plus the numbers and documents of the deadline sweeps
 (reviews/deadlines): the day unfinished declarations of the previous year are terminated, how many
 working days before a deadline the people who still have to act are reminded, and the documents the
-sweeps' records cite. Version 4 is retired (never edited in place)."""
+sweeps' records cite. The version before is retired (never edited in place)."""
 
 from django.db import migrations
 
