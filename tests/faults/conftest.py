@@ -29,3 +29,4 @@ def private_postgres():
         yield server.init()
     finally:
         server.destroy()
+

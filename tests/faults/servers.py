@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -332,3 +334,32 @@ def report(name: str, lines: list[str]) -> None:
 def scale(name: str, default: int) -> int:
     """A size of a fault test; bench/faults/*.sh raise it (FAULTS_<NAME>)."""
     return int(os.environ.get(f"FAULTS_{name}", default))
+
+
+def _settings():
+    from django.conf import settings
+
+    return settings
+
+
+needs_postgresql = pytest.mark.skipif(
+    "postgresql" not in _settings().DATABASES["default"]["ENGINE"],
+    reason="the live server and the worker must see the test's committed rows: needs DATABASE_URL (PostgreSQL)")
+
+
+def live_database_url() -> str:
+    """The URL of the test database, for the live server and the worker (other processes)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def session_cookie(user) -> str:
+    """A signed-in session for ``user`` (stored in the database, which the live server falls back to)."""
+    from tests.clients import SignedInClient
+
+    client = SignedInClient()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
