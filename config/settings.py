@@ -139,11 +139,14 @@ if REDIS_URL:
         "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=5.0)}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    _visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A message taken by a worker that then died without acknowledging it (killed, machine lost) goes
         # back to the queue after this many seconds. It must exceed the longest task (a certificate batch),
         # or a task still running would be handed to a second worker; shorter means faster recovery.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "visibility_timeout": _visibility_timeout,
+        # how often a worker looks for such messages (one sorted-set query; kombu's default is every 100 s)
+        "unacked_restore_interval": min(10, _visibility_timeout), "unacked_restore_throttle": 1,
         # a broker that hangs must not hang a request (outbox.services.send tries once after commit)
         "socket_connect_timeout": 2, "socket_timeout": 5,
     }

@@ -18,7 +18,16 @@ from reviews.models import Decision, MaterialVerification, Recommendation
 from reviews.services import set_quota
 from tests.factories import user_with_role
 
-from .servers import Gunicorn, http, live_database_url, needs_postgresql, report, scale, session_cookie, site_env
+from .servers import (
+    Gunicorn,
+    http,
+    live_database_url,
+    needs_postgresql,
+    report,
+    scale,
+    session_cookie,
+    site_env,
+)
 
 pytestmark = [pytest.mark.faults, needs_postgresql, pytest.mark.django_db(transaction=True)]
 

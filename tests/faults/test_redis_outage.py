@@ -120,8 +120,9 @@ def test_submissions_while_redis_is_down_are_kept_and_notified_once(in_window, p
         from config.celery import app
 
         app.conf.broker_url = private_redis.url()
-        for message_id in waiting.values_list("pk", flat=True):
-            app.send_task("outbox.deliver", args=[message_id], ignore_result=True)
+        with app.connection_for_write() as connection:
+            for message_id in waiting.values_list("pk", flat=True):
+                app.send_task("outbox.deliver", args=[message_id], connection=connection, ignore_result=True)
         wait_until(lambda: worker.log_text().count("outbox.deliver") >= 4 * 2 * submits, timeout=120,
                    what="the worker to take the duplicate deliveries")
         time.sleep(1)
