@@ -131,9 +131,10 @@ class PrivatePostgres:
 class PrivateRedis:
     """A redis-server of our own without persistence; ``stop`` and ``start`` again simulate an outage."""
 
-    def __init__(self, port: int = 6391):
+    def __init__(self, port: int = 6391, *, persistent: bool = False):
         self.port = choose_port(port)
         self.workdir = tempfile.mkdtemp(prefix="zh-faults-redis-")
+        self.persistent = persistent  # append-only file: a restart brings the data back, as in docker-compose
         self.process = None
 
     @staticmethod
@@ -153,8 +154,8 @@ class PrivateRedis:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+             "yes" if self.persistent else "no", "--appendfsync", "always", "--dir", self.workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_until(self.ping, timeout=20, what=f"redis-server on port {self.port}")
         return self
 
