@@ -194,6 +194,8 @@ OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds bef
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env.bool("DB_POOL", default=False):
         DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
+        # the pool checks a connection before lending it, so one broken by a database restart is replaced
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     else:
         # not kept under pytest: the browser tests' live-server threads would hold the test database open
         kept = 0 if DEBUG or "pytest" in sys.modules else 600

@@ -42,7 +42,8 @@ def test_postgres_restart_under_load_answers_503_and_recovers(private_postgres, 
     clients, down_seconds = scale("PG_CLIENTS", 6), scale("PG_DOWN_SECONDS", 5)
     before, after = scale("PG_BEFORE_SECONDS", 3), scale("PG_AFTER_SECONDS", 6)
     database_url = private_postgres.start().create_database("faults")
-    env = site_env(database_url=database_url, redis_url=private_redis.start().url())
+    pool = os.environ.get("FAULTS_PG_DB_POOL") == "1"  # Django's psycopg pool instead of kept connections
+    env = site_env(database_url=database_url, redis_url=private_redis.start().url(), **({"DB_POOL": "true"} if pool else {}))
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "shell", "-c", SETUP)
     site = Gunicorn(env, workers=scale("PG_WEB_WORKERS", 2), log_dir=tmp_path).start()
@@ -114,8 +115,9 @@ def test_postgres_restart_under_load_answers_503_and_recovers(private_postgres, 
     assert last and all(r[2] in (200, 302) for r in last), Counter(r[2] for r in last)
     first_ok = min(at for at, _, status, _, _ in results if at > started_at and status in (200, 302))
     assert "Traceback" not in log, log[-3000:]
-    report("postgres_restart", [
-        f"gunicorn {site.workers} sync workers, DB_CONN_MAX_AGE=600 with health checks; {clients} clients; "
+    report("postgres_restart" + ("-pool" if pool else ""), [
+        f"gunicorn {site.workers} sync workers, "
+        f"{'DB_POOL=true' if pool else 'DB_CONN_MAX_AGE=600 with health checks'}; {clients} clients; "
         f"PostgreSQL stopped (-m fast) for {restarted_at - stopped_at:.1f} s, one web worker SIGKILLed meanwhile",
         f"requests {len(results)}: " + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())),
         f"first 503 {min(r[0] for r in unavailable) - stopped_at:.2f} s after the stop; "
