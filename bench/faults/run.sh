@@ -19,7 +19,7 @@ export FAULTS_PG_AFTER_SECONDS="${FAULTS_PG_AFTER_SECONDS:-10}" FAULTS_PG_WEB_WO
 export FAULTS_REDIS_SUBMITS="${FAULTS_REDIS_SUBMITS:-60}"
 export FAULTS_QUOTA_REQUESTS="${FAULTS_QUOTA_REQUESTS:-200}" FAULTS_QUOTA_PLACES="${FAULTS_QUOTA_PLACES:-10}"
 export FAULTS_QUOTA_WEB_WORKERS="${FAULTS_QUOTA_WEB_WORKERS:-8}"
-export FAULTS_KILL_STEPS="${FAULTS_KILL_STEPS:-30}" FAULTS_KILL_VISIBILITY_TIMEOUT="${FAULTS_KILL_VISIBILITY_TIMEOUT:-10}"
+export FAULTS_KILL_STEPS="${FAULTS_KILL_STEPS:-30}"  # the visibility timeout defaults to twice the task's length
 
 faults=("$@")
 [ ${#faults[@]} -gt 0 ] || faults=(postgres_restart redis_outage quota_rush worker_kill)

@@ -97,7 +97,9 @@ def _custom():
 ])
 def test_a_task_killed_midway_runs_again_to_completion_once(make, mode, private_redis, settings, tmp_path):
     scenario = make()
-    visibility = scale("KILL_VISIBILITY_TIMEOUT", 8)
+    # longer than the task (here twice its length): a task still running when its message comes back would
+    # run a second time at once (measured: 30 steps of 0.4 s with 10 s ran three times, effects still once)
+    visibility = scale("KILL_VISIBILITY_TIMEOUT", int(2 * getattr(scenario, "steps", 30) * getattr(scenario, "pause", 0.4)) + 5)
     env = site_env(database_url=live_database_url(), redis_url=private_redis.start().url(),
                    SECRET_KEY=settings.SECRET_KEY, CELERY_VISIBILITY_TIMEOUT=visibility, LOG_LEVEL="INFO")
     figures = kill_mid_task(scenario, mode=mode, env=env, log_dir=tmp_path)
