@@ -22,5 +22,11 @@ def on_starting(server):
     verify_services_or_exit(serving=True, web=True)
     from django.db import connections
 
-    connections.close_all()  # no connection of the master's may be inherited by the forked workers
+    # No connection of the master's may be inherited by the forked workers: with DB_POOL=true the pool
+    # itself (its connections and threads) would be shared by every worker, which then read each
+    # other's results (measured: 500s with "None is not a valid ReviewPlan.Status" and the like).
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
     os.environ["ZC_SERVICES_VERIFIED_BY_MASTER"] = "1"

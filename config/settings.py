@@ -193,7 +193,10 @@ OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds bef
 # loader is on by default (no "loaders" option above).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env.bool("DB_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
+        # timeout: a request waits at most this long for a connection, then answers 503 (psycopg's default
+        # of 30 s held every request that long while the database was down)
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10),
+                                                   "timeout": env.float("DB_POOL_TIMEOUT", default=5.0)}
         # the pool checks a connection before lending it, so one broken by a database restart is replaced
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     else:
