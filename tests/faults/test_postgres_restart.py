@@ -11,13 +11,16 @@ runs it longer and with more clients.
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from .servers import Gunicorn, http, manage, report, scale, sign_in, site_env, wait_until
+from .servers import ROOT, Gunicorn, choose_port, http, manage, report, scale, sign_in, site_env, wait_until
 
 pytestmark = pytest.mark.faults
 
@@ -125,3 +128,14 @@ def test_postgres_restart_under_load_answers_503_and_recovers(private_postgres, 
         f"(which took {restarted_at - started_at:.2f} s)",
         f"500s: 0; web master restarted: no; connections cut by the worker kill: {len(cut)}",
     ])
+
+
+def test_gunicorn_still_refuses_to_start_without_its_database(static_collected, tmp_path):
+    """The start-up checks moved to gunicorn's master (gunicorn.conf.py): a wrong DATABASE_URL still stops it."""
+    port = choose_port(5449)  # nothing listens there
+    env = site_env(database_url=f"postgres://postgres@127.0.0.1:{port}/none", redis_url="")
+    result = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application", "--bind",
+                             f"127.0.0.1:{choose_port(8149)}", "--workers", "2"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert "启动失败：无法连接数据库" in result.stderr
