@@ -13,10 +13,14 @@ def static_collected():
 def private_redis():
     if not PrivateRedis.available():
         pytest.skip("needs the redis-server program")
+    from config.celery import app
+
     server = PrivateRedis()
+    broker_url = app.conf.broker_url  # tests point the app at this server; later tests need theirs back
     try:
         yield server
     finally:
+        app.conf.broker_url = broker_url
         server.destroy()
 
 
