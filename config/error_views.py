@@ -5,6 +5,7 @@ Under ``/api/`` the same refusals answer JSON in the API's shape: ``{"errors": {
 """
 
 import logging
+import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
@@ -19,6 +20,8 @@ API_PREFIX = "/api/"
 PLAIN_500 = ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>系统繁忙</title></head>"
              "<body><h1>系统繁忙</h1><p>服务器出现错误，您的数据未丢失。请稍后重试；如问题持续，请联系技术支持。</p>"
              "</body></html>")
+PLAIN_503 = ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>系统维护中</title></head>"
+             "<body><h1>系统维护中，请稍后重试</h1><p>系统暂时无法连接数据库，请约半分钟后刷新页面重试。</p></body></html>")
 PLAIN_PAGE = ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>请求未完成</title></head>"
               "<body><h1>请求未完成（{status}）</h1><p>{message}</p><p><a href=\"/\">返回首页</a></p></body></html>")
 
@@ -67,7 +70,47 @@ def csrf_failure(request, reason=""):
     return refusal(request, 403, "detail", message, "csrf_failed", "403_csrf.html")
 
 
+UNAVAILABLE_MESSAGE = "系统暂时无法连接数据库（可能正在维护或重启），请约半分钟后刷新页面重试；如刚才提交了内容，请刷新后确认是否已保存。"
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """The database cannot be reached or dropped the connection (restart, failover, too many clients):
+    Django's OperationalError or InterfaceError, also when raised while handling another error."""
+    from django.db import InterfaceError, OperationalError
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def service_unavailable(request):
+    """503 while the database is unreachable: a Chinese page (JSON under /api/) with Retry-After.
+
+    Rendered without the request, so no context processor touches the database; each request tries
+    the database afresh (kept connections are health-checked), so the site recovers by itself."""
+    if _is_api(request):
+        response = JsonResponse({"errors": {"detail": [UNAVAILABLE_MESSAGE]}, "code": "service_unavailable",
+                                 "detail": UNAVAILABLE_MESSAGE}, status=503, json_dumps_params={"ensure_ascii": False})
+    else:
+        try:
+            body = loader.render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
+        except Exception:
+            logger.exception("503.html could not be rendered")
+            body = PLAIN_503
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request):
+    """handler500; an unreachable database is a 503, not a 500 (Django calls this inside its except)."""
+    if database_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
     if _is_api(request):
         return JsonResponse({"errors": {"detail": ["服务器出现错误，请稍后重试"]}, "code": "server_error"},
                             status=500, json_dumps_params={"ensure_ascii": False})

@@ -133,9 +133,24 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct=False is enforced on 
 # --- Redis: cache, Celery broker and results -------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails soft (config/cache.py): while Redis is unreachable a read is a miss and sessions come from
+    # the database, so the site keeps answering; the self-check's rate limit then fails open.
+    CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": REDIS_URL, "OPTIONS": {
+        "socket_connect_timeout": 1, "socket_timeout": 2,
+        "RETRY_AFTER": env.float("REDIS_RETRY_AFTER", default=5.0)}}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    _visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message taken by a worker that then died without acknowledging it (killed, machine lost) goes
+        # back to the queue after this many seconds. It must exceed the longest task (a certificate batch),
+        # or a task still running would be handed to a second worker; shorter means faster recovery.
+        "visibility_timeout": _visibility_timeout,
+        # how often a worker looks for such messages (one sorted-set query; kombu's default is every 100 s)
+        "unacked_restore_interval": min(10, _visibility_timeout), "unacked_restore_throttle": 1,
+        # a broker that hangs must not hang a request (outbox.services.send tries once after commit)
+        "socket_connect_timeout": 2, "socket_timeout": 5,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://localhost//"
@@ -152,12 +167,26 @@ else:
 CELERY_TASK_IGNORE_RESULT = True  # tasks report through the database and the event log
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Asia/Shanghai"
+# A worker that dies in the middle of a task must not lose it (issue 20, faults; bench/faults/worker_kill.sh):
+# the message is acknowledged only after the task returns (acks_late), a pool process killed mid-task
+# puts its message back at once (reject_on_worker_lost; the tasks are idempotent, so running one again
+# is safe: the outbox's row lock and done mark, the handlers' own checks), and a worker takes one message
+# at a time (prefetch 1), so a killed worker holds no queue of others' work. After a lost broker
+# connection the worker stops its late-acknowledged tasks, whose messages are redelivered anyway,
+# instead of running them twice at once.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat schedule lives in the database (django-celery-beat, migration reviews/0005_beat_schedule):
 # the outbox sweep every minute, the deadline sweeps after midnight and hourly, reminders at 08:00.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# A file-based beat (CELERY_BEAT_SCHEDULER=celery.beat:PersistentScheduler: the fault tests) runs only
+# the outbox sweep, every OUTBOX_SWEEP_SECONDS.
+CELERY_BEAT_SCHEDULER = env.str("CELERY_BEAT_SCHEDULER", default="django_celery_beat.schedulers:DatabaseScheduler")
+CELERY_BEAT_SCHEDULE: dict = {} if "DatabaseScheduler" in CELERY_BEAT_SCHEDULER else {
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0)},
+}
 OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
 
 # --- Speed (issue 14): kept database connections, sessions on Redis --------------------------
@@ -169,7 +198,12 @@ OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds bef
 # loader is on by default (no "loaders" option above).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if env.bool("DB_POOL", default=False):
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10)}
+        # timeout: a request waits at most this long for a connection, then answers 503 (psycopg's default
+        # of 30 s held every request that long while the database was down)
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": env.int("DB_POOL_MAX", 10),
+                                                   "timeout": env.float("DB_POOL_TIMEOUT", default=5.0)}
+        # the pool checks a connection before lending it, so one broken by a database restart is replaced
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     else:
         # not kept under pytest: the browser tests' live-server threads would hold the test database open
         kept = 0 if DEBUG or "pytest" in sys.modules else 600
@@ -270,6 +304,7 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhicheng.localhost")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # for the file-based backend
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- E-certificates (certificates/) ----------------------------------------------------------------

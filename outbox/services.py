@@ -65,7 +65,9 @@ def send(*, message_id: int) -> bool:
     try:
         # one attempt, no reconnect loop: a request must not hang on a broker that is down
         with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
-            app.send_task(DELIVER_TASK, args=[message_id], connection=connection, retry=False)
+            # ignore_result: otherwise Celery subscribes to the task's result on Redis first, retrying
+            # 20 times a second apart while Redis is down (found by tests/faults/test_redis_outage.py)
+            app.send_task(DELIVER_TASK, args=[message_id], connection=connection, retry=False, ignore_result=True)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the sweep sends it again
         logger.warning("后台任务 #%s 暂未发送（消息队列不可用：%s）；定时巡检会重新发送", message_id,
                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -31,7 +31,8 @@ PG = "postgres://postgres@127.0.0.1:5432/zhicheng"
     ({"DATABASE_URL": PG}, {"age": 600, "checks": True, "pool": None}),
     ({"DATABASE_URL": PG, "DEBUG": "1"}, {"age": 0, "checks": True, "pool": None}),
     ({"DATABASE_URL": PG, "DB_CONN_MAX_AGE": "60"}, {"age": 60, "checks": True, "pool": None}),
-    ({"DATABASE_URL": PG, "DB_POOL": "true"}, {"age": 0, "checks": False, "pool": {"min_size": 1, "max_size": 10}}),
+    ({"DATABASE_URL": PG, "DB_POOL": "true"},  # checks: a connection broken by a restart is not lent (故障测试)
+     {"age": 0, "checks": True, "pool": {"min_size": 1, "max_size": 10, "timeout": 5.0}}),
 ])
 def test_production_keeps_postgresql_connections(env, expected):
     shown = settings_with(**env)

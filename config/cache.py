@@ -1,0 +1,159 @@
+"""The cache on Redis, failing soft: when Redis is unreachable the site keeps answering.
+
+What lives in the cache can always be had otherwise: sessions are ``cached_db`` (written through to
+PostgreSQL, read from it on a miss) and the only other user is the signed-out self-check's rate limit.
+So while Redis is down a read is a miss, a write is skipped, and the site answers from the database
+(issue 20, faults: "Redis stopped"). Decisions, also in README.md (故障测试):
+
+- Rate limits fail **open**: the self-check counts nothing while Redis is down (it is a courtesy limit
+  against crawling, not a security control; the sign-in lockout is django-axes, in the database).
+- After a failure the process does not try Redis again for ``RETRY_AFTER`` seconds (default 5), so a
+  Redis that hangs costs one connect timeout per process per period, not per request.
+- A write or delete that failed leaves an older copy in Redis if Redis comes back with its data
+  (persistence on, or a network cut rather than a restart): a signed-out session would be revived
+  from the cache. The process therefore remembers those keys and deletes them from Redis before it
+  uses Redis again (more than ``MAX_LOST_WRITES`` keys: it deletes every key of this cache). A
+  process that served no request during the outage has no such keys; one that did purges them at
+  its first cache call after Redis returns.
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+
+logger = logging.getLogger(__name__)
+
+MAX_LOST_WRITES = 10_000
+
+
+class FailSoftRedisCacheClient(RedisCacheClient):
+    def __init__(self, servers, *, retry_after: float = 5.0, key_pattern: str = "*", **options):
+        super().__init__(servers, **options)
+        self._retry_after = retry_after
+        self._key_pattern = key_pattern
+        self._lock = threading.Lock()
+        self._down_until = 0.0  # monotonic time before which Redis is not tried
+        self._lost: set[str] = set()  # keys whose write or delete did not reach Redis
+        self._lost_overflow = False
+
+    @property
+    def is_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _errors(self):
+        return (self._lib.exceptions.ConnectionError, self._lib.exceptions.TimeoutError, OSError)
+
+    def _call(self, operation: str, fallback, call, *, written=()):
+        """Run ``call``; while Redis is unreachable answer ``fallback`` and remember ``written`` keys."""
+        if self.is_down:
+            self._remember(written)
+            return fallback
+        try:
+            self._purge_lost()
+            return call()
+        except self._errors() as exc:
+            with self._lock:
+                was_up = self._down_until == 0.0
+                self._down_until = time.monotonic() + self._retry_after
+            self._remember(written)
+            if was_up:
+                logger.warning("Redis 缓存不可用（%s：%s）：会话改从数据库读取，%s 秒后重试", operation,
+                               str(exc).splitlines()[0] if str(exc) else type(exc).__name__, self._retry_after)
+            return fallback
+
+    def _remember(self, keys):
+        if not keys:
+            return
+        with self._lock:
+            if len(self._lost) + len(keys) > MAX_LOST_WRITES:
+                self._lost_overflow = True
+                self._lost.clear()
+            elif not self._lost_overflow:
+                self._lost.update(keys)
+
+    def _purge_lost(self):
+        """Redis is reachable again: delete what this process could not write or delete meanwhile."""
+        if not self._down_until:
+            return
+        with self._lock:
+            keys, overflow = list(self._lost), self._lost_overflow
+        client = self.get_client(None, write=True)
+        if overflow:
+            stale = list(client.scan_iter(match=self._key_pattern, count=1000))
+        else:
+            stale = keys
+        for start in range(0, len(stale), 500):
+            client.delete(*stale[start:start + 500])
+        with self._lock:
+            self._lost.difference_update(keys)
+            self._lost_overflow = self._lost_overflow and not overflow
+            self._down_until = 0.0
+        logger.warning("Redis 缓存已恢复：删除了中断期间未能更新的 %s 个缓存键", len(stale))
+
+    # --- RedisCacheClient's operations (keys are already made by the cache) --------------------
+
+    def add(self, key, value, timeout):
+        return self._call("add", False, lambda: super(FailSoftRedisCacheClient, self).add(key, value, timeout),
+                          written=[key])
+
+    def get(self, key, default):
+        return self._call("get", default, lambda: super(FailSoftRedisCacheClient, self).get(key, default))
+
+    def set(self, key, value, timeout):
+        return self._call("set", None, lambda: super(FailSoftRedisCacheClient, self).set(key, value, timeout),
+                          written=[key])
+
+    def touch(self, key, timeout):
+        return self._call("touch", False, lambda: super(FailSoftRedisCacheClient, self).touch(key, timeout),
+                          written=[key])
+
+    def delete(self, key):
+        return self._call("delete", False, lambda: super(FailSoftRedisCacheClient, self).delete(key),
+                          written=[key])
+
+    def get_many(self, keys):
+        return self._call("get_many", {}, lambda: super(FailSoftRedisCacheClient, self).get_many(keys))
+
+    def has_key(self, key):
+        return self._call("has_key", False, lambda: super(FailSoftRedisCacheClient, self).has_key(key))
+
+    def incr(self, key, delta):
+        missing = object()
+        result = self._call("incr", missing, lambda: super(FailSoftRedisCacheClient, self).incr(key, delta),
+                            written=[key])
+        if result is missing:
+            raise ValueError(f"Key '{key}' not found (Redis unreachable).")
+        return result
+
+    def set_many(self, data, timeout):
+        return self._call("set_many", None, lambda: super(FailSoftRedisCacheClient, self).set_many(data, timeout),
+                          written=list(data))
+
+    def delete_many(self, keys):
+        return self._call("delete_many", None, lambda: super(FailSoftRedisCacheClient, self).delete_many(keys),
+                          written=list(keys))
+
+    def clear(self):
+        return self._call("clear", False, lambda: super(FailSoftRedisCacheClient, self).clear())
+
+
+class FailSoftRedisCache(RedisCache):
+    """Django's Redis cache whose operations degrade to misses while Redis is unreachable.
+
+    ``OPTIONS``: ``RETRY_AFTER`` (seconds without trying Redis after a failure), and redis-py's
+    connection options (``socket_connect_timeout``, ``socket_timeout``) as for Django's ``RedisCache``.
+    """
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = FailSoftRedisCacheClient
+        options = dict(self._options)
+        options["retry_after"] = float(options.pop("RETRY_AFTER", 5.0))
+        options["key_pattern"] = self.make_key("*")
+        self._options = options
+
+    @property
+    def is_down(self) -> bool:
+        return self._cache.is_down
