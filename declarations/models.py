@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import AppendOnlyQuerySet
@@ -242,7 +242,15 @@ class Declaration(models.Model):
             models.UniqueConstraint(fields=["applicant", "year"], condition=~Q(state="withdrawn"),
                                     name="one_declaration_per_applicant_per_year"),
         ]
-        indexes = [models.Index(fields=["employer", "state"]), models.Index(fields=["plan", "state"])]
+        indexes = [
+            models.Index(fields=["employer", "state"]), models.Index(fields=["plan", "state"]),
+            # the reviewers' queue (declarations.selectors.review_queue): the latest submission first
+            models.Index(F("submitted_at").desc(nulls_last=True), F("id").desc(), name="declaration_queue"),
+            models.Index(F("employer"), F("submitted_at").desc(nulls_last=True), F("id").desc(),
+                         name="declaration_employer_queue"),
+            # its counts per state (selectors.queue_counts): index-only, at most QUEUE_COUNT_CAP entries a state
+            models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts"),
+        ]
 
     def __str__(self):
         return f"{self.year} 年 {self.applicant} {self.series} {self.get_level_display()}"
