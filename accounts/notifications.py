@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from outbox.services import enqueue
 
+from . import request_cache
 from .models import Notification
 
 SEND_EMAIL = "accounts.notifications.send_notification_email"  # the outbox kind
@@ -24,6 +25,7 @@ def notify(*, recipients, key: str, title: str, body: str = "", link: str = "") 
         except IntegrityError:  # already told about this occasion
             continue
         created.append(notice)
+        request_cache.bump(request_cache.unread_version(user.pk), required=False)
         if user.email:
             enqueue(kind=SEND_EMAIL, payload={"notification_id": notice.pk})
     return created
@@ -42,11 +44,14 @@ def send_notification_email(*, notification_id: int) -> None:
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return request_cache.unread_count(
+        user, lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
 
 
 def mark_read(*, user, notification_ids=None) -> int:
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
-    return queryset.update(read_at=timezone.now())
+    changed = queryset.update(read_at=timezone.now())
+    request_cache.bump(request_cache.unread_version(user.pk), required=False)
+    return changed

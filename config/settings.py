@@ -131,6 +131,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct=False is enforced on 
 
 # --- Redis: cache, Celery broker and results -------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# each request's user roles and unread count from the shared cache (accounts/request_cache.py): only when
+# the cache is shared by every process, so that a change in one is seen by all
+REQUEST_CACHE = env.bool("REQUEST_CACHE", default=bool(REDIS_URL))
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL

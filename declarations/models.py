@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import AppendOnlyQuerySet
@@ -245,9 +245,10 @@ class Declaration(models.Model):
         indexes = [
             models.Index(fields=["employer", "state"]), models.Index(fields=["plan", "state"]),
             # the reviewers' queue (declarations.selectors.review_queue): the latest submission first
-            models.Index(F("submitted_at").desc(nulls_last=True), F("id").desc(), name="declaration_queue"),
-            models.Index(F("employer"), F("submitted_at").desc(nulls_last=True), F("id").desc(),
-                         name="declaration_employer_queue"),
+            models.Index(fields=["-submitted_at", "-id"], name="declaration_queue",
+                         condition=Q(submitted_at__isnull=False)),
+            models.Index(fields=["employer", "-submitted_at", "-id"], name="declaration_employer_queue",
+                         condition=Q(submitted_at__isnull=False)),
             # its counts per state (selectors.queue_counts): index-only, at most QUEUE_COUNT_CAP entries a state
             models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts"),
         ]

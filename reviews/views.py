@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, member_org_ids
 from declarations.flow import State
-from declarations.selectors import QUEUE_COUNT_CAP, QUEUE_ORDER, queue_counts, review_queue
+from declarations.selectors import QUEUE_COUNT_CAP, queue_counts, review_queue
 from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
@@ -35,7 +35,7 @@ def queue(request):
     filtered = QueueFilter(query or None, queryset=base)
     invalid = filtered.is_bound and not filtered.is_valid()
     try:
-        page = page_of(base.none() if invalid else filtered.qs.order_by(QUEUE_ORDER, "-pk"),
+        page = page_of(base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk"),
                        page_number(request.GET.get("page")))
     except InvalidPage as exc:
         invalid, page = True, Page(rows=[], number=1, has_next=False)
