@@ -72,20 +72,29 @@ def bump(version_key: str, *, required: bool = True) -> None:
     transaction.on_commit(lambda: cache.set(version_key, uuid.uuid4().hex, timeout=None), robust=True)
 
 
+def _scope() -> str:
+    """Keys name the database: two sites (or a test run) sharing one Redis never read each other's users."""
+    return str(settings.DATABASES["default"]["NAME"])
+
+
+def roles_version() -> str:
+    return f"{ROLES}:{_scope()}"
+
+
 def memberships(user, compute):
-    return cached(f"zc:roles:{user.pk}", ROLES, compute)
+    return cached(f"zc:roles:{_scope()}:{user.pk}", roles_version(), compute)
 
 
 def unread_version(user_id) -> str:
-    return f"zc:unread:v:{user_id}"
+    return f"zc:unread:v:{_scope()}:{user_id}"
 
 
 def unread_count(user, compute):
-    return cached(f"zc:unread:{user.pk}", unread_version(user.pk), compute)
+    return cached(f"zc:unread:{_scope()}:{user.pk}", unread_version(user.pk), compute)
 
 
 def roles_changed(**_kwargs) -> None:
-    bump(ROLES)
+    bump(roles_version())
 
 
 def connect() -> None:

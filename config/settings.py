@@ -295,6 +295,13 @@ STORAGES = {
     },
 }
 # Uploaded materials (declarations/uploads.py): per file, per declaration, pixels per image.
+# how a material's bytes reach the browser after the permission check (declarations.views.material_file):
+# django (streamed by Django), x-accel (nginx X-Accel-Redirect to an internal location), signed-url (the
+# storage's short-lived signed URL, e.g. S3 with querystring_auth)
+MATERIALS_DELIVERY = env.str("MATERIALS_DELIVERY", default="django")
+if MATERIALS_DELIVERY not in ("django", "x-accel", "signed-url"):
+    raise ImproperlyConfigured(f"MATERIALS_DELIVERY 不受支持：{MATERIALS_DELIVERY!r}；可选 django、x-accel、signed-url")
+MATERIALS_ACCEL_PREFIX = env.str("MATERIALS_ACCEL_PREFIX", default="/protected-media/")
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
 UPLOAD_MAX_DECLARATION_MB = env.int("UPLOAD_MAX_DECLARATION_MB", default=100)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)

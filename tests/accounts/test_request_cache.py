@@ -28,7 +28,8 @@ def test_the_second_request_reads_roles_and_unread_count_from_the_cache(client, 
 
     handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
     client.force_login(handler)
-    cache.delete_many([f"zc:roles:{handler.pk}", f"zc:unread:{handler.pk}"])
+    cache.delete_many([f"zc:roles:{request_cache._scope()}:{handler.pk}",
+                       f"zc:unread:{request_cache._scope()}:{handler.pk}"])
     with CaptureQueriesContext(connection) as first:
         assert client.get("/reviews/").status_code == 200
     with CaptureQueriesContext(connection) as second:
@@ -62,14 +63,14 @@ def test_any_membership_or_organisation_change_replaces_the_roles_version(org_tr
     from django.core.cache import cache
 
     person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
-    versions = [cache.get(request_cache.ROLES)]
+    versions = [cache.get(request_cache.roles_version())]
     RoleMembership.objects.create(user=person, organisation=org_tree["employer_b"], role=Role.APPLICANT)
-    versions.append(cache.get(request_cache.ROLES))
+    versions.append(cache.get(request_cache.roles_version()))
     org_tree["employer_a"].parent = org_tree["bureau"]
     org_tree["employer_a"].save()
-    versions.append(cache.get(request_cache.ROLES))
+    versions.append(cache.get(request_cache.roles_version()))
     RoleMembership.objects.filter(user=person).first().delete()
-    versions.append(cache.get(request_cache.ROLES))
+    versions.append(cache.get(request_cache.roles_version()))
     assert None not in versions[1:] and len(set(versions)) == 4
 
 
@@ -100,4 +101,4 @@ def test_without_a_shared_cache_nothing_is_kept(settings, org_tree):
     settings.REQUEST_CACHE = False
     person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
     assert unread_count(person) == 0
-    assert cache.get(f"zc:unread:{person.pk}") is None
+    assert cache.get(f"zc:unread:{request_cache._scope()}:{person.pk}") is None
