@@ -135,3 +135,41 @@ def ratio_row(label: str, figures: dict, endpoint: str | None, base: float | Non
     ratio = figures["rps"] / base
     goal_text = "–" if goal is None else f"≥ {goal} × {endpoint}" + (" ✓" if ratio >= goal else " ✗")
     return f"| {label} | {figures['rps']:,.0f} | {figures['p99']:.1f} | {endpoint} {base:,.0f} | {ratio:.2f} | {goal_text} |"
+
+
+def measure(name: str, call, n: int, *, profile: bool = False, warm: int = 10) -> dict:
+    """In-process cost of one page: ``call()`` returns a response (it must be 200); after ``warm`` calls,
+    the queries of one call, then wall and CPU ms per call over ``n`` calls (a pyinstrument profile first
+    with ``profile``). Prints one JSON line (and the SQL with SHOW_SQL=1)."""
+    import json
+
+    from django.db import connection
+
+    for _ in range(warm):
+        response = call()
+        assert response.status_code == 200, (name, response.status_code, response.content[:300])
+    queries: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        call()
+    if profile:
+        from pyinstrument import Profiler
+
+        with Profiler(interval=0.0002) as profiler:
+            for _ in range(n):
+                call()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        call()
+    figures = {"page": name, "ms": round((time.perf_counter() - started) * 1000 / n, 2),
+               "cpu_ms": round((time.process_time() - cpu) * 1000 / n, 2), "queries": len(queries)}
+    print(json.dumps(figures))
+    if os.environ.get("SHOW_SQL"):
+        for sql in queries:
+            print("   ", sql[:200])
+    return figures

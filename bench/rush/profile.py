@@ -8,7 +8,6 @@ fresh drafts (one applicant each, made set-based for this run).
 """
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import harness  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DEBUG"] = "0"
 os.environ.pop("ZC_TODAY", None)
@@ -36,7 +37,6 @@ def main():
     django.setup()
     import dataset
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -84,34 +84,7 @@ def main():
     for name, call in figures.items():
         if wanted and name not in wanted or args.profile and name != args.profile:
             continue
-        for _ in range(10):
-            response = call(None)
-            assert response.status_code == 200, (name, response.status_code, response.content[:300])
-        queries: list[str] = []
-
-        def record(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
-            call(None)
-        if args.profile:
-            from pyinstrument import Profiler
-
-            with Profiler(interval=0.0002) as profiler:
-                for _ in range(args.n):
-                    call(None)
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
-        started = time.perf_counter()
-        cpu = time.process_time()
-        for _ in range(args.n):
-            call(None)
-        ms = (time.perf_counter() - started) * 1000 / args.n
-        cpu_ms = (time.process_time() - cpu) * 1000 / args.n
-        print(json.dumps({"figure": name, "ms": round(ms, 2), "cpu_ms": round(cpu_ms, 2), "queries": len(queries)}))
-        if os.environ.get("SHOW_SQL"):
-            for sql in queries:
-                print("   ", sql[:200])
+        harness.measure(name, lambda call=call: call(None), args.n, profile=bool(args.profile))
 
 
 if __name__ == "__main__":
