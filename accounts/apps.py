@@ -11,10 +11,12 @@ class AccountsConfig(AppConfig):
 
         from . import (
             permissions,  # noqa: F401 - registers the app's django-rules permissions
+            request_cache,
             sign_ins,
         )
 
         sign_ins.connect()
+        request_cache.connect()
 
         if apps.is_installed("axes"):  # its app label has no translation; the admin index shows this
             apps.get_app_config("axes").verbose_name = "登录安全（失败锁定）"

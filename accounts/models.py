@@ -92,10 +92,13 @@ class User(AbstractUser):
         return mask_phone(self.phone)
 
     def memberships(self) -> list["RoleMembership"]:
-        """The user's role memberships with their organisations, loaded once per request."""
+        """The user's role memberships with their organisations, loaded once per request (from the shared
+        cache when it holds them for the current roles version: ``accounts/request_cache.py``)."""
         cached = getattr(self, "_memberships_cache", None)
         if cached is None:
-            cached = list(self.role_memberships.select_related("organisation").order_by("pk"))
+            from .request_cache import memberships
+
+            cached = memberships(self, lambda: list(self.role_memberships.select_related("organisation").order_by("pk")))
             self._memberships_cache = cached
         return cached
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from outbox.services import enqueue, enqueue_many
 
+from . import request_cache
 from .models import Notification, User
 
 SEND_EMAIL = "accounts.notifications.send_notification_email"  # the outbox kind
@@ -26,6 +27,7 @@ def notify(*, recipients, key: str, title: str, body: str = "", link: str = "") 
         except IntegrityError:  # already told about this occasion
             continue
         created.append(notice)
+        request_cache.bump(request_cache.unread_version(user.pk), required=False)
         if user.email:
             enqueue(kind=SEND_EMAIL, payload={"notification_id": notice.pk})
     return created
@@ -51,6 +53,7 @@ def notify_many(entries: list[dict]) -> list[int]:
             fresh.append(Notification(recipient_id=mark[0], key=mark[1], title=e["title"][:200],
                                       body=e.get("body", ""), link=e.get("link", "")[:200]))
     created = Notification.objects.bulk_create(fresh)
+    request_cache.bump_many({request_cache.unread_version(n.recipient_id) for n in created}, required=False)
     mailed = [n.pk for n in created if emails.get(n.recipient_id)]
     enqueue_many(kind=SEND_EMAILS, payloads=[{"notification_ids": mailed[i:i + EMAIL_BATCH]}
                                              for i in range(0, len(mailed), EMAIL_BATCH)])
@@ -76,11 +79,14 @@ def send_notification_email(*, notification_id: int) -> None:
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return request_cache.unread_count(
+        user, lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
 
 
 def mark_read(*, user, notification_ids=None) -> int:
     queryset = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=notification_ids)
-    return queryset.update(read_at=timezone.now())
+    changed = queryset.update(read_at=timezone.now())
+    request_cache.bump(request_cache.unread_version(user.pk), required=False)
+    return changed

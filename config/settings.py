@@ -132,6 +132,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct=False is enforced on 
 
 # --- Redis: cache, Celery broker and results -------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# each request's user roles and unread count from the shared cache (accounts/request_cache.py): only when
+# the cache is shared by every process, so that a change in one is seen by all
+REQUEST_CACHE = env.bool("REQUEST_CACHE", default=bool(REDIS_URL))
 if REDIS_URL:
     # Fails soft (config/cache.py): while Redis is unreachable a read is a miss and sessions come from
     # the database, so the site keeps answering; the self-check's rate limit then fails open.
@@ -342,6 +345,13 @@ STORAGES = {
     },
 }
 # Uploaded materials (declarations/uploads.py): per file, per declaration, pixels per image.
+# how a material's bytes reach the browser after the permission check (declarations.views.material_file):
+# django (streamed by Django), x-accel (nginx X-Accel-Redirect to an internal location), signed-url (the
+# storage's short-lived signed URL, e.g. S3 with querystring_auth)
+MATERIALS_DELIVERY = env.str("MATERIALS_DELIVERY", default="django")
+if MATERIALS_DELIVERY not in ("django", "x-accel", "signed-url"):
+    raise ImproperlyConfigured(f"MATERIALS_DELIVERY 不受支持：{MATERIALS_DELIVERY!r}；可选 django、x-accel、signed-url")
+MATERIALS_ACCEL_PREFIX = env.str("MATERIALS_ACCEL_PREFIX", default="/protected-media/")
 UPLOAD_MAX_FILE_MB = env.int("UPLOAD_MAX_FILE_MB", default=10)
 UPLOAD_MAX_DECLARATION_MB = env.int("UPLOAD_MAX_DECLARATION_MB", default=100)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)

@@ -245,7 +245,16 @@ class Declaration(models.Model):
             models.UniqueConstraint(fields=["applicant", "year"], condition=~Q(state="withdrawn"),
                                     name="one_declaration_per_applicant_per_year"),
         ]
-        indexes = [models.Index(fields=["employer", "state"]), models.Index(fields=["plan", "state"])]
+        indexes = [
+            models.Index(fields=["employer", "state"]), models.Index(fields=["plan", "state"]),
+            # the reviewers' queue (declarations.selectors.review_queue): the latest submission first
+            models.Index(fields=["-submitted_at", "-id"], name="declaration_queue",
+                         condition=Q(submitted_at__isnull=False)),
+            models.Index(fields=["employer", "-submitted_at", "-id"], name="declaration_employer_queue",
+                         condition=Q(submitted_at__isnull=False)),
+            # its counts per state (selectors.queue_counts): index-only, at most QUEUE_COUNT_CAP entries a state
+            models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts"),
+        ]
 
     def __str__(self):
         return f"{self.year} 年 {self.applicant} {self.series} {self.get_level_display()}"

@@ -1,6 +1,7 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -31,22 +32,58 @@ def access_declaration(actor, pk, *, for_update: bool = False) -> Declaration:
     return declaration
 
 
+def _reviewed_scope(actor) -> Q | None:
+    """Where the actor reviews: the employers they handle or administer and the organisations they
+    oversee (``Q()``: everywhere, for the system admin); None when they review nowhere."""
+    if is_system_admin(actor):
+        return Q()
+    if not member_org_ids(actor, {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)):
+        return None
+    employers = member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN})
+    if member_org_ids(actor, OVERSEEING_ROLES):
+        employers |= set(visible_organisations(actor).values_list("pk", flat=True))
+    return Q(employer_id__in=sorted(employers))
+
+
 def visible_declarations(actor) -> QuerySet[Declaration]:
     """The actor's own declarations, and submitted ones of the organisations they look after."""
     queryset = _declarations().order_by("-year", "-pk")
     if not actor.is_authenticated:
         return queryset.none()
     own = Q(applicant=actor)
-    if is_system_admin(actor):
-        return queryset.filter(own | ~Q(state=State.DRAFT))
-    staff_orgs = member_org_ids(actor, {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES))
-    if not staff_orgs:
+    scope = _reviewed_scope(actor)
+    if scope is None:
         return queryset.filter(own)
-    overseen = visible_organisations(actor).values("pk") if member_org_ids(actor, OVERSEEING_ROLES) else []
-    staff = Q(employer_id__in=member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN}))
-    if overseen:
-        staff |= Q(employer_id__in=overseen)
-    return queryset.filter(own | (staff & ~Q(state=State.DRAFT)))
+    return queryset.filter(own | (scope & ~Q(state=State.DRAFT)))
+
+
+def review_queue(actor) -> QuerySet[Declaration]:
+    """The reviewers' queue: submitted declarations of others where the actor reviews, the latest
+    submission first (partial indexes ``declaration_queue`` and ``declaration_employer_queue``). A draft
+    withdrawn before it was ever submitted is not in it: staff see a declaration once it is submitted."""
+    scope = _reviewed_scope(actor) if actor.is_authenticated else None
+    if scope is None:
+        return Declaration.objects.none()
+    return (_declarations().filter(scope, submitted_at__isnull=False).exclude(state=State.DRAFT)
+            .exclude(applicant=actor).order_by("-submitted_at", "-pk"))
+
+
+QUEUE_COUNT_CAP = 1000
+
+
+def queue_counts(queryset) -> dict[str, int]:
+    """Declarations per state in the queue, each counted up to ``QUEUE_COUNT_CAP`` (shown as "1000+"):
+    one query whose cost does not grow with the data (each state stops at the cap, through the
+    (employer, state) index), where an exact count of 500,000 rows would cost more than the page."""
+    marker = "\x00state"  # compiled once; each state's part reuses the SQL with its own parameter
+    sql, template = (queryset.filter(state=marker).order_by().values("state")[:QUEUE_COUNT_CAP]
+                     .query.sql_with_params())
+    states = [code for code in State.values if code != State.DRAFT]
+    params = [code if p == marker else p for code in states for p in template]
+    with connection.cursor() as cursor:
+        parts = " UNION ALL ".join(f"SELECT state FROM ({sql}) AS part{i}" for i in range(len(states)))
+        cursor.execute(f"SELECT state, COUNT(*) FROM ({parts}) AS capped GROUP BY state", params)
+        return dict(cursor.fetchall())
 
 
 def access_material(actor, pk) -> Material:

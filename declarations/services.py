@@ -22,7 +22,7 @@ from reviews.models import Decision
 from titles.documents import citation
 from titles.eligibility import InvalidCase
 from titles.models import Level, ReviewPlan
-from titles.selectors import access_plan, eligibility_verdict, plan_citations
+from titles.selectors import access_plan, eligibility_verdict, one_rulebook_read, plan_citations
 
 from .flow import Action, State, known_action, transition_for
 from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
@@ -248,7 +248,7 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
     if not known_action(action):
         raise Http404(f"没有该操作：{action}")
     payload = payload if isinstance(payload, dict) else {}
-    with transaction.atomic():
+    with transaction.atomic(), one_rulebook_read():
         declaration = access_declaration(actor, declaration_id, for_update=True)
         transition = transition_for(declaration.state, action)
         if transition is None:
@@ -282,12 +282,12 @@ def _handlers():
     return {Action.SUBMIT: _submit, Action.WITHDRAW: _withdraw, **HANDLERS, **COMMITTEE_HANDLERS}
 
 
-def live_verdict(declaration, profile: Profile | None = None) -> dict:
+def live_verdict(declaration, profile: Profile | None = None, *, case: dict | None = None) -> dict:
     """The eligibility verdict for the declaration as it stands, or ``{"errors": …}`` while the
-    profile lacks a fact the engine needs."""
+    profile lacks a fact the engine needs (``case``: the eligibility input, when already built)."""
     profile = profile or profile_of(declaration.applicant)
     try:
-        return eligibility_verdict(eligibility_case(declaration, profile))
+        return eligibility_verdict(case if case is not None else eligibility_case(declaration, profile))
     except InvalidCase as exc:
         return {"eligible": False, "checks": [], "errors": exc.errors}
 
@@ -341,11 +341,13 @@ def _submit(*, actor, declaration, payload, request) -> str:
     if payload.get("pledge") is not True:
         raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
     profile = profile_of(declaration.applicant)
-    verdict = live_verdict(declaration, profile)
+    case = eligibility_case(declaration, profile)  # built once: for the verdict and for the version
+    verdict = live_verdict(declaration, profile, case=case)
     problems = submission_problems(declaration, profile, verdict)
     if problems:
         raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
-    record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict)
+    record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict,
+                   case=case)
     Pledge.objects.create(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
                           text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
     declaration.submitted_at = timezone.now()
@@ -359,11 +361,12 @@ def _withdraw(*, actor, declaration, payload, request) -> str:
     return comment.strip()
 
 
-def record_version(*, actor, declaration, action, profile: Profile, verdict: dict) -> DeclarationVersion:
+def record_version(*, actor, declaration, action, profile: Profile, verdict: dict,
+                   case: dict | None = None) -> DeclarationVersion:
     """The immutable record of what was submitted: profile and declaration, materials' checksums,
-    the verdict and the rulebook layers it used."""
+    the verdict and the rulebook layers it used (``case``: the verdict's eligibility input, when built)."""
     declaration.version += 1
-    case = eligibility_case(declaration, profile)
+    case = case if case is not None else eligibility_case(declaration, profile)
     snapshot = {
         "declaration": {"id": declaration.pk, "plan": declaration.plan_id, "year": declaration.year,
                         "employer": declaration.employer.name, "series": declaration.series.name,

@@ -1,13 +1,15 @@
 """The applicant's pages: my declarations, the wizard (autosaved with htmx, live verdict beside it),
 materials, the pledge and submission; the declaration's status page with its timeline and versions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.models import Event, Role
@@ -257,12 +259,22 @@ def declaration_edit_url(declaration):
 
 @login_required
 def material_file(request, material_pk):
-    """A material's file, after the same permission check as its declaration; PDFs open inline."""
+    """A material's file, after the same permission check as its declaration; PDFs open inline. How the
+    bytes travel is ``MATERIALS_DELIVERY``: through Django (``django``), by the web server after our check
+    (``x-accel``: nginx's X-Accel-Redirect to an internal location ``MATERIALS_ACCEL_PREFIX``), or by the
+    storage (``signed-url``: a redirect to the storage's short-lived signed URL, e.g. S3)."""
     material = access_material(request.user, material_pk)
-    response = FileResponse(material.file.open("rb"), content_type=material.content_type,
-                            as_attachment=material.content_type != "application/pdf"
-                            and not material.content_type.startswith("image/"),
-                            filename=material.display_name)
+    inline = material.content_type == "application/pdf" or material.content_type.startswith("image/")
+    delivery = settings.MATERIALS_DELIVERY
+    if delivery == "signed-url":
+        return HttpResponseRedirect(material.file.storage.url(material.file.name))
+    if delivery == "x-accel":
+        response = HttpResponse(content_type=material.content_type)
+        response["X-Accel-Redirect"] = settings.MATERIALS_ACCEL_PREFIX.rstrip("/") + "/" + material.file.name
+        response["Content-Disposition"] = content_disposition_header(not inline, material.display_name)
+    else:
+        response = FileResponse(material.file.open("rb"), content_type=material.content_type,
+                                as_attachment=not inline, filename=material.display_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     return response

@@ -5,16 +5,16 @@ objections). Every form posts to a service; refusals come back as messages namin
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, member_org_ids
 from declarations.flow import State
-from declarations.selectors import visible_declarations
+from declarations.selectors import QUEUE_COUNT_CAP, queue_counts, review_queue
 from declarations.services import DeclarationError, InvalidInput, take_action
+from titles.pagination import InvalidPage, Page, page_number, page_of
 
 from .filters import QueueFilter
 from .models import Recommendation
@@ -32,20 +32,24 @@ def _staff_only(user):
 @login_required
 def queue(request):
     _staff_only(request.user)
-    base = visible_declarations(request.user).exclude(state=State.DRAFT).exclude(applicant=request.user)
-    filtered = QueueFilter(request.GET or None, queryset=base)
-    if filtered.is_bound and not filtered.is_valid():
-        rows = base.none()
-    else:
-        rows = filtered.qs
-    counts = dict(base.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
-    ready = Recommendation.objects.filter(declaration=OuterRef("pk"), ready_on__isnull=False)
-    rows = rows.annotate(push_ready=Exists(ready))
-    page = Paginator(rows.order_by("-submitted_at", "-pk"), 50).get_page(request.GET.get("page"))
+    base = review_queue(request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    filtered = QueueFilter(query or None, queryset=base)
+    invalid = filtered.is_bound and not filtered.is_valid()
+    try:
+        rows = base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
+        ready = Recommendation.objects.filter(declaration=OuterRef("pk"), ready_on__isnull=False)
+        page = page_of(rows.annotate(push_ready=Exists(ready)), page_number(request.GET.get("page")))
+    except InvalidPage as exc:
+        invalid, page = True, Page(rows=[], number=1, has_next=False)
+        messages.error(request, str(exc))
+    counts = queue_counts(base)
     return render(request, "reviews/queue.html", {
-        "filter": filtered, "page": page, "sees_late": _sees_late(request.user),
+        "filter": filtered, "page": page, "query": query.urlencode(), "cap": QUEUE_COUNT_CAP,
+        "sees_late": _sees_late(request.user),
         "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
-    }, status=400 if filtered.is_bound and not filtered.is_valid() else 200)
+    }, status=400 if invalid else 200)
 
 
 def _sees_late(user) -> bool:

@@ -1,6 +1,8 @@
 """Reads shared by pages, the API and commands: the catalogue and the effective rulebook."""
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -42,9 +44,32 @@ def _pick_layers(layers, wanted: list[tuple]) -> list[RulebookVersion]:
     return [best[scope] for scope in wanted if scope in best]
 
 
+_layers_read = ContextVar("rulebook_layers_read", default=None)
+
+
+@contextmanager
+def one_rulebook_read():
+    """Inside, ``rulebook_layers`` reads the layers of each (region, year) once: one action (a submit
+    asks for the eligibility numbers, the material table and the citations) sees one rulebook, read once."""
+    token = _layers_read.set({})
+    try:
+        yield
+    finally:
+        _layers_read.reset(token)
+
+
 def rulebook_layers(*, region_code: str = "", year: int | None = None) -> list[RulebookVersion]:
     """The active layers that apply, least specific first: national (every year, then the year),
     then the region (every year, then the year); the highest version of each."""
+    memo = _layers_read.get()
+    if memo is not None:
+        if (region_code, year) not in memo:
+            memo[(region_code, year)] = _read_layers(region_code, year)
+        return memo[(region_code, year)]
+    return _read_layers(region_code, year)
+
+
+def _read_layers(region_code: str, year: int | None) -> list[RulebookVersion]:
     wanted = _wanted_scopes(region_code, year)
     condition = Q()
     for region, scope_year in wanted:

@@ -7,15 +7,15 @@ dataset.py), signed in as the demo applicant, through Django's test client (no H
 """
 
 import argparse
-import json
 import os
 import random
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench import harness  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DEBUG"] = "0"
 CASE = ROOT.parent / "shared" / "cases" / "eligibility" / "p01_regular_ok.json"
@@ -41,7 +41,6 @@ def main():
     import django
 
     django.setup()
-    from django.db import connection
     from django.test import Client
 
     from accounts.models import User
@@ -53,31 +52,7 @@ def main():
     for name, call in pages(max_plan).items():
         if args.profile and name != args.profile:
             continue
-        for _ in range(20):
-            assert call(client).status_code == 200, name
-        queries: list[str] = []
-
-        def record(execute, sql, params, many, context, queries=queries):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
-            call(client)
-        if args.profile:
-            from pyinstrument import Profiler
-
-            with Profiler(interval=0.0002) as profiler:
-                for _ in range(args.n):
-                    call(client)
-            print(profiler.output_text(unicode=True, color=False, show_all=False))
-        started = time.perf_counter()
-        for _ in range(args.n):
-            call(client)
-        ms = (time.perf_counter() - started) * 1000 / args.n
-        print(json.dumps({"page": name, "ms": round(ms, 2), "queries": len(queries)}))
-        if os.environ.get("SHOW_SQL"):
-            for sql in queries:
-                print("   ", sql[:160])
+        harness.measure(name, lambda call=call: call(client), args.n, profile=bool(args.profile), warm=20)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,7 @@
 import argparse
 import http.cookiejar
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,9 +24,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench import harness  # noqa: E402
+from bench.harness import SHARED, load_average  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-SHARED = Path(os.environ.get("BENCH_SHARED", ROOT.parent / "shared"))  # ../shared beside the repository
-BASELINE = SHARED / "bench" / "baseline"
 CASE = SHARED / "cases" / "eligibility" / "p01_regular_ok.json"
 PORT = int(os.environ.get("BENCH_PORT", "8770"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
@@ -47,73 +47,20 @@ PAGES = {
 
 
 def log(message):
-    print(f"[bench/pages {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def load_average() -> str:
-    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    harness.log("pages", message)
 
 
 def site_env() -> dict:
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "DEBUG": "false", "LOG_LEVEL": "WARNING",
-        "SECRET_KEY": "bench-pages-only-not-a-production-secret-0123456789",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    })
-    return env
-
-
-def create_database():
-    import psycopg
-
-    parts = urllib.parse.urlsplit(DATABASE_URL)
-    name = parts.path.lstrip("/")
-    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            log(f"created database {name}")
+    return harness.site_env(DATABASE_URL, REDIS_URL, ROOT / "var" / "bench-static")
 
 
 def prepare(env):
     python = sys.executable
-    create_database()
+    if harness.create_database(DATABASE_URL):
+        log("created the database")
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, str(HERE / "dataset.py"), "--plans", str(PLANS)], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-
-
-def start_gunicorn(env, out: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(
-        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-         "--worker-class", "sync", "--error-logfile", str(out / "gunicorn.log"), "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see {out / 'gunicorn.log'}")
-        try:
-            urllib.request.urlopen(f"{BASE_URL}/accounts/login/", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    raise SystemExit("gunicorn did not answer within 30 s")
-
-
-def stop(process: subprocess.Popen | None):
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)  # gunicorn started in its own session: its workers too
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def sign_in() -> tuple[str, str]:
@@ -153,28 +100,8 @@ def smoke(modes, cookie, csrf, max_plan):
 
 
 def run_wrk(mode, seconds, cookie, csrf, max_plan, out_file: Path) -> dict:
-    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "5s", "--latency", "-s", str(HERE / "wrk.lua"),
-               f"{BASE_URL}/", "--", mode, str(max_plan), cookie, csrf, str(CASE)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30)
-    out_file.write_text(result.stdout + result.stderr)
-    match = re.search(r"^PAGERESULT (.*)$", result.stdout, re.M)
-    if not match:
-        raise SystemExit(f"wrk gave no result for {mode}; see {out_file}")
-    requests, duration, p50, p99, *errors = (int(x) for x in match.group(1).split())
-    return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p99": p99 / 1000, "errors": sum(errors)}
-
-
-def run_baseline(out: Path, seconds: int) -> dict:
-    env = dict(os.environ, LIMIT_CLASSES="sync", LIMIT_CONCURRENCIES="16", LIMIT_DURATION=f"{seconds}s",
-               LIMIT_ENDPOINTS="plain read list", LIMIT_OUT=str(out / "baseline"))
-    log("running ../shared/bench/baseline/run.sh (sync, c16) right after")
-    subprocess.run(["bash", str(BASELINE / "run.sh")], cwd=ROOT, env=env, check=True, timeout=900,
-                   stdout=open(out / "baseline.log", "w"), stderr=subprocess.STDOUT)
-    figures = {}
-    for line in (out / "baseline" / "results.tsv").read_text().splitlines()[1:]:
-        endpoint, _workers, _conc, rps, *_ = line.split("\t")
-        figures[endpoint] = float(rps)
-    return figures
+    return harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", seconds, [mode, str(max_plan), cookie, csrf, str(CASE)],
+                           out_file, marker="PAGERESULT")
 
 
 def main():
@@ -196,7 +123,7 @@ def main():
     gunicorn = None
     ours = {}
     try:
-        gunicorn = start_gunicorn(env, out)
+        gunicorn = harness.start_gunicorn(env, out, PORT)
         cookie, csrf = sign_in()
         max_plan = PLANS
         modes = args.pages.split(",")
@@ -208,18 +135,14 @@ def main():
             log(f"{mode}: {ours[mode]['rps']:.0f} req/s (p99 {ours[mode]['p99']:.1f} ms, errors "
                 f"{ours[mode]['errors']})")
     finally:
-        stop(gunicorn)
-    baseline = {} if args.no_baseline else run_baseline(out, args.duration)
+        harness.stop(gunicorn)
+    if not args.no_baseline:
+        log("running ../shared/bench/baseline/run.sh (sync, c16) right after")
+    baseline = {} if args.no_baseline else harness.run_baseline(out, args.duration, "plain read list")
     lines = ["| page | ours req/s | p99 ms | baseline req/s | ratio | goal |", "| --- | ---: | ---: | --- | ---: | --- |"]
     for mode, figures in ours.items():
         label, endpoint, goal = PAGES[mode]
-        base = baseline.get(endpoint)
-        ratio = f"{figures['rps'] / base:.2f}" if base else "–"
-        goal_text = "–" if goal is None else f"≥ {goal} × {endpoint}" + (
-            "" if not base else (" ✓" if figures["rps"] / base >= goal else " ✗"))
-        lines.append(f"| {label} | {figures['rps']:,.0f} | {figures['p99']:.1f} | "
-                     f"{endpoint} {base:,.0f} | {ratio} | {goal_text} |" if base else
-                     f"| {label} | {figures['rps']:,.0f} | {figures['p99']:.1f} | – | – | {goal_text} |")
+        lines.append(harness.ratio_row(label, figures, endpoint, baseline.get(endpoint), goal))
     lines.append(f"\n{os.cpu_count()} CPUs; {load_average()} at the end (other processes share the CPUs: compare within one run)")
     table = "\n".join(lines)
     (out / "table.md").write_text(table + "\n")

@@ -13,13 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _bulk(plan, employer, n, state="employer_review"):
+    from django.utils import timezone
+
     from accounts.models import RoleMembership, User
 
     users = User.objects.bulk_create([User(username=f"bulk{employer.pk}-{i}-{state}") for i in range(n)])
     RoleMembership.objects.bulk_create([RoleMembership(user=u, organisation=employer, role=Role.APPLICANT)
                                         for u in users])
     Declaration.objects.bulk_create([Declaration(applicant=u, employer=employer, plan=plan, year=2026,
-                                                 series=plan.series, level="intermediate", state=state)
+                                                 series=plan.series, level="intermediate", state=state,
+                                                 submitted_at=timezone.now())
                                      for u in users])
 
 
@@ -74,3 +77,17 @@ def test_the_employer_works_the_declaration_from_its_page(settings, client, in_w
     client.force_login(applicant)
     timeline = client.get(f"/declarations/{declaration.pk}/").content.decode()
     assert "recommend" in timeline and "依据" in timeline and "甲单位" in timeline
+
+
+def test_the_queue_pages_without_counting_and_caps_its_counts(client, in_window, plan, org_tree, monkeypatch):
+    monkeypatch.setattr("declarations.selectors.QUEUE_COUNT_CAP", 5)
+    monkeypatch.setattr("reviews.views.QUEUE_COUNT_CAP", 5)
+    client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"]))
+    _bulk(plan, org_tree["employer_a"], 25)
+    first = client.get("/reviews/").content.decode()
+    assert "单位审核 <strong>5+</strong>" in first
+    assert first.count('data-state="employer_review"') == 20 and "下一页" in first and "上一页" not in first
+    second = client.get("/reviews/?page=2").content.decode()
+    assert second.count('data-state="employer_review"') == 5 and "上一页" in second and "下一页" not in second
+    assert client.get("/reviews/?page=3").status_code == 400
+    assert client.get("/reviews/?page=abc").status_code == 400

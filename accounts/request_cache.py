@@ -1,0 +1,117 @@
+"""What every signed-in request reads about its user, kept in the shared cache (Redis) instead of
+PostgreSQL: the user's role memberships (the permission layer asks them on every request: the idle
+timeout, the two-factor check, every predicate) and the unread-notification count in the header.
+
+Never stale after a change: each entry is stored with the *version* it was computed under, and a
+change replaces the version with a new random token (``bump``) at once and again after its commit, so
+that a reader who computed the entry from the database before the commit cannot bring back the old
+value (the version it stored it under is gone). Entry and version are read in one round trip.
+
+- role memberships: one version for every user (``ROLES``), replaced whenever a role membership or an
+  organisation is saved or deleted (signals below: grants and revocations in ``accounts.services``, the
+  admin, the demo, the tests' factories alike; organisations for the tree and region the predicates read);
+- unread count: one version per user, replaced by ``accounts.notifications.notify`` and ``mark_read``.
+
+On by default only with a shared cache (``REDIS_URL``): a per-process memory cache could not hear about a
+change made in another process (``REQUEST_CACHE`` setting).
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+ROLES = "zc:roles:v"
+TIMEOUT = 3600  # entries; versions never expire (an expired version would match an old entry's None)
+
+
+def enabled() -> bool:
+    return getattr(settings, "REQUEST_CACHE", False)
+
+
+def cached(key: str, version_key: str, compute):
+    """The value under ``key`` if it was stored under the current ``version_key``, else ``compute()``."""
+    if not enabled():
+        return compute()
+    try:
+        found = cache.get_many([key, version_key])
+        version = found.get(version_key)
+        entry = found.get(key)
+        if version is not None and isinstance(entry, tuple) and entry[0] == version:
+            return entry[1]
+        if version is None:
+            cache.add(version_key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(version_key)
+    except Exception:  # the cache is down: read the database (the page still answers)
+        logger.warning("缓存不可用，直接读取数据库：%s", key, exc_info=True)
+        return compute()
+    value = compute()
+    try:
+        cache.set(key, (version, value), timeout=TIMEOUT)
+    except Exception:
+        logger.warning("缓存不可用，未保存：%s", key, exc_info=True)
+    return value
+
+
+def bump(version_key: str, *, required: bool = True) -> None:
+    """Invalidate every entry stored under ``version_key``: now, and once more after the commit.
+    ``required``: when the cache cannot be reached the change is refused (an entry that survived the
+    outage would otherwise outlive it: roles); otherwise it goes on (the unread count: a stale figure)."""
+    bump_many([version_key], required=required)
+
+
+def bump_many(version_keys, *, required: bool = True) -> None:
+    """``bump`` for many keys in one round trip (set-based work: a sweep's notifications)."""
+    keys = list(version_keys)
+    if not enabled() or not keys:
+        return
+
+    def replace():
+        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+
+    try:
+        replace()
+    except Exception:
+        if required:
+            raise
+        logger.warning("缓存不可用，未能使其失效：%s 等 %d 项", keys[0], len(keys), exc_info=True)
+        return
+    transaction.on_commit(replace, robust=True)
+
+
+def _scope() -> str:
+    """Keys name the database: two sites (or a test run) sharing one Redis never read each other's users."""
+    return str(settings.DATABASES["default"]["NAME"])
+
+
+def roles_version() -> str:
+    return f"{ROLES}:{_scope()}"
+
+
+def memberships(user, compute):
+    return cached(f"zc:roles:{_scope()}:{user.pk}", roles_version(), compute)
+
+
+def unread_version(user_id) -> str:
+    return f"zc:unread:v:{_scope()}:{user_id}"
+
+
+def unread_count(user, compute):
+    return cached(f"zc:unread:{_scope()}:{user.pk}", unread_version(user.pk), compute)
+
+
+def roles_changed(**_kwargs) -> None:
+    bump(roles_version())
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Organisation, RoleMembership
+
+    for model in (RoleMembership, Organisation):
+        post_save.connect(roles_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_save")
+        post_delete.connect(roles_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_delete")

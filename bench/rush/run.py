@@ -1,0 +1,217 @@
+"""The deadline rush: the site as in production under wrk over 500,000 declarations, beside the baseline.
+
+    bash bench/rush/run.sh             # from a fresh clone (installs .venv, then runs this)
+    .venv/bin/python bench/rush/run.py [--duration 10] [--rebuild] [--no-baseline] [--pages submit,detail]
+
+1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
+   migrates, loads the demo and the data set set-based (dataset.py: 500,000 declarations, made once and
+   kept), makes this run's drafts (one fresh applicant each) and their sessions, collects static files;
+2. starts gunicorn as in production (2 sync workers, DEBUG off, kept connections, sessions and cache on
+   Redis BENCH_RUSH_REDIS_URL) on 127.0.0.1:BENCH_RUSH_PORT;
+3. smoke-tests, then drives each figure with wrk -t2 -c16 (2 s warm-up, then --duration s): submit (each
+   request a real submit of a distinct draft), the handler's and the bureau's queue, a declaration's page
+   (the handler), and the public certificate verification when the certificates app has it;
+4. stops gunicorn; runs the deadline sweep over the data set when ``manage.py run_deadlines`` exists;
+5. runs ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after, and prints each figure,
+   ours, the baseline, the ratio and the goal; everything is kept in var/bench-rush/<UTC time>/.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from bench import harness  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PORT = int(os.environ.get("BENCH_RUSH_PORT", "8131"))
+BASELINE_PORT = int(os.environ.get("BENCH_RUSH_BASELINE_PORT", str(PORT + 1)))
+BASE_URL = f"http://127.0.0.1:{PORT}"
+DATABASE_URL = os.environ.get("BENCH_RUSH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rush")
+REDIS_URL = os.environ.get("BENCH_RUSH_REDIS_URL", "redis://127.0.0.1:6379/4")
+BASELINE_DB = os.environ.get("BENCH_RUSH_BASELINE_DB", "bench_rush_limit")
+CSRF = "benchrushcsrftoken0123456789abcd"  # any 32 characters: the cookie and the header must agree
+
+# figure: (label, the baseline endpoint it compares with, the goal as a ratio)
+FIGURES = {
+    "submit": ("submit POST …/actions/submit/ (distinct drafts)", "write", 0.5),
+    "handler_queue": ("handler's queue /reviews/?page=1..5", "list", 0.5),
+    "bureau_queue": ("bureau's queue /reviews/?page=1..5 (all declarations)", "list", 0.5),
+    "detail": ("declaration page /declarations/<id>/ (handler)", "read", 0.5),
+    "verify": ("certificate verification /verify/…", "read", None),
+}
+
+
+def log(message):
+    harness.log("rush", message)
+
+
+def prepare(env, out: Path, args) -> dict:
+    python = sys.executable
+    if harness.create_database(DATABASE_URL, drop=args.rebuild):
+        log("created the database")
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    drafts = args.drafts or 12 * 200 + (args.duration + 2) * 400  # far more than 2 workers submit in the time
+    subprocess.run([python, str(HERE / "dataset.py"), "--declarations", str(args.declarations), "--drafts",
+                    str(drafts), "--out", str(out)], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    lines = (out / "drafts.txt").read_text().split("\n")
+    lines = [line for line in lines if line]
+    # three slices: one for the smoke test, one for the warm-up, the rest for the measured run
+    (out / "drafts-smoke.txt").write_text(lines[0] + "\n")
+    (out / "drafts-warmup.txt").write_text("\n".join(lines[1:len(lines) // 4]) + "\n")
+    (out / "drafts-run.txt").write_text("\n".join(lines[len(lines) // 4:]) + "\n")
+    staff = dict(line.split() for line in (out / "staff.txt").read_text().splitlines() if line)
+    verify = verification_paths(env, out)
+    return {"staff": staff, "verify": verify}
+
+
+def verification_paths(env, out: Path) -> bool:
+    """Public verification paths of issued certificates, when the certificates app has them (verify.txt)."""
+    probe = (
+        "from django.urls import NoReverseMatch, reverse\n"
+        "try:\n    from certificates.models import Certificate\nexcept ImportError:\n    raise SystemExit(1)\n"
+        "paths = [c.get_absolute_url() for c in Certificate.objects.order_by('pk')[:1000]"
+        " if hasattr(c, 'get_absolute_url')]\n"
+        "print('\\n'.join(paths))\n"
+    )
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", probe], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    paths = [p for p in result.stdout.split() if p.startswith("/")]
+    if result.returncode != 0 or not paths:
+        return False
+    (out / "verify.txt").write_text("\n".join(paths) + "\n")
+    return True
+
+
+def request(path, *, method="GET", session=None, body=None) -> int:
+    headers = {"Cookie": f"csrftoken={CSRF}" + (f"; sessionid={session}" if session else ""),
+               "X-CSRFToken": CSRF, "Content-Type": "application/json"}
+    req = urllib.request.Request(BASE_URL + path, method=method, data=body, headers=headers)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def smoke(modes, out: Path, facts: dict):
+    """Every figure answers 200 before it is measured (a redirect to the sign-in or an error page would
+    flatter it): one real submit, both queues, a declaration's page."""
+    draft_id, key = (out / "drafts-smoke.txt").read_text().split()
+    checks = {
+        "submit": lambda: request(f"/api/v1/declarations/{draft_id}/actions/submit/", method="POST", session=key,
+                                  body=b'{"pledge": true}'),
+        "handler_queue": lambda: request("/reviews/?page=5", session=facts["staff"]["handler"]),
+        "bureau_queue": lambda: request("/reviews/?page=5", session=facts["staff"]["bureau"]),
+        "detail": lambda: request(f"/declarations/{(out / 'detail.txt').read_text().split()[-1]}/",
+                                  session=facts["staff"]["handler"]),
+        "verify": lambda: request((out / "verify.txt").read_text().split()[0]),
+    }
+    for mode in modes:
+        status = checks[mode]()
+        if status != 200:
+            raise SystemExit(f"smoke test failed: {mode} answered {status}; see {out / 'gunicorn.log'}")
+
+
+def wrk_args(mode, out: Path, facts: dict, part: str) -> list[str]:
+    if mode == "submit":
+        return [mode, CSRF, "-", str(out / f"drafts-{part}.txt"), "2"]
+    if mode == "verify":
+        return [mode, CSRF, "-", str(out / "verify.txt")]
+    session = facts["staff"]["bureau" if mode == "bureau_queue" else "handler"]
+    return [mode, CSRF, session, str(out / "detail.txt") if mode == "detail" else "-"]
+
+
+def sweep(env, out: Path) -> str:
+    """The deadline sweep over the data set, once the deadlines work has ``manage.py run_deadlines``."""
+    python = sys.executable
+    if subprocess.run([python, "manage.py", "help", "run_deadlines"], cwd=ROOT, env=env,
+                      capture_output=True).returncode != 0:
+        return "skipped: manage.py run_deadlines is not there yet"
+    started = time.monotonic()
+    today = time.strftime("%Y-%m-%d")
+    with open(out / "sweep.log", "w") as log_file:
+        result = subprocess.run([python, "manage.py", "run_deadlines", "--today", today], cwd=ROOT, env=env,
+                                stdout=log_file, stderr=subprocess.STDOUT, timeout=600)
+    seconds = time.monotonic() - started
+    return f"run_deadlines --today {today}: exit {result.returncode}, {seconds:.1f} s (goal < 10 s)"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rebuild", action="store_true", help="drop bench_rush and build the data set again")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--pages", default=",".join(FIGURES))
+    parser.add_argument("--declarations", type=int, default=int(os.environ.get("BENCH_RUSH_DECLARATIONS", 500_000)))
+    parser.add_argument("--drafts", type=int, default=0, help="drafts made for this run (default: enough)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: sudo apt-get install wrk (or use bench/rush/run.sh)")
+    out = ROOT / "var" / "bench-rush" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    out.mkdir(parents=True, exist_ok=True)
+    env = harness.site_env(DATABASE_URL, REDIS_URL, ROOT / "var" / "bench-static")
+    started = time.monotonic()
+    log(f"preparing bench_rush (migrate, data set, drafts, sessions, collectstatic); {harness.load_average()}")
+    facts = prepare(env, out, args)
+    modes = [m for m in args.pages.split(",") if m != "verify" or facts["verify"]]
+    if "verify" in args.pages.split(",") and not facts["verify"]:
+        log("verify: skipped (no certificates app with issued certificates yet)")
+    gunicorn = None
+    ours = {}
+    try:
+        gunicorn = harness.start_gunicorn(env, out, PORT)
+        smoke(modes, out, facts)
+        for mode in modes:
+            harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", 2, wrk_args(mode, out, facts, "warmup"),
+                            out / f"warmup-{mode}.txt", marker="RUSHRESULT")
+            time.sleep(1)
+            ours[mode] = harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", args.duration,
+                                         wrk_args(mode, out, facts, "run"), out / f"wrk-{mode}.txt",
+                                         marker="RUSHRESULT")
+            log(f"{mode}: {ours[mode]['rps']:.0f} req/s (p99 {ours[mode]['p99']:.1f} ms, errors "
+                f"{ours[mode]['errors']})")
+    finally:
+        harness.stop(gunicorn)
+    sweep_line = "skipped (--no-sweep)" if args.no_sweep else sweep(env, out)
+    log(f"sweep: {sweep_line}")
+    baseline = {}
+    if not args.no_baseline:
+        log("running ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after")
+        baseline = harness.run_baseline(out, args.duration, "read list write", port=BASELINE_PORT,
+                                        database=BASELINE_DB)
+    lines = ["| figure | ours req/s | p99 ms | baseline req/s | ratio | goal |",
+             "| --- | ---: | ---: | --- | ---: | --- |"]
+    for mode, figures in ours.items():
+        label, endpoint, goal = FIGURES[mode]
+        if figures["errors"]:
+            label += f" ({figures['errors']} errors)"
+        lines.append(harness.ratio_row(label, figures, endpoint, baseline.get(endpoint), goal))
+    lines.append(f"\ndeadline sweep: {sweep_line}")
+    lines.append(f"{os.cpu_count()} CPUs; {harness.load_average()} at the end (other processes share the CPUs: "
+                 "compare within one run)")
+    table = "\n".join(lines)
+    (out / "table.md").write_text(table + "\n")
+    (out / "figures.json").write_text(json.dumps({"ours": ours, "baseline": baseline}, indent=2))
+    print(table)
+    log(f"done in {time.monotonic() - started:.0f} s; raw output in {out}")
+
+
+if __name__ == "__main__":
+    main()
