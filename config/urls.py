@@ -4,9 +4,9 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from accounts import api as accounts_api
+from certificates import api as certificates_api
 from committees import api as committees_api
 from committees import api_work as committees_api_work
-from certificates import api as certificates_api
 from declarations import api as declarations_api
 from reviews import api as reviews_api
 from titles import api as titles_api

@@ -13,8 +13,14 @@ from accounts.permissions import is_system_admin, member_org_ids
 from config.api import MAX_ID
 from config.clock import today
 
-from .models import (CorrectionNotice, LateStep, MaterialVerification, Objection, ResultApproval,
-                     ResultPublication)
+from .models import (
+    CorrectionNotice,
+    LateStep,
+    MaterialVerification,
+    Objection,
+    ResultApproval,
+    ResultPublication,
+)
 
 
 def latest_verifications(declaration) -> dict[int, MaterialVerification]:

@@ -80,7 +80,7 @@ ROLES = {
 ENTITLED = {Actor.APPLICANT: {"applicant"}, Actor.EMPLOYER_STAFF: {"handler", "admin"},
             Actor.EMPLOYER_ADMIN: {"admin"}, Actor.DEPARTMENT: {"dept"}, Actor.BUREAU: {"bureau"},
             # nobody here: the committee's verdict comes only from closing its meeting (tests/committees/test_voting.py)
-            Actor.COMMITTEE_SECRETARY: set()}
+            Actor.COMMITTEE_SECRETARY: set(),
             Actor.SYSTEM: set()}  # the deadline sweeps' rows: refused to every user
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_notification'),
-        ('declarations', '0003_help_texts'),
+        ('declarations', '0004_expired_on'),
         ('titles', '0015_flow_citations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
