@@ -133,12 +133,27 @@ def request_issue(*, actor, declaration_ids, approval_document: str, approved_on
         first = problems[0]
         raise DomainError("；".join(p.message for p in problems), code=first.code, kind=CONFLICT,
                           errors={"declaration_ids": [p.message for p in problems]})
+    return _enqueue_issue(ids, approval_document=approval_document, approved_on=approved_on, actor=actor)
+
+
+def _enqueue_issue(ids, *, approval_document: str, approved_on: date, actor):
     issued = set(Certificate.objects.filter(declaration_id__in=ids).values_list("declaration_id", flat=True))
     todo = [pk for pk in ids if pk not in issued]
     if not todo:
         return None
     return enqueue(kind=ISSUE_KIND, payload={"declaration_ids": todo, "approval_document": approval_document,
                                              "approved_on": approved_on.isoformat(), "actor_id": actor.pk})
+
+
+def issue_on_approval(*, actor, declaration, approval_document: str, approved_on: date):
+    """The ``approve`` step's follow-up (reviews.actions.do_approve, inside take_action's transaction, the
+    actor already checked as the bureau's reviewer): the certificate is issued by the worker after the
+    commit, through the outbox; ``issue_one`` checks the approved state then. A direct 初级 appointment
+    (002 一(六)1) is approved without a certificate."""
+    if declaration.route == DIRECT_APPOINTMENT_ROUTE and declaration.level in JUNIOR_LEVELS:
+        return None
+    return _enqueue_issue([declaration.pk], approval_document=approval_document, approved_on=approved_on,
+                          actor=actor)
 
 
 def issuance_progress(declaration_ids, *, within: int) -> tuple[list[int], bool]:

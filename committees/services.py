@@ -7,7 +7,6 @@ planned → drawn here; opening, voting and closing belong to the scoring and vo
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +17,7 @@ from django.utils import timezone
 from accounts.errors import CONFLICT, NOT_FOUND
 from accounts.models import Role, RoleMembership, User
 from accounts.notifications import notify
-from accounts.services import record_event
+from accounts.services import record_credit, record_event
 from config.clock import today
 from declarations.flow import State
 from declarations.models import Declaration
@@ -145,29 +144,6 @@ def record_breach(*, actor, expert_id, breach: str, request=None) -> DisciplineR
     return record
 
 
-@dataclass(frozen=True)
-class CreditEntry:
-    """What a credit record (诚信记录, seed 001 四(四)) of a disciplined expert holds; the credit-record
-    service (accounts, issue 18) stores it: ``discipline_credit_entry`` is the one place that builds it."""
-
-    user_id: int
-    kind: str
-    reason: str
-    decided_on: date
-    document: str
-
-
-def discipline_credit_entry(record: DisciplineRecord) -> CreditEntry | None:
-    """The credit entry a bureau's decision on a breach makes (none when it decided not to act)."""
-    if record.decision not in (DisciplineDecision.SUSPEND, DisciplineDecision.BAR) or record.decided_at is None:
-        return None
-    what = "终身禁入评审专家库" if record.decision == DisciplineDecision.BAR else f"暂停评审资格至 {record.suspended_until}"
-    return CreditEntry(user_id=record.expert.user_id, kind="expert_discipline",
-                       reason=f"评审专家违反评审纪律：{record.breach}（{what}）",
-                       decided_on=record.decided_at.date(),
-                       document="河北省《关于进一步做好职称评审工作的实施意见》15")
-
-
 @transaction.atomic
 def decide_discipline(*, actor, record_id, decision: str, suspended_until=None, note: str = "",
                       request=None) -> DisciplineRecord:
@@ -199,6 +175,10 @@ def decide_discipline(*, actor, record_id, decision: str, suspended_until=None, 
     expert.save(update_fields=["status", "suspended_until"])
     record_event(actor=actor, action="decide_discipline", obj=expert, from_state=before, to_state=expert.status,
                  comment=f"{record.get_decision_display()}：{record.breach[:150]}", request=request)
+    if decision in (DisciplineDecision.SUSPEND, DisciplineDecision.BAR):  # 诚信档案 (001 四(四), 003 15)
+        what = "终身禁入评审专家库" if decision == DisciplineDecision.BAR else f"暂停评审资格至 {suspended_until}"
+        record_credit(actor=actor, subject=expert.user, kind="expert", reason=f"评审专家违反评审纪律：{record.breach}（{what}）",
+                      source=f"专家违纪记录第 {record.pk} 号", request=request)
     return record
 
 

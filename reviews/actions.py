@@ -318,7 +318,7 @@ def do_approve(*, actor, declaration, payload, request) -> Outcome:
         _, InvalidInput = _errors()
         raise InvalidInput({"approved_on": f"审批文号 {number} 已登记的审批日期为 {approval.approved_on:%Y-%m-%d}"})
     approval.declarations.add(declaration)
-    _after_approval(actor=actor, declaration_ids=[declaration.pk], request=request)
+    _after_approval(actor=actor, declaration=declaration, approval=approval, request=request)
     return Outcome(comment=f"评审结果公示期满（{publication.starts_on:%Y-%m-%d} 至 {publication.ends_on:%Y-%m-%d}）"
                            f"无异议或异议不成立；审批文号 {number}，{approved_on:%Y-%m-%d}")
 

@@ -23,8 +23,9 @@ from declarations.flow import Action, State
 from declarations.models import Declaration, Material
 from declarations.permissions import is_employer_staff, may_verify
 from declarations.selectors import access_declaration
+from titles.documents import citation
 from titles.models import Level
-from titles.selectors import access_plan, effective_plan_rules, publicity_end
+from titles.selectors import access_plan, effective_plan_rules, plan_citations, publicity_end
 
 from .actions import approval_fields, date_field
 from .models import (
@@ -301,15 +302,15 @@ def resolve_result_objection(*, actor, objection_id, upheld: bool, reason: str, 
 
 
 def _record_fraud(*, actor, declaration, objection, request=None) -> None:
-    """Where an upheld objection found fraud (弄虚作假), the applicant gets a credit record (诚信档案,
-    3 years, seeds 001 四(四), 003 15; the eligibility BAN rule reads it).
+    """Where an upheld objection found fraud (弄虚作假), the applicant gets a credit record (诚信档案, for the
+    rulebook's ``credit_record_years``, seeds 001 四(四), 003 15), which the eligibility BAN rule reads
+    at their next declaration. Runs inside the resolving transaction."""
+    from accounts.services import record_credit
 
-    THE ONE CALL SITE for the certificates helper's ``record_credit(...)``: the lead wires it here
-    after merging (arguments: the applicant ``declaration.applicant``, the reason ``objection.reason``,
-    the basis ``PROCEDURE_RESULTS`` and the objection as the source). Until then it records the finding
-    in the event log only. Runs inside the resolving transaction."""
-    record_event(actor=actor, action="fraud_found", obj=declaration, request=request,
-                 comment=f"评审结果公示异议第 {objection.pk} 号查实弄虚作假：{objection.reason}")
+    record_credit(actor=actor, subject=declaration.applicant, kind="applicant",
+                  reason=f"评审结果公示异议第 {objection.pk} 号查实弄虚作假：{objection.reason}",
+                  basis=citation(plan_citations(declaration.plan), "PROCEDURE_RESULTS"),
+                  source=f"评审结果公示异议第 {objection.pk} 号", request=request)
 
 
 def approve_results(*, actor, publication_id, document_number, approved_on=None, declaration_ids=None,
@@ -343,14 +344,14 @@ def approve_results(*, actor, publication_id, document_number, approved_on=None,
     return approved, refused
 
 
-def _after_approval(*, actor, declaration_ids: list[int], request=None) -> None:
-    """After approval the certificates must be issued (seed 002 二(三)4: e-certificates).
+def _after_approval(*, actor, declaration, approval, request=None) -> None:
+    """After approval the certificate is issued (seed 002 二(三)4: e-certificates equal to paper), by the
+    worker after the commit (certificates.services.issue_on_approval: through the outbox), with the
+    approval document's number and date."""
+    from certificates.services import issue_on_approval
 
-    THE ONE CALL SITE for ``certificates.services.request_issue(actor=actor, declaration_ids=declaration_ids)``:
-    the lead wires it here after merging. It is called by the ``approve`` handler
-    (``reviews.actions.do_approve``) for its one declaration, inside ``take_action``'s transaction and
-    before the declaration's new state is saved in that same transaction: ``request_issue`` should
-    enqueue its work through the outbox (run after commit), not read the state synchronously."""
+    issue_on_approval(actor=actor, declaration=declaration, approval_document=approval.document_number,
+                      approved_on=approval.approved_on)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@
 themselves when their modules are imported here.
 """
 
-from . import reminders, sweeps  # noqa: F401 - register the sweeps
+from . import reminders, results, sweeps  # noqa: F401 - register the sweeps
 from .registry import REMINDER, SWEEP, SWEEPS, SweepResult, register, run_group, run_sweep
 
 __all__ = ["REMINDER", "SWEEP", "SWEEPS", "SweepResult", "register", "run_group", "run_sweep"]

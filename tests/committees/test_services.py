@@ -14,7 +14,6 @@ from committees.services import (
     assign_declarations,
     decide_discipline,
     declare_recusal,
-    discipline_credit_entry,
     draw_experts,
     record_breach,
     record_conflict,
@@ -215,8 +214,10 @@ def test_a_barred_expert_is_never_drawn_again_in_any_pool(ready_meeting, secreta
     assert culprit.status == "barred"
     assert Event.objects.filter(action="decide_discipline", to_state="barred").exists()
     record.refresh_from_db()
-    entry = discipline_credit_entry(record)
-    assert entry.user_id == culprit.user_id and "终身禁入" in entry.reason
+    from accounts.models import CreditRecord
+
+    [credit] = CreditRecord.objects.filter(subject=culprit.user)
+    assert credit.kind == "expert" and "终身禁入" in credit.reason and credit.source == f"专家违纪记录第 {record.pk} 号"
     extra = expert(pool, expert_employers[0], specialties=[civil])
     [draw] = draw_experts(actor=secretary, meeting_id=ready_meeting.pk)
     assert culprit.pk not in draw.result and extra.pk in draw.result
