@@ -97,6 +97,13 @@ def test_approval_is_refused_during_the_publicity_and_allowed_after(publication,
     assert (approval.document_number, approval.approved_on) == ("长人社职〔2026〕9号", DAY_AFTER)
     decision = approved.decisions.get(action="approve")
     assert "人力资源社会保障部令第40号" in decision.basis and decision.body.name == "市人社局"
+    # the certificate follows through the outbox, with the approval document (certificates.services)
+    from outbox.models import OutboxMessage
+
+    [issue] = OutboxMessage.objects.filter(kind="certificates.tasks.dispatch_issue")
+    assert issue.payload["declaration_ids"] == [declarations[0].pk]
+    assert (issue.payload["approval_document"], issue.payload["approved_on"]) == ("长人社职〔2026〕9号",
+                                                                                   DAY_AFTER.isoformat())
 
 
 def test_approval_waits_for_every_objection_to_be_resolved(publication, declarations, bureau_user, settings):
@@ -127,7 +134,11 @@ def test_an_upheld_objection_ends_in_not_passed_with_the_reason_and_records_frau
     assert "代表作系抄袭" in decision.comment and decision.to_state == "not_passed"
     objection.refresh_from_db()
     assert (objection.outcome, objection.fraud, objection.resolved_by) == ("upheld", True, bureau_user)
-    assert Event.objects.filter(action="fraud_found", object_id=str(declaration.pk)).exists()
+    from accounts.models import CreditRecord
+
+    [credit] = CreditRecord.objects.filter(subject=declaration.applicant)
+    assert credit.kind == "applicant" and "代表作系抄袭" in credit.reason and "第40号" in credit.basis
+    assert Event.objects.filter(action="record_credit", object_id=str(credit.pk)).exists()
     with pytest.raises(DeclarationError):
         resolve_result_objection(actor=bureau_user, objection_id=objection.pk, upheld=False, reason="再次处理")
 
