@@ -14,7 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def certificates(monkeypatch, plan, org_tree, bureau_user):  # noqa: F811
     from certificates import services
+    from titles.models import TitleName
 
+    # a transactional test starts from an empty catalogue (the flush removes the migrations' data)
+    TitleName.objects.get_or_create(series=plan.series, level="intermediate", specialty=None,
+                                    defaults={"name": "工程师"})
     monkeypatch.setattr(services, "attach_pdf", lambda certificate_id: Certificate.objects.get(pk=certificate_id))
     ids = [approved(holder(org_tree, 1, real_name="李娜"), plan).pk, approved(holder(org_tree, 2, real_name="赵强"), plan).pk]
     valid, revoked = issue_certificates(declaration_ids=ids, **APPROVAL)
