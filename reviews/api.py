@@ -105,7 +105,8 @@ class ResultPublicationViewSet(mixins.CreateModelMixin, GatedViewSet):
     def get_serializer_class(self):
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationSerializer
 
-    @extend_schema(request=PublishInput, responses={201: PublicationDetailSerializer, 409: OpenApiTypes.OBJECT})
+    @extend_schema(request=PublishInput, responses={201: PublicationDetailSerializer, 404: OpenApiTypes.OBJECT,
+                                                    409: OpenApiTypes.OBJECT})
     def create(self, request, *args, **kwargs):
         data = _valid(PublishInput, request.data)
         publication = publish_results(actor=request.user, meeting_id=data["meeting"], request=request)
@@ -208,11 +209,21 @@ class PublicResultsView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[OpenApiParameter("committee", int, required=False, description="只看该评审委员会的")],
+                   responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
+        publications = public_publications()
+        raw = request.query_params.get("committee")
+        if raw not in (None, ""):
+            committee = int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+            if committee is None:
+                from declarations.services import InvalidInput
+
+                raise InvalidInput({"committee": "评审委员会编号应为正整数"})
+            publications = publications.filter(meeting__committee_id=committee)
         return Response([{"id": p.pk, "meeting": p.meeting.name, "committee": p.meeting.committee.name,
                           "starts_on": p.starts_on, "ends_on": p.ends_on, "entries": public_entries(p)}
-                         for p in public_publications()[:50]])
+                         for p in publications[:50]])
 
 
 class ResultReportView(APIView):
