@@ -231,6 +231,6 @@ class ResultReportView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("file", str, enum=["csv", "xlsx"], required=False)],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    def get(self, request, plan_id):
-        plan = access_report_plan(request.user, plan_id)
+    def get(self, request, id):  # noqa: A002 - the path's {id}: the plan's
+        plan = access_report_plan(request.user, id)
         return report_response(plan, request.query_params.get("file", "csv"))
