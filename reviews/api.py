@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.validators import mask_phone
 from config.api import MAX_ID, GatedViewSet
 from declarations.api import _valid
 
@@ -142,6 +143,11 @@ class ResultPublicationViewSet(mixins.CreateModelMixin, GatedViewSet):
 
 class ObjectionSerializer(serializers.ModelSerializer):
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    contact_phone = serializers.SerializerMethodField()
+
+    def get_contact_phone(self, objection) -> str:
+        """遮蔽的联系电话（完整号码在人社部门的异议处理页面查看，查看留痕）。"""
+        return mask_phone(objection.contact_phone) if objection.contact_phone else ""
 
     class Meta:
         model = Objection
