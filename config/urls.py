@@ -34,7 +34,7 @@ urlpatterns = [
     path("api/v1/materials/<int:pk>/verify/", declarations_api.MaterialVerifyView.as_view(),
          name="api-material-verify"),
     path("api/v1/result-publicity/", reviews_api.PublicResultsView.as_view(), name="api-result-publicity"),
-    path("api/v1/result-reports/<int:plan_id>/", reviews_api.ResultReportView.as_view(), name="api-result-report"),
+    path("api/v1/result-reports/<int:id>/", reviews_api.ResultReportView.as_view(), name="api-result-report"),
     path("api/v1/certificates/verify/", certificates_api.VerifyView.as_view(), name="api-certificate-verify"),
     path("api/v1/", include(router.urls)),
     path("titles/", include("titles.urls")),

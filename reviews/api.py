@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.validators import mask_phone
 from config.api import MAX_ID, GatedViewSet
 from declarations.api import _valid
 
@@ -105,7 +106,8 @@ class ResultPublicationViewSet(mixins.CreateModelMixin, GatedViewSet):
     def get_serializer_class(self):
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationSerializer
 
-    @extend_schema(request=PublishInput, responses={201: PublicationDetailSerializer, 409: OpenApiTypes.OBJECT})
+    @extend_schema(request=PublishInput, responses={201: PublicationDetailSerializer, 404: OpenApiTypes.OBJECT,
+                                                    409: OpenApiTypes.OBJECT})
     def create(self, request, *args, **kwargs):
         data = _valid(PublishInput, request.data)
         publication = publish_results(actor=request.user, meeting_id=data["meeting"], request=request)
@@ -141,6 +143,11 @@ class ResultPublicationViewSet(mixins.CreateModelMixin, GatedViewSet):
 
 class ObjectionSerializer(serializers.ModelSerializer):
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    contact_phone = serializers.SerializerMethodField()
+
+    def get_contact_phone(self, objection) -> str:
+        """遮蔽的联系电话（完整号码在人社部门的异议处理页面查看，查看留痕）。"""
+        return mask_phone(objection.contact_phone) if objection.contact_phone else ""
 
     class Meta:
         model = Objection
@@ -208,11 +215,21 @@ class PublicResultsView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[OpenApiParameter("committee", int, required=False, description="只看该评审委员会的")],
+                   responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
+        publications = public_publications()
+        raw = request.query_params.get("committee")
+        if raw not in (None, ""):
+            committee = int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+            if committee is None:
+                from declarations.services import InvalidInput
+
+                raise InvalidInput({"committee": "评审委员会编号应为正整数"})
+            publications = publications.filter(meeting__committee_id=committee)
         return Response([{"id": p.pk, "meeting": p.meeting.name, "committee": p.meeting.committee.name,
                           "starts_on": p.starts_on, "ends_on": p.ends_on, "entries": public_entries(p)}
-                         for p in public_publications()[:50]])
+                         for p in publications[:50]])
 
 
 class ResultReportView(APIView):
@@ -220,6 +237,6 @@ class ResultReportView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("file", str, enum=["csv", "xlsx"], required=False)],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    def get(self, request, plan_id):
-        plan = access_report_plan(request.user, plan_id)
+    def get(self, request, id):  # noqa: A002 - the path's {id}: the plan's
+        plan = access_report_plan(request.user, id)
         return report_response(plan, request.query_params.get("file", "csv"))

@@ -16,4 +16,5 @@ class ReviewsConfig(AppConfig):
                               "publish_results": "发布评审结果公示", "file_result_objection": "提出评审结果异议",
                               "resolve_result_objection": "处理评审结果异议", "fraud_found": "查实弄虚作假",
                               "record_result_filing": "登记评审结果备案", "approve": "审批通过",
-                              "overturn": "异议成立，评审未通过"})
+                              "overturn": "异议成立，评审未通过",
+                              "view_objection_contacts": "查看异议人联系方式"})

@@ -13,6 +13,7 @@ from accounts.errors import DomainError
 from accounts.exports import csv_response, xlsx_response
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
+from accounts.services import record_event
 from config.api import MAX_ID
 
 from .selectors import (
@@ -117,9 +118,13 @@ def manage_list(request):
 @login_required
 def manage_detail(request, pk):
     publication = access_publication(request.user, pk)
+    objections = list(visible_result_objections(request.user).filter(publication=publication))
+    if objections:  # the filers' phones are shown in full so the bureau can reach them: the view is recorded
+        record_event(actor=request.user, action="view_objection_contacts", obj=publication, request=request,
+                     comment=f"查看评审结果公示异议人的联系方式（{len(objections)} 条）")
     return render(request, "reviews/results_manage_detail.html", {
         "publication": publication, "declarations": publication_declarations(publication),
-        "objections": visible_result_objections(request.user).filter(publication=publication),
+        "objections": objections,
         "approvals": publication_approvals(publication),
         "may_manage": request.user.has_perm("reviews.manage_results", publication.meeting),
         "filed_with": publication.meeting.plan.organisation.parent.name

@@ -260,7 +260,7 @@ def file_result_objection(*, publication_id, declaration_id, text, contact_name,
     publication = ResultPublication.objects.filter(pk=publication_id).first() \
         if isinstance(publication_id, int) and 0 < publication_id <= MAX_ID else None
     if publication is None:
-        raise Http404("没有该评审结果公示")
+        raise InvalidInput({"publication": "没有该评审结果公示"})
     declaration = publication.declarations.select_for_update().filter(pk=declaration_id).first() \
         if isinstance(declaration_id, int) and 0 < declaration_id <= MAX_ID else None
     if declaration is None:

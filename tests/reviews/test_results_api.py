@@ -89,3 +89,11 @@ def test_publishing_through_the_api(client, passed_meeting, bureau_user, secreta
     created = client.post("/api/v1/result-publications/", {"meeting": passed_meeting.pk},
                           content_type="application/json")
     assert created.status_code == 201 and created.json()["working_days"] == 5
+
+
+def test_the_api_masks_the_filers_phone(client, publication, declarations, bureau_user):
+    Client().post("/api/v1/result-objections/", _objection(publication, declarations[0], contact_phone="13900001111"),
+                  content_type="application/json")
+    client.force_login(bureau_user)
+    listed = client.get("/api/v1/result-objections/").content.decode()
+    assert "13900001111" not in listed and "139****1111" in listed

@@ -84,6 +84,7 @@ def test_the_bureau_publishes_resolves_approves_files_and_downloads(
     objection = Objection.objects.get()
     detail = client.get(f"/reviews/results/manage/{publication.pk}/").content.decode()
     assert "其代表作与他人论文雷同" in detail and "13900001111" in detail  # staff see the contact to investigate
+    assert Event.objects.filter(action="view_objection_contacts", actor=bureau_user).exists()  # and it is recorded
     client.post(f"/reviews/results/manage/{publication.pk}/objections/{objection.pk}/",
                 {"outcome": "upheld", "reason": "经核实，代表作系抄袭", "fraud": "on"})
     assert Declaration.objects.get(pk=declarations[1].pk).state == "not_passed"
