@@ -142,6 +142,8 @@ def visible_assignments(actor) -> QuerySet[Assignment]:
     """Assignments of the meetings the actor may see; an expert sees only their own group's, once opened."""
     queryset = Assignment.objects.select_related("meeting", "group", "declaration__applicant",
                                                  "declaration__employer").order_by("meeting", "group", "pk")
+    if not actor.is_authenticated:
+        return queryset.none()
     if is_system_admin(actor):
         return queryset
     managed = Q(meeting__committee__office_id__in=secretary_office_ids(actor))
@@ -210,6 +212,8 @@ def access_expert(actor, pk, *, for_update: bool = False) -> Expert:
 
 def visible_pools(actor) -> QuerySet[ExpertPool]:
     queryset = ExpertPool.objects.select_related("committee__office", "committee__organiser", "committee__series")
+    if not actor.is_authenticated:
+        return queryset.none()
     if is_system_admin(actor):
         return queryset
     seen = Q(committee__office_id__in=secretary_office_ids(actor))

@@ -233,3 +233,14 @@ def test_a_suspension_keeps_the_expert_out_until_its_end(secretary, bureau_revie
     assert experts[0].status == "suspended" and not experts[0].drawable_on(MEETING_DAY)
     assert experts[0].drawable_on(date(2027, 7, 1))
     assert ExpertConflict.objects.count() == 0
+
+
+@pytest.mark.parametrize("extra", [0, 40])
+def test_the_draw_costs_the_same_queries_whatever_the_size_of_the_pool(extra, ready_meeting, secretary, pool,
+                                                                       expert_employers, civil,
+                                                                       django_assert_max_num_queries):
+    for n in range(extra):
+        expert(pool, expert_employers[n % 4], specialties=[civil])
+    with django_assert_max_num_queries(40):  # 37 at both sizes (PostgreSQL)
+        [record] = draw_experts(actor=secretary, meeting_id=ready_meeting.pk)
+    assert len(record.snapshot["candidates"]) == 9 + extra
