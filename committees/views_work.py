@@ -20,7 +20,7 @@ from titles.documents import citation
 from titles.models import Level, Series
 from titles.selectors import plan_citations
 
-from .models import Assignment, BallotBox, Choice, Dimension, MeetingStatus, ScoreKind
+from .models import Assignment, BallotBox, Choice, Dimension, MeetingStatus, Score, ScoreKind, VoterRoll
 from .scoring import (
     menu_for,
     own_score,
@@ -61,9 +61,11 @@ def _carry_out(request, call, done: str, to):
 @login_required
 def workspace(request):
     rows = workspace_assignments(request.user)
+    members = {row.member.pk for row in rows}
+    scores = {s.declaration_id: s for s in Score.objects.filter(member_id__in=members, kind=ScoreKind.REVIEW)}
+    voted = set(VoterRoll.objects.filter(member_id__in=members).values_list("declaration_id", flat=True))
     for row in rows:
-        row.score = own_score(request.user, row.declaration_id)
-        row.voted = has_voted(request.user, row.meeting_id, row.declaration_id)
+        row.score, row.voted = scores.get(row.declaration_id), row.declaration_id in voted
     return render(request, "committees/workspace.html", {"rows": rows})
 
 

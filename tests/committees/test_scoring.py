@@ -187,3 +187,23 @@ def test_the_bureau_edits_the_menu_on_its_page_and_others_may_not(board, org_tre
         "ability": (70, False), "skill": (30, True)}
     secretary = user_with_role(Role.COMMITTEE_SECRETARY, board.office)
     assert _client(secretary).get(url).status_code == 403
+
+
+def test_the_workspace_list_costs_the_same_queries_for_two_or_eight_declarations(
+        opened, declarations, meeting_plan, org_tree, civil, django_assert_max_num_queries):
+    from committees.models import Assignment
+
+    from .conftest import in_review
+
+    user = members_of(opened)[0].expert.user
+    client = _client(user)
+    save_score(actor=user, declaration_id=declarations[0].pk, points=FULL)
+    client.get("/committees/workspace/")
+    with django_assert_max_num_queries(14) as small:
+        assert len(client.get("/committees/workspace/").context["rows"]) == 2
+    group = opened.groups.get()
+    for n in range(6):
+        extra = in_review(meeting_plan, org_tree["employer_b"], specialty=civil)
+        Assignment.objects.create(meeting=opened, group=group, declaration=extra, assigned_by=opened.created_by)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get("/committees/workspace/").context["rows"]) == 8

@@ -140,3 +140,33 @@ def test_the_schema_and_the_event_log_link_no_ballot_to_its_expert(opened, secre
             cursor.execute(f"SELECT DISTINCT xmin::text FROM {VoterRoll._meta.db_table}")
             roll_xmins = {row[0] for row in cursor.fetchall()}
         assert len(ballot_xmins) == 1 and not ballot_xmins & roll_xmins
+
+
+def test_a_directed_group_s_own_pass_rate_caps_how_many_of_it_pass(
+        meeting, secretary, meeting_plan, org_tree, civil, experts, menu):
+    from committees.scoring import save_score, submit_score
+    from committees.services import add_group, assign_declarations, draw_experts
+
+    from .conftest import in_review
+    from .scoring_fixtures import FULL
+
+    directed = [in_review(meeting_plan, org_tree["employer_a"], route="directed", specialty=civil) for _ in range(2)]
+    group = add_group(actor=secretary, meeting_id=meeting.pk, name="双定向组", level="intermediate", size=3,
+                      specialty_id=civil.pk, directed=True, pass_rate_percent=50)
+    assign_declarations(actor=secretary, meeting_id=meeting.pk, group_id=group.pk,
+                        declaration_ids=[d.pk for d in directed])
+    draw_experts(actor=secretary, meeting_id=meeting.pk)
+    open_meeting(actor=secretary, meeting_id=meeting.pk)
+    members = attend(meeting, secretary, 3)
+    # the second declaration scores higher: with equal approvals it takes the one place
+    for member in members:
+        for declaration, points in zip(directed, [{**FULL, "ability": 20}, FULL], strict=True):
+            save_score(actor=member.expert.user, declaration_id=declaration.pk, points=points)
+            submit_score(actor=member.expert.user, declaration_id=declaration.pk)
+    open_ballot(actor=secretary, meeting_id=meeting.pk)
+    for member in members:
+        for declaration in directed:
+            cast_ballot(actor=member.expert.user, meeting_id=meeting.pk, declaration_id=declaration.pk, choice="for")
+    tallies = {t.declaration_id: t for t in close_ballot(actor=secretary, meeting_id=meeting.pk)}
+    assert [tallies[d.pk].passed for d in directed] == [False, True]
+    assert "超出双定向评审组通过率 50%（1 个名额）" in tallies[directed[0].pk].reason
