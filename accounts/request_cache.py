@@ -95,6 +95,12 @@ def memberships(user, compute):
     return cached(f"zc:roles:{_scope()}:{user.pk}", roles_version(), compute)
 
 
+def organisation_ids(user, compute):
+    """The ids of the organisations the user may see (the tree below their overseeing roles): they change
+    only with a membership or an organisation, so they share the roles version."""
+    return cached(f"zc:orgs:{_scope()}:{user.pk}", roles_version(), compute)
+
+
 def unread_version(user_id) -> str:
     return f"zc:unread:v:{_scope()}:{user_id}"
 

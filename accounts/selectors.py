@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from . import request_cache
 from .eventchain import ChainLink
 from .models import Event, Organisation, PersonalDataAccess, Role, RoleMembership, User
 from .permissions import (
@@ -37,6 +38,15 @@ def visible_organisations(actor) -> QuerySet[Organisation]:
     overseen = member_org_ids(actor, OVERSEEING_ROLES)
     ids = set(own) | _descendant_ids(overseen)
     return queryset.filter(pk__in=ids)
+
+
+def visible_organisation_ids(actor) -> set[int] | None:
+    """The ids of ``visible_organisations`` (None: every organisation, for the system admin), from the
+    request cache when it holds them for the current roles version."""
+    if is_system_admin(actor):
+        return None
+    return set(request_cache.organisation_ids(
+        actor, lambda: sorted(set(member_org_ids(actor)) | _descendant_ids(member_org_ids(actor, OVERSEEING_ROLES)))))
 
 
 def _descendant_ids(root_ids: set[int]) -> set[int]:

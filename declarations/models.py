@@ -253,7 +253,8 @@ class Declaration(models.Model):
             models.Index(fields=["employer", "-submitted_at", "-id"], name="declaration_employer_queue",
                          condition=Q(submitted_at__isnull=False)),
             # its counts per state (selectors.queue_counts): index-only, at most QUEUE_COUNT_CAP entries a state
-            models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts"),
+            models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts",
+                         condition=Q(submitted_at__isnull=False)),
         ]
 
     def __str__(self):

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
-from accounts.selectors import visible_organisations
+from accounts.selectors import visible_organisation_ids
 from config.clock import today
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
@@ -41,7 +41,7 @@ def _reviewed_scope(actor) -> Q | None:
         return None
     employers = member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN})
     if member_org_ids(actor, OVERSEEING_ROLES):
-        employers |= set(visible_organisations(actor).values_list("pk", flat=True))
+        employers |= visible_organisation_ids(actor)
     return Q(employer_id__in=sorted(employers))
 
 

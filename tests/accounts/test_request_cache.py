@@ -102,3 +102,19 @@ def test_without_a_shared_cache_nothing_is_kept(settings, org_tree):
     person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
     assert unread_count(person) == 0
     assert cache.get(f"zc:unread:{request_cache._scope()}:{person.pk}") is None
+
+
+def test_a_new_unit_under_the_bureau_is_in_its_queue_at_once(client, org_tree, plan):
+    from django.utils import timezone
+
+    from declarations.models import Declaration
+    from tests.factories import OrganisationFactory
+
+    client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"]))
+    assert 'data-state="employer_review"' not in client.get("/reviews/").content.decode()
+    assert 'data-state="employer_review"' not in client.get("/reviews/").content.decode()  # ids cached
+    unit = OrganisationFactory(name="新设单位", parent=org_tree["bureau"])
+    person = user_with_role(Role.APPLICANT, unit)
+    Declaration.objects.create(applicant=person, employer=unit, plan=plan, year=plan.year, series=plan.series,
+                               level="intermediate", state="employer_review", submitted_at=timezone.now())
+    assert "新设单位" in client.get("/reviews/").content.decode()
