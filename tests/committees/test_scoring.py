@@ -202,7 +202,7 @@ def test_the_workspace_list_costs_the_same_queries_for_two_or_eight_declarations
     with django_assert_max_num_queries(14) as small:
         assert len(client.get("/committees/workspace/").context["rows"]) == 2
     group = opened.groups.get()
-    for n in range(6):
+    for _n in range(6):
         extra = in_review(meeting_plan, org_tree["employer_b"], specialty=civil)
         Assignment.objects.create(meeting=opened, group=group, declaration=extra, assigned_by=opened.created_by)
     with django_assert_max_num_queries(len(small.captured_queries)):
