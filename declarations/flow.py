@@ -124,8 +124,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 
-# Actions taken only by a service on the record of a body's meeting, never offered to a user as a button
-SERVICE_ONLY = frozenset({Action.PASS_REVIEW, Action.FAIL_REVIEW})
+# Actions taken only by a service on a body's record (the committee's tally, the bureau's finding on a
+# results objection), never offered to a user as a button or in the API's ``actions``
+SERVICE_ONLY = frozenset({Action.PASS_REVIEW, Action.FAIL_REVIEW, Action.OVERTURN})
 
 
 def system_sources(action: str) -> list[str]:

@@ -206,3 +206,10 @@ def test_the_yearly_report_has_its_columns_and_masks_personal_numbers(
     row = next(r for r in rows[1:] if r[7] == (applicant.real_name or applicant.username))
     assert row[8] == "110***********002X"
     assert row[11] == "评审通过" and row[12:16] == ["2026-11-16", "2026-11-20", "长人社职〔2026〕9号", "2026-11-23"]
+
+
+def test_the_bureau_is_offered_approve_but_never_overturn(publication, declarations, bureau_user):
+    from declarations.selectors import available_actions
+
+    declaration = Declaration.objects.get(pk=declarations[0].pk)
+    assert available_actions(bureau_user, declaration) == ["approve"]
