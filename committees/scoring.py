@@ -168,28 +168,39 @@ def save_score(*, actor, declaration_id, kind=ScoreKind.REVIEW, points=None, com
                request=None) -> Score:
     """Save the expert's draft (as they type; partial scores allowed); refused once submitted."""
     member, menu = _seat(actor, declaration_id, kind)
-    MeetingMember.objects.select_for_update().filter(pk=member.pk).first()
     points, comments = _clean_points(menu, points or {}, comments or {}, complete=False)
     if not isinstance(comment, str) or len(comment) > COMMENT_LIMIT:
         raise InvalidInput({"comment": f"总体评语应为不超过 {COMMENT_LIMIT} 字的文字"})
-    score = Score.objects.filter(member=member, declaration_id=declaration_id, kind=kind).first()
+    _lock_seat(member)
+    score = Score.objects.select_for_update().filter(member=member, declaration_id=declaration_id, kind=kind).first()
     if score is None:
-        score = Score(member=member, declaration_id=declaration_id, kind=kind, menu=menu)
-    elif score.submitted:
+        score = Score(member=member, declaration_id=declaration_id, kind=kind, menu=menu, points=points,
+                      comments=comments, comment=comment.strip())
+        try:
+            with transaction.atomic():
+                score.save()
+        except IntegrityError as exc:  # a second tab saved the first draft at the same moment
+            raise InvalidInput({"score": "评分正在另一处保存，请刷新后重试"}, kind=CONFLICT) from exc
+        return score
+    # a draft only: the condition holds in the UPDATE itself, so an autosave racing the submission loses
+    if not Score.objects.filter(pk=score.pk, submitted_at__isnull=True).update(
+            points=points, comments=comments, comment=comment.strip(), updated_at=timezone.now()):
+        score.refresh_from_db()
         raise _locked(score)
-    score.points, score.comments, score.comment = points, comments, comment.strip()
-    try:
-        with transaction.atomic():
-            score.save()
-    except IntegrityError as exc:  # a second tab saved the first draft at the same moment
-        raise InvalidInput({"score": "评分正在另一处保存，请刷新后重试"}, kind=CONFLICT) from exc
+    score.refresh_from_db()
     return score
+
+
+def _lock_seat(member) -> None:
+    """Saves and the submission of one member's scores take turns (the member's row lock)."""
+    MeetingMember.objects.select_for_update().filter(pk=member.pk).first()
 
 
 @transaction.atomic
 def submit_score(*, actor, declaration_id, kind=ScoreKind.REVIEW, request=None) -> Score:
     """Submit the saved score once: every dimension scored; then it is locked for good."""
     member, menu = _seat(actor, declaration_id, kind)
+    _lock_seat(member)
     score = (Score.objects.select_for_update().filter(member=member, declaration_id=declaration_id, kind=kind)
              .first())
     if score is None:
@@ -197,8 +208,10 @@ def submit_score(*, actor, declaration_id, kind=ScoreKind.REVIEW, request=None) 
     if score.submitted:
         raise _locked(score)
     _clean_points(menu, score.points, score.comments, complete=True)
-    score.submitted_at = timezone.now()
-    score.save()
+    if not Score.objects.filter(pk=score.pk, submitted_at__isnull=True).update(submitted_at=timezone.now()):
+        score.refresh_from_db()
+        raise _locked(score)
+    score.refresh_from_db()
     record_event(actor=actor, action="submit_score", obj=score.declaration, request=request,
                  comment=f"{member.meeting.name} · {score.get_kind_display()}评分已提交")
     return score

@@ -74,6 +74,7 @@ def test_three_experts_score_and_vote_and_the_secretary_closes_the_meeting(
         for code, points in FULL.items():
             page.get_by_test_id(f"points-review-{code}").fill(str(points))
         expect(page.get_by_test_id("save-status-review")).to_contain_text("已自动保存")
+        page.wait_for_load_state("networkidle")  # the autosave's last request (the server refuses a late one)
         page.get_by_test_id("submit-review").click()
         expect(page.get_by_test_id("submitted-review")).to_contain_text("不可修改")
         expect(page.get_by_test_id("points-review-ability")).to_have_count(0)

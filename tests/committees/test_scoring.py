@@ -202,8 +202,22 @@ def test_the_workspace_list_costs_the_same_queries_for_two_or_eight_declarations
     with django_assert_max_num_queries(14) as small:
         assert len(client.get("/committees/workspace/").context["rows"]) == 2
     group = opened.groups.get()
-    for _n in range(6):
+    for _ in range(6):
         extra = in_review(meeting_plan, org_tree["employer_b"], specialty=civil)
         Assignment.objects.create(meeting=opened, group=group, declaration=extra, assigned_by=opened.created_by)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(client.get("/committees/workspace/").context["rows"]) == 8
+
+
+def test_an_autosave_that_read_the_draft_before_the_submission_cannot_overwrite_it(opened, declarations):
+    """The draft's UPDATE holds the condition itself: a save that loaded the score before it was submitted
+    changes nothing afterwards (the page's autosave racing the submit button)."""
+    first = declarations[0]
+    user = members_of(opened)[0].expert.user
+    save_score(actor=user, declaration_id=first.pk, points=FULL)
+    stale = Score.objects.get(declaration=first)
+    submit_score(actor=user, declaration_id=first.pk)
+    assert not Score.objects.filter(pk=stale.pk, submitted_at__isnull=True).update(points={"ability": 1})
+    assert _error(save_score, actor=user, declaration_id=first.pk, points={"ability": 1}).code == "SCORE_SUBMITTED"
+    score = Score.objects.get(pk=stale.pk)
+    assert score.submitted and score.points == {k: float(v) for k, v in FULL.items()}
