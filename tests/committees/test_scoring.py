@@ -201,11 +201,13 @@ def test_the_workspace_list_costs_the_same_queries_for_two_or_eight_declarations
     client.get("/committees/workspace/")
     with django_assert_max_num_queries(14) as small:
         assert len(client.get("/committees/workspace/").context["rows"]) == 2
+    measured = len(small.captured_queries)  # read now: the next request resets the connection's log
     group = opened.groups.get()
     for _ in range(6):
         extra = in_review(meeting_plan, org_tree["employer_b"], specialty=civil)
         Assignment.objects.create(meeting=opened, group=group, declaration=extra, assigned_by=opened.created_by)
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    client.get("/committees/workspace/")  # the new applicants' roles changed the roles cache's version: refill
+    with django_assert_max_num_queries(measured):
         assert len(client.get("/committees/workspace/").context["rows"]) == 8
 
 

@@ -205,6 +205,7 @@ def test_queries_do_not_grow_with_the_catalogue(signed_in, django_assert_max_num
             signed_in.post(URL, data)
         return len(queries)
 
+    signed_in.post(URL, P01)  # the user's roles into the shared cache (accounts/request_cache.py)
     small = count(P01), count({**P01, "title1_obtained": "2023-03-01"}), count({})
     for n in range(5):
         series = Series.objects.create(name=f"测试系列{n}")
