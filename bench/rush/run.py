@@ -146,8 +146,11 @@ def sweep(env, out: Path) -> str:
     started = time.monotonic()
     today = time.strftime("%Y-%m-%d")
     with open(out / "sweep.log", "w") as log_file:
-        result = subprocess.run([python, "manage.py", "run_deadlines", "--today", today], cwd=ROOT, env=env,
-                                stdout=log_file, stderr=subprocess.STDOUT, timeout=600)
+        try:
+            result = subprocess.run([python, "manage.py", "run_deadlines", "--today", today], cwd=ROOT, env=env,
+                                    stdout=log_file, stderr=subprocess.STDOUT, timeout=600)
+        except subprocess.TimeoutExpired:
+            return f"run_deadlines --today {today}: stopped after 600 s (goal < 10 s)"
     seconds = time.monotonic() - started
     return f"run_deadlines --today {today}: exit {result.returncode}, {seconds:.1f} s (goal < 10 s)"
 
