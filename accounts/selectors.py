@@ -19,14 +19,20 @@ from .permissions import (
 )
 
 
-def access_organisation(actor, pk, *, for_update: bool = False) -> Organisation:
-    queryset = Organisation.objects.select_related("parent")
+def gated_object(queryset, pk, *, for_update: bool = False, allowed, refusal: str):
+    """The steps every ``access_*`` gate shares: fetch (404 when absent), lock the row on request, and
+    check that the actor may see it (``allowed(obj)``; 403 with ``refusal`` when not)."""
     if for_update:
-        queryset = queryset.select_for_update()
-    organisation = get_object_or_404(queryset, pk=pk)
-    if not actor.has_perm("accounts.view_organisation", organisation):
-        raise PermissionDenied("您无权查看该单位的信息")
-    return organisation
+        queryset = queryset.select_for_update(of=("self",))
+    obj = get_object_or_404(queryset, pk=pk)
+    if not allowed(obj):
+        raise PermissionDenied(refusal)
+    return obj
+
+
+def access_organisation(actor, pk, *, for_update: bool = False) -> Organisation:
+    return gated_object(Organisation.objects.select_related("parent"), pk, for_update=for_update,
+                        allowed=lambda organisation: actor.has_perm("accounts.view_organisation", organisation), refusal="您无权查看该单位的信息")
 
 
 def visible_organisations(actor) -> QuerySet[Organisation]:
@@ -87,24 +93,14 @@ def allocation_targets(actor) -> list[tuple[Organisation, list[str]]]:
 
 def access_membership(actor, pk, *, for_update: bool = False) -> RoleMembership:
     """A role membership the actor allocates (and so may revoke)."""
-    queryset = RoleMembership.objects.select_related("user", "organisation__parent__parent__parent")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    membership = get_object_or_404(queryset, pk=pk)
-    if not may_grant(actor, membership.role, membership.organisation):
-        raise PermissionDenied("您无权管理该角色")
-    return membership
+    return gated_object(RoleMembership.objects.select_related("user", "organisation__parent__parent__parent"), pk, for_update=for_update,
+                        allowed=lambda membership: may_grant(actor, membership.role, membership.organisation), refusal="您无权管理该角色")
 
 
 def access_managed_user(actor, pk, *, for_update: bool = False) -> User:
     """An account the actor allocates (one of its roles), e.g. to reset its password."""
-    queryset = User.objects.all()
-    if for_update:
-        queryset = queryset.select_for_update()
-    user = get_object_or_404(queryset, pk=pk)
-    if not may_manage_account(actor, user):
-        raise PermissionDenied("您无权管理该账号")
-    return user
+    return gated_object(User.objects.all(), pk, for_update=for_update,
+                        allowed=lambda user: may_manage_account(actor, user), refusal="您无权管理该账号")
 
 
 def visible_users(actor) -> QuerySet[User]:

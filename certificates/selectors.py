@@ -2,13 +2,11 @@
 
 import secrets
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, bureau_region_codes, is_system_admin, member_org_ids
-from accounts.selectors import visible_organisations
+from accounts.selectors import gated_object, visible_organisations
 
 from .models import Certificate
 
@@ -19,13 +17,8 @@ def _certificates() -> QuerySet[Certificate]:
 
 def access_certificate(actor, pk, *, for_update: bool = False) -> Certificate:
     """The gate between a certificate id and the certificate: 404 when absent, 403 when not visible."""
-    queryset = _certificates()
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    certificate = get_object_or_404(queryset, pk=pk)
-    if not actor.has_perm("certificates.view_certificate", certificate):
-        raise PermissionDenied("您无权查看该证书")
-    return certificate
+    return gated_object(_certificates(), pk, for_update=for_update,
+                        allowed=lambda certificate: actor.has_perm("certificates.view_certificate", certificate), refusal="您无权查看该证书")
 
 
 def visible_certificates(actor) -> QuerySet[Certificate]:

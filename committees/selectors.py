@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
-from accounts.selectors import visible_organisations
+from accounts.selectors import gated_object, visible_organisations
 from declarations.flow import State
 from declarations.models import Declaration
 
@@ -88,13 +88,8 @@ def visible_meetings(actor) -> QuerySet[Meeting]:
 
 
 def access_meeting(actor, pk, *, for_update: bool = False) -> Meeting:
-    queryset = _meetings()
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    meeting = get_object_or_404(queryset, pk=pk)
-    if not actor.has_perm("committees.view_meeting", meeting):
-        raise PermissionDenied("您无权查看该评审会议")
-    return meeting
+    return gated_object(_meetings(), pk, for_update=for_update,
+                        allowed=lambda meeting: actor.has_perm("committees.view_meeting", meeting), refusal="您无权查看该评审会议")
 
 
 def meeting_groups(meeting) -> list[MeetingGroup]:
@@ -201,13 +196,8 @@ def visible_experts(actor) -> QuerySet[Expert]:
 
 
 def access_expert(actor, pk, *, for_update: bool = False) -> Expert:
-    queryset = _experts()
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    expert = get_object_or_404(queryset, pk=pk)
-    if not actor.has_perm("committees.view_expert", expert):
-        raise PermissionDenied("您无权查看该专家的信息")
-    return expert
+    return gated_object(_experts(), pk, for_update=for_update,
+                        allowed=lambda expert: actor.has_perm("committees.view_expert", expert), refusal="您无权查看该专家的信息")
 
 
 def visible_pools(actor) -> QuerySet[ExpertPool]:
@@ -223,13 +213,8 @@ def visible_pools(actor) -> QuerySet[ExpertPool]:
 
 
 def access_pool(actor, pk, *, for_update: bool = False) -> ExpertPool:
-    queryset = ExpertPool.objects.select_related("committee__office", "committee__organiser", "committee__series")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    pool = get_object_or_404(queryset, pk=pk)
-    if not visible_pools(actor).filter(pk=pool.pk).exists():
-        raise PermissionDenied("您无权查看该专家库")
-    return pool
+    return gated_object(ExpertPool.objects.select_related("committee__office", "committee__organiser", "committee__series"), pk, for_update=for_update,
+                        allowed=lambda pool: visible_pools(actor).filter(pk=pool.pk).exists(), refusal="您无权查看该专家库")
 
 
 def pool_members(pool) -> QuerySet[PoolMembership]:

@@ -1,13 +1,12 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
-from accounts.selectors import visible_organisation_ids
+from accounts.selectors import gated_object, visible_organisation_ids
 from config.clock import today
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
@@ -23,13 +22,8 @@ def _declarations() -> QuerySet[Declaration]:
 
 def access_declaration(actor, pk, *, for_update: bool = False) -> Declaration:
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible."""
-    queryset = _declarations()
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    declaration = get_object_or_404(queryset, pk=pk)
-    if not actor.has_perm("declarations.view_declaration", declaration):
-        raise PermissionDenied("您无权查看该申报")
-    return declaration
+    return gated_object(_declarations(), pk, for_update=for_update,
+                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
 
 
 def _reviewed_scope(actor) -> Q | None:

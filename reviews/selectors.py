@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
+from accounts.selectors import gated_object
 from config.api import MAX_ID
 from config.clock import today
 
@@ -119,13 +120,8 @@ def _id(pk) -> int:
 
 def access_publication(actor, pk, *, for_update: bool = False) -> ResultPublication:
     pk = _id(pk)
-    queryset = _publications()
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    publication = get_object_or_404(queryset, pk=pk)
-    if not visible_publications(actor).filter(pk=publication.pk).exists():
-        raise PermissionDenied("您无权查看该评审结果公示")
-    return publication
+    return gated_object(_publications(), pk, for_update=for_update,
+                        allowed=lambda publication: visible_publications(actor).filter(pk=publication.pk).exists(), refusal="您无权查看该评审结果公示")
 
 
 def publication_declarations(publication):
@@ -185,14 +181,9 @@ def visible_result_objections(actor) -> QuerySet[Objection]:
 
 def access_result_objection(actor, pk, *, for_update: bool = False) -> Objection:
     pk = _id(pk)
-    queryset = Objection.objects.filter(stage=Objection.Stage.RESULTS).select_related(
-        "publication__meeting__committee__organiser", "declaration")
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    objection = get_object_or_404(queryset, pk=pk)
-    if not visible_result_objections(actor).filter(pk=objection.pk).exists():
-        raise PermissionDenied("您无权查看该异议")
-    return objection
+    return gated_object(Objection.objects.filter(stage=Objection.Stage.RESULTS).select_related(
+        "publication__meeting__committee__organiser", "declaration"), pk, for_update=for_update,
+                        allowed=lambda objection: visible_result_objections(actor).filter(pk=objection.pk).exists(), refusal="您无权查看该异议")
 
 
 def result_approval_of(declaration) -> ResultApproval | None:
