@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.db_router.ReplicaReadsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.error_views.RefuseNulCharacters",
@@ -215,6 +216,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- end of speed (issue 14) -----------------------------------------------------------------
+
+# --- Read replicas (issue 20; config/db_router.py) ----------------------------------------------
+# DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of streaming replicas of DATABASE_URL. Safe
+# requests outside transactions read them (at random), unless the browser changed something within
+# REPLICA_PIN_SECONDS; everything else, and every write and migration, uses the primary.
+DATABASE_REPLICAS: list[str] = []
+for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS 仅在 DATABASE_URL 为 PostgreSQL 时可用（见 README.md）")
+    try:
+        replica = env.db_url_config(url)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS 第 {number} 项无法解析：{url!r}（{exc}）") from exc
+    if replica.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS 第 {number} 项不是 postgres:// 地址：{url!r}")
+    for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "ATOMIC_REQUESTS"):
+        if key in DATABASES["default"]:
+            replica[key] = DATABASES["default"][key]
+    replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **replica.get("OPTIONS", {})}
+    replica["TEST"] = {"MIRROR": "default"}  # tests have no replica: the alias reads the test database
+    DATABASES[f"replica_{number}"] = replica
+    DATABASE_REPLICAS.append(f"replica_{number}")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -56,6 +56,12 @@ def service_problems() -> list[str]:
         problems.append(
             f"无法连接数据库（DATABASE_URL={_hide_password(settings.DATABASE_URL_DISPLAY)}）：{exc}".strip()
         )
+    for alias in getattr(settings, "DATABASE_REPLICAS", ()):
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"无法连接只读副本 {alias}（DATABASE_REPLICA_URLS）：{exc}".strip())
     if settings.REDIS_URL:
         import redis
 

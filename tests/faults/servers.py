@@ -118,6 +118,16 @@ class PrivatePostgres:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
 
+    def standby(self) -> "PrivatePostgres":
+        """A hot standby of this (running) cluster, made with ``pg_basebackup -R``, not yet started."""
+        replica = PrivatePostgres(port=self.port + 1)
+        replica.datadir = tempfile.mkdtemp(prefix="zh-faults-standby-")
+        if replica._as_postgres:
+            shutil.chown(replica.datadir, "postgres", "postgres")
+        replica._run(postgres_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                     "-D", replica.datadir, "-R", "-X", "stream", "--checkpoint=fast")
+        return replica
+
     def create_database(self, name: str) -> str:
         import psycopg
 
