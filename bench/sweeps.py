@@ -69,10 +69,38 @@ def build(cursor, *, plan, employer, n: int, deadline: date, returned_by, prefix
     return built
 
 
+class BackendClock:
+    """An execute wrapper: each statement's wall time and the CPU time the PostgreSQL backend spent on it
+    (from /proc, when the database runs on this machine), so that figures taken on a loaded machine can
+    be told apart from the work itself."""
+
+    def __init__(self, pid: int):
+        self.stat = Path(f"/proc/{pid}/stat")
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.wall, self.cpu, self.sql = [], [], []
+
+    def _cpu(self) -> float:
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the database is elsewhere
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def __call__(self, execute, sql, params, many, context):
+        cpu, started = self._cpu(), time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.wall.append(time.perf_counter() - started)
+            self.cpu.append(self._cpu() - cpu)
+            self.sql.append(sql)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--sweep", choices=sorted(SWEEPS), default="abandon_corrections")
+    parser.add_argument("--top", type=int, default=8, help="the slowest statements of the sweep shown")
     parser.add_argument("--verify", action="store_true", help="walk the event log's hash chain afterwards")
     args = parser.parse_args()
 
@@ -103,12 +131,20 @@ def main():
         if state != "returned":
             Declaration.objects.filter(plan=plan).update(state=state)
         built_in = time.perf_counter() - started
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = BackendClock(cursor.fetchone()[0])
+        started, python_started = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(backend):
             result = run_sweep(args.sweep, day)
-        took = time.perf_counter() - started
+        took, python_cpu = time.perf_counter() - started, time.process_time() - python_started
         print(f"{args.sweep}: {built} declarations built in {built_in:.1f} s; "
               f"sweep {took:.1f} s, {len(queries)} queries; {result.changed}", flush=True)
+        print(f"  CPU: PostgreSQL backend {sum(backend.cpu):.1f} s, Python {python_cpu:.1f} s; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+        slowest = sorted(zip(backend.wall, backend.cpu, backend.sql, strict=True), key=lambda q: -q[0])
+        for wall, cpu, sql in slowest[:args.top]:
+            print(f"  {wall:6.2f} s ({cpu:5.2f} s CPU)  {' '.join(sql.split())[:100]}")
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would check

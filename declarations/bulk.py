@@ -128,6 +128,7 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
             cursor.execute(f"DROP TABLE {MOVED}")
             cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
             return []
+        cursor.execute(f"ANALYZE {MOVED}")  # its size and groups, for the joins below
         # 2. what many rows share: the transition, the decision's wording and citation, once per group
         grouping = ", ".join(["grp", "from_state", "plan_id", *extra])
         cursor.execute(f"""
@@ -163,7 +164,8 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
             UPDATE {Declaration._meta.db_table} d SET state = m.to_state, updated_at = %(now)s
             FROM {MOVED} m WHERE d.id = m.id
         """, {"now": now})
-        # 4. their history rows, as simple-history's bulk_history_create writes them (type "~")
+        # 4. their history rows, as simple-history's bulk_history_create writes them (type "~"; no sort: the
+        # history ids follow no order, as before, when they followed the model's ordering)
         history = Declaration.history.model
         if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             tracked = [history._meta.get_field(f.name).column for f in history.tracked_fields]
@@ -173,16 +175,14 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
                                                       history_type, history_user_id)
                 SELECT {', '.join(f'd.{column}' for column in tracked)}, %(now)s, %(reason)s, '~', %(user)s
                 FROM {MOVED} m JOIN {Declaration._meta.db_table} d ON d.id = m.id
-                ORDER BY m.id
             """, {"now": now, "reason": label, "user": getattr(user, "pk", None)})
-        # 5. the decisions, with the ids drawn in step 1
+        # 5. the decisions, with the ids drawn in step 1 (so no sort either)
         cursor.execute(f"""
             INSERT INTO {Decision._meta.db_table} (id, declaration_id, action, actor_id, body_id, basis, from_state,
                                                    to_state, comment, created_at)
             SELECT m.decision_id, m.id, %(action)s, NULL, g.body_id, g.basis, m.from_state, m.to_state, g.comment,
                    %(now)s
             {grouped}
-            ORDER BY m.id
         """, shared)
     # 6. the events, chained in id order under the event chain's lock
     described, repr_params = declaration_repr_sql("d", "u", "s")
