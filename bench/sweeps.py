@@ -101,6 +101,9 @@ def main():
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--sweep", choices=sorted(SWEEPS), default="abandon_corrections")
     parser.add_argument("--top", type=int, default=8, help="the slowest statements of the sweep shown")
+    parser.add_argument("--instances", action="store_true",
+                        help="sweep through model instances (the code before the sweeps moved into PostgreSQL, "
+                             "still the path on SQLite), for comparison")
     parser.add_argument("--verify", action="store_true", help="walk the event log's hash chain afterwards")
     args = parser.parse_args()
 
@@ -118,6 +121,10 @@ def main():
     from tests.factories import OrganisationFactory, review_plan, user_with_role
 
     state, day = SWEEPS[args.sweep]
+    if args.instances:
+        from declarations import bulk
+
+        bulk._take_in_postgresql = bulk._take_in_python
     with transaction.atomic():
         started = time.perf_counter()
         bureau = OrganisationFactory(name="基准人社局", kind=OrganisationKind.HR_BUREAU)
@@ -145,10 +152,11 @@ def main():
         slowest = sorted(zip(backend.wall, backend.cpu, backend.sql, strict=True), key=lambda q: -q[0])
         for wall, cpu, sql in slowest[:args.top]:
             print(f"  {wall:6.2f} s ({cpu:5.2f} s CPU)  {' '.join(sql.split())[:100]}")
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
+        checks = BackendClock(backend.stat.parent.name)
+        with connection.cursor() as cursor, connection.execute_wrapper(checks):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would check
-        print(f"deferred foreign-key checks (at commit): {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"deferred foreign-key checks (at commit): {checks.wall[0]:.1f} s ({checks.cpu[0]:.1f} s CPU)",
+              flush=True)
         if args.verify:
             started = time.perf_counter()
             broken = first_break(event_chain_links())
