@@ -199,3 +199,26 @@ def test_a_large_batch_retires_every_unread_count_at_once(monkeypatch, settings,
     assert unread_count(applicant) == 0 and unread_count(bystander) == 0  # now cached
     assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 5
     assert unread_count(applicant) == 1 and unread_count(bystander) == 0
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_the_application_role_may_run_a_bulk_sweep(plan, org_tree, people):
+    """The temporary table, the decisions' sequence and the event chain's aggregate are within the
+    privileges ``grant_app_role`` gives the role the site connects as."""
+    import uuid
+
+    from django.db import transaction
+
+    from tests.commands import run_command
+
+    role = f"zh_test_app_{uuid.uuid4().hex[:8]}"  # CREATE ROLE is rolled back with the test's transaction
+    code, out, err = run_command("grant_app_role", role)
+    assert code == 0 and role in out, err
+    returned_declarations(plan, org_tree["employer_a"], 5, deadline=date(2026, 9, 22), returned_by=people["handler"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+        assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 5
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == role
+    assert Event.objects.filter(action="abandon").count() == 5
