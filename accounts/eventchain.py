@@ -32,9 +32,44 @@ def event_content(*, actor_id, action, content_type: str, object_id, object_repr
     }
 
 
+def chain_payload(prev_hash: str, content: dict) -> str:
+    """The text an event's hash is taken over: canonical JSON of the previous hash and the content."""
+    return json.dumps([prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def chain_hash(prev_hash: str, content: dict) -> str:
-    payload = json.dumps([prev_hash, content], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(chain_payload(prev_hash, content).encode("utf-8")).hexdigest()
+
+
+PREV_SLOT = "prev_hash"
+
+
+def payload_template(content: dict, slots: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``chain_payload`` cut where a batch's events differ, for hashing a batch whose other content is
+    shared in PostgreSQL (``accounts.services.record_events_sql``).
+
+    ``slots`` are keys of ``content`` (an ``event_content``) whose values differ from event to event;
+    answers the literal pieces and the slot names in payload order (``PREV_SLOT``, the previous hash,
+    first), so that one event's payload is ``pieces[0] + json(v0) + pieces[1] + … + pieces[-1]``, each
+    value written as a JSON string as ``json.dumps`` writes it. PostgreSQL's ``to_json(text)`` writes
+    it alike: both escape ``"``, backslash, ``\\b \\f \\n \\r \\t`` and other control characters
+    as ``\\u00xx`` and nothing else (``tests/accounts/test_event_chain_batch.py`` holds them to it)."""
+    marks = {name: f"\x01slot:{name}\x01" for name in (PREV_SLOT, *slots)}
+    payload = chain_payload(marks[PREV_SLOT], {**content, **{name: marks[name] for name in slots}})
+    pieces, order, rest = [], [], payload
+    while True:
+        found = sorted((rest.find(json.dumps(mark)), name) for name, mark in marks.items()
+                       if json.dumps(mark) in rest)
+        if not found:
+            break
+        at, name = found[0]
+        pieces.append(rest[:at])
+        order.append(name)
+        rest = rest[at + len(json.dumps(marks[name])):]
+    pieces.append(rest)
+    if sorted(order) != sorted(marks):
+        raise ValueError("每个可变字段须在哈希内容中恰好出现一次")
+    return pieces, order
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ occasion), e-mailed after commit through the outbox (at most once)."""
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from outbox.services import enqueue, enqueue_many
+from outbox.services import enqueue, enqueue_many, insert_messages_sql, send_after_commit
 
 from . import request_cache
 from .models import Notification, User
@@ -53,11 +53,53 @@ def notify_many(entries: list[dict]) -> list[int]:
             fresh.append(Notification(recipient_id=mark[0], key=mark[1], title=e["title"][:200],
                                       body=e.get("body", ""), link=e.get("link", "")[:200]))
     created = Notification.objects.bulk_create(fresh)
-    request_cache.bump_many({request_cache.unread_version(n.recipient_id) for n in created}, required=False)
+    request_cache.bump_unread(n.recipient_id for n in created)
     mailed = [n.pk for n in created if emails.get(n.recipient_id)]
     enqueue_many(kind=SEND_EMAILS, payloads=[{"notification_ids": mailed[i:i + EMAIL_BATCH]}
                                              for i in range(0, len(mailed), EMAIL_BATCH)])
     return [n.pk for n in created]
+
+
+def notify_many_sql(entries_sql: str, params: dict) -> int:
+    """``notify_many`` for entries PostgreSQL makes itself (a sweep over 1,000,000 declarations): the entries
+    are the rows of the SELECT ``entries_sql`` (columns ``ord``, ``recipient_id``, ``key``, ``title``,
+    ``body``, ``link``; named parameters ``params``), written in ``ord`` order with the same rules (active
+    recipients only, a (recipient, key) already told or told twice in the batch is skipped, fields cut to
+    their lengths) and their e-mails in the outbox, ``EMAIL_BATCH`` to a message: one statement. Call it
+    inside the change's transaction. Returns how many notifications were written."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notify_many_sql 必须在业务操作的事务中调用")
+    notification, user = Notification._meta.db_table, User._meta.db_table
+    outbox_sql, outbox_params = insert_messages_sql(kind=SEND_EMAILS, payloads="batches")
+    sql = f"""
+        WITH created AS (
+            INSERT INTO {notification} (recipient_id, key, title, body, link, created_at)
+            SELECT e.recipient_id, left(e.key, 120), left(e.title, 200), e.body, left(e.link, 200), %(nt_now)s
+            FROM ({entries_sql}) e JOIN {user} u ON u.id = e.recipient_id AND u.is_active
+            ORDER BY e.ord
+            ON CONFLICT (recipient_id, key) DO NOTHING
+            RETURNING id, recipient_id
+        ), mailed AS (
+            SELECT c.id, (row_number() OVER (ORDER BY c.id) - 1) / %(nt_batch)s AS ord
+            FROM created c JOIN {user} u ON u.id = c.recipient_id WHERE u.email <> ''
+        ), batches AS (
+            SELECT ord, jsonb_build_object('notification_ids', jsonb_agg(id ORDER BY id)) AS payload
+            FROM mailed GROUP BY ord
+        ), queued AS ({outbox_sql})
+        SELECT (SELECT count(*) FROM created),
+               (SELECT array_agg(recipient_id) FROM (SELECT recipient_id FROM created LIMIT %(nt_each)s + 1) r),
+               (SELECT array_agg(id ORDER BY id) FROM queued)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, **outbox_params, "nt_now": timezone.now(), "nt_batch": EMAIL_BATCH,
+                             "nt_each": request_cache.BUMP_EACH_UP_TO})
+        count, recipients, queued = cursor.fetchone()
+    if recipients and len(recipients) > request_cache.BUMP_EACH_UP_TO:
+        request_cache.bump_every_unread()
+    elif recipients:
+        request_cache.bump_unread(recipients)
+    send_after_commit(queued or [])
+    return count
 
 
 def send_notification_emails(*, notification_ids: list[int]) -> None:

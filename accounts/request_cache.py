@@ -10,7 +10,8 @@ value (the version it stored it under is gone). Entry and version are read in on
 - role memberships: one version for every user (``ROLES``), replaced whenever a role membership or an
   organisation is saved or deleted (signals below: grants and revocations in ``accounts.services``, the
   admin, the demo, the tests' factories alike; organisations for the tree and region the predicates read);
-- unread count: one version per user, replaced by ``accounts.notifications.notify`` and ``mark_read``.
+- unread count: one version per user, replaced by ``accounts.notifications.notify`` and ``mark_read``, and
+  an epoch shared by every user, replaced when one batch tells more than ``BUMP_EACH_UP_TO`` people.
 
 On by default only with a shared cache (``REDIS_URL``): a per-process memory cache could not hear about a
 change made in another process (``REQUEST_CACHE`` setting).
@@ -32,19 +33,26 @@ def enabled() -> bool:
     return getattr(settings, "REQUEST_CACHE", False)
 
 
-def cached(key: str, version_key: str, compute):
-    """The value under ``key`` if it was stored under the current ``version_key``, else ``compute()``."""
+def cached(key: str, version_key: str | tuple[str, ...], compute):
+    """The value under ``key`` if it was stored under the current version, else ``compute()``.
+    ``version_key`` may be a tuple of keys: the entry is current only while none of them changed."""
     if not enabled():
         return compute()
+    version_keys = (version_key,) if isinstance(version_key, str) else tuple(version_key)
     try:
-        found = cache.get_many([key, version_key])
-        version = found.get(version_key)
+        found = cache.get_many([key, *version_keys])
+        versions = [found.get(k) for k in version_keys]
         entry = found.get(key)
-        if version is not None and isinstance(entry, tuple) and entry[0] == version:
+        version = versions[0] if len(versions) == 1 else tuple(versions)
+        if None not in versions and isinstance(entry, tuple) and entry[0] == version:
             return entry[1]
-        if version is None:
-            cache.add(version_key, uuid.uuid4().hex, timeout=None)
-            version = cache.get(version_key)
+        if None in versions:
+            for k, v in zip(version_keys, versions, strict=True):
+                if v is None:
+                    cache.add(k, uuid.uuid4().hex, timeout=None)
+            found = cache.get_many(list(version_keys))
+            versions = [found.get(k) for k in version_keys]
+            version = versions[0] if len(versions) == 1 else tuple(versions)
     except Exception:  # the cache is down: read the database (the page still answers)
         logger.warning("缓存不可用，直接读取数据库：%s", key, exc_info=True)
         return compute()
@@ -105,8 +113,34 @@ def unread_version(user_id) -> str:
     return f"zc:unread:v:{_scope()}:{user_id}"
 
 
+def unread_epoch() -> str:
+    """A second version every unread count is stored under: replaced when a batch tells too many people at
+    once for one version each (``bump_unread``), it retires every count, which is then read again once."""
+    return f"zc:unread:epoch:{_scope()}"
+
+
+# A batch telling more people than this replaces the epoch (one key) instead of each person's version: a
+# sweep over 1,000,000 declarations would otherwise write 1,000,000 keys twice (about 10 s each time).
+BUMP_EACH_UP_TO = 1000
+
+
+def bump_unread(user_ids) -> None:
+    """The unread counts of ``user_ids`` changed: retire them (now and after the commit), one version each
+    up to ``BUMP_EACH_UP_TO`` people, else every count at once through the epoch. Never refuses the change."""
+    ids = set(user_ids)
+    if len(ids) > BUMP_EACH_UP_TO:
+        bump_every_unread()
+    else:
+        bump_many({unread_version(user_id) for user_id in ids}, required=False)
+
+
+def bump_every_unread() -> None:
+    """Retire every unread count (now and after the commit): one key, whatever the number of people."""
+    bump_many([unread_epoch()], required=False)
+
+
 def unread_count(user, compute):
-    return cached(f"zc:unread:{_scope()}:{user.pk}", unread_version(user.pk), compute)
+    return cached(f"zc:unread:{_scope()}:{user.pk}", (unread_version(user.pk), unread_epoch()), compute)
 
 
 def roles_changed(**_kwargs) -> None:

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .client_ip import client_ip
 from .errors import DomainError
-from .eventchain import GENESIS, chain_hash
+from .eventchain import GENESIS, PREV_SLOT, chain_hash, event_content, payload_template
 from .models import (
     CreditRecord,
     Event,
@@ -103,6 +103,50 @@ def record_events(*, action: str, model, entries: list[dict]) -> int:
     _chain(events, prev_hash)
     Event.objects.bulk_create(events)
     return len(events)
+
+
+# what differs from event to event in a batch written by record_events_sql (the rest is the batch's own)
+BATCH_SLOTS = ("object_id", "object_repr", "from_state", "to_state", "comment")
+
+
+def record_events_sql(*, action: str, model, entries_sql: str, params: dict) -> int:
+    """``record_events`` for entries PostgreSQL makes itself (a sweep over 1,000,000 declarations): one
+    event per row of the SELECT ``entries_sql`` (columns ``ord``, ``object_id``, ``object_repr``,
+    ``from_state``, ``to_state``, ``comment``; named parameters ``params``), chained in ``ord`` order under
+    the same lock and written in one INSERT … SELECT. The hashes are the ones ``chain_hash`` gives (the
+    format of accounts/eventchain.py, unchanged): the payload is cut around what differs
+    (``eventchain.payload_template``) and PostgreSQL's aggregate ``accounts_event_chain`` (migration 0008)
+    hashes the pieces row after row. Call it inside the change's transaction. Returns how many were written."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_events_sql 必须在业务操作的事务中调用")
+    prev_hash = _lock_event_chain()
+    content_type, now = ContentType.objects.get_for_model(model), timezone.now()
+    content = event_content(actor_id=None, action=action, content_type=f"{content_type.app_label}.{content_type.model}",
+                            object_id="", object_repr="", from_state="", to_state="", comment="", ip_address=None,
+                            created_at=now)
+    pieces, order = payload_template(content, BATCH_SLOTS)
+    if order[0] != PREV_SLOT:
+        raise ValueError("哈希内容须以前一事件哈希开头")
+    rest = " || ".join(f"%(ev_piece{i})s || to_json(e.{name})::text" for i, name in enumerate(order[1:], start=1))
+    sql = f"""
+        INSERT INTO {Event._meta.db_table} (action, actor_id, content_type_id, object_id, object_repr, from_state,
+                                            to_state, comment, ip_address, created_at, prev_hash, hash)
+        SELECT %(ev_action)s, NULL, %(ev_content_type)s, c.object_id, c.object_repr, c.from_state, c.to_state,
+               c.comment, NULL, %(ev_now)s, coalesce(lag(c.hash) OVER (ORDER BY c.ord), %(ev_start)s), c.hash
+        FROM (
+            SELECT e.*, accounts_event_chain(%(ev_start)s, %(ev_piece0)s, {rest} || %(ev_last)s)
+                        OVER (ORDER BY e.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash
+            FROM (SELECT x.ord, x.object_id::text AS object_id, left(x.object_repr::text, 200) AS object_repr,
+                         x.from_state::text AS from_state, x.to_state::text AS to_state, x.comment::text AS comment
+                  FROM ({entries_sql}) x) e
+        ) c
+        ORDER BY c.ord
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "ev_action": action, "ev_content_type": content_type.pk, "ev_now": now,
+                             "ev_start": prev_hash, "ev_last": pieces[-1],
+                             **{f"ev_piece{i}": piece for i, piece in enumerate(pieces[:-1])}})
+        return cursor.rowcount
 
 
 TOTP_DEVICE_NAME = "身份验证器"

@@ -4,72 +4,246 @@ The same transition table (``flow.TRANSITIONS``) decides: only the rows whose ac
 ``Actor.SYSTEM`` may be taken here, only from their source states, to their targets. For every
 declaration moved it writes what ``take_action`` writes for one (the new state, its history row, an
 immutable ``reviews.Decision`` citing the rulebook of the plan's region, a hash-chained
-``accounts.Event``, the applicant's notification through the outbox), but in a constant number of
-queries whatever the number of declarations: one locking SELECT, one UPDATE per target state, one
-INSERT per kind of record.
+``accounts.Event``, the applicant's notification through the outbox), in a constant number of queries
+whatever the number of declarations.
+
+On PostgreSQL the rows never come to Python: one statement locks the declarations (in id order, as
+before) into a temporary table, one UPDATE moves them, and one ``INSERT … SELECT`` each writes the
+history rows, the decisions, the events (hashed in PostgreSQL, ``accounts.services.record_events_sql``)
+and the notifications with their outbox messages (``accounts.notifications.notify_many_sql``). Only
+what is shared by many rows is worked out in Python: the wording of each decision and its citation, once
+per (state, plan, extra fields). Elsewhere (SQLite: the demo) the same is done with model instances.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.notifications import notify_many
-from accounts.services import record_events
+from accounts.models import Organisation, User
+from accounts.notifications import notify_many, notify_many_sql
+from accounts.services import record_events, record_events_sql
 from reviews.models import Decision
 from titles.documents import citation
+from titles.models import Level, ReviewPlan, Series
 from titles.selectors import RulesByScope
 
-from .flow import Action, Actor, system_sources, transition_for
+from .flow import Action, Actor, State, system_sources, transition_for
 from .models import Declaration
 
 
 def take_system_action(*, action: str, declarations: QuerySet, comment: Callable[[dict], str],
                        fields: tuple[str, ...] = (), scopes: RulesByScope | None = None) -> list[int]:
     """Take the system ``action`` on every declaration of ``declarations`` that is in one of its
-    source states; answer the ids moved. ``comment(row)`` words each decision from the locked row
-    (``pk``, ``state`` and the extra ``fields`` of the queryset). Run it inside the sweep's lock."""
+    source states; answer the ids moved (in id order). ``comment(row)`` words each decision from the
+    locked row's ``state`` and the extra ``fields`` of the queryset (field names or annotations); it is
+    called once per distinct (state, fields), so it must depend on nothing else. Run it inside the
+    sweep's lock."""
     sources = system_sources(action)
     if not sources:
         raise ValueError(f"转换表中没有系统操作 {action}")
+    take = _take_in_postgresql if connection.vendor == "postgresql" else _take_in_python
     with transaction.atomic():
-        rows = list(declarations.filter(state__in=sources).order_by("pk").select_for_update(of=("self",))
-                    .values("pk", "state", *fields))
-        if not rows:
+        return take(action=action, sources=sources, declarations=declarations, comment=comment,
+                    fields=tuple(fields), scopes=scopes)
+
+
+def _transitions(action: str, states) -> dict:
+    transitions = {state: transition_for(state, action) for state in states}
+    if any(t.actor != Actor.SYSTEM or t.target.startswith("<") for t in transitions.values()):
+        raise ValueError(f"系统操作 {action} 须由转换表给出确定的目标状态")
+    return transitions
+
+
+# --- PostgreSQL: INSERT … SELECT ------------------------------------------------------------------
+
+MOVED = "zc_bulk_moved"  # the temporary table of the locked rows (dropped before returning)
+
+
+def _named(sql: str, params, prefix: str) -> tuple[str, dict]:
+    """A compiled queryset's ``%s`` placeholders as named ones (``%%`` is a literal percent sign)."""
+    values, counter = {}, iter(range(len(params)))
+
+    def name(match):
+        if match.group(0) == "%%":
+            return "%%"
+        i = next(counter)
+        values[f"{prefix}{i}"] = params[i]
+        return f"%({prefix}{i})s"
+
+    return re.sub(r"%%|%s", name, sql), values
+
+
+def _case(column: str, mapping: dict[str, str], prefix: str) -> tuple[str, dict]:
+    """``CASE column WHEN … THEN … ELSE column END`` over ``mapping``, with its parameters."""
+    whens, params = [], {}
+    for i, (key, value) in enumerate(mapping.items()):
+        whens.append(f"WHEN %({prefix}k{i})s THEN %({prefix}v{i})s")
+        params |= {f"{prefix}k{i}": key, f"{prefix}v{i}": value}
+    return f"(CASE {column} {' '.join(whens)} ELSE {column} END)", params
+
+
+def declaration_repr_sql(d: str, u: str, s: str) -> tuple[str, dict]:
+    """``str(declaration)`` (``Declaration.__str__``: year, applicant, series, level) as SQL over the
+    declaration ``d``, its applicant ``u`` and its series ``s``."""
+    level, params = _case(f"{d}.level", dict(Level.choices), "lvl_")
+    applicant = f"coalesce(nullif({u}.real_name, ''), {u}.username)"  # User.__str__
+    return f"({d}.year::text || ' 年 ' || {applicant} || ' ' || {s}.name || ' ' || {level})", params
+
+
+def _take_in_postgresql(*, action, sources, declarations, comment, fields, scopes) -> list[int]:
+    now = timezone.now()
+    label = Action(action).label
+    extra = {f"zc_f{i}": F(name) for i, name in enumerate(fields)}
+    locking = (declarations.filter(state__in=sources).order_by("pk").select_for_update(of=("self",))
+               .values(zc_id=F("pk"), zc_state=F("state"), zc_plan=F("plan_id"), zc_applicant=F("applicant_id"),
+                       **extra))
+    locking_sql, params = _named(*locking.query.sql_with_params(), "q")
+    targets = {t.source: t.target for t in (transition_for(s, action) for s in sources)}
+    to_state, case_params = _case("q.zc_state", targets, "to_")
+    params |= case_params
+    columns = "".join(f", q.{name} AS {name}" for name in extra)
+    key = ", ".join(["q.zc_state", "q.zc_plan", *(f"q.{name}" for name in extra)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', '256MB', true)")
+        work_mem = cursor.fetchone()[0]
+        # 1. lock the rows in id order (as take_action's SELECT … FOR UPDATE does for one) and keep them,
+        # each with its decision's id drawn now in the same order (volatile output is computed after the sort)
+        cursor.execute(f"""
+            CREATE TEMPORARY TABLE {MOVED} ON COMMIT DROP AS
+            SELECT q.zc_id AS id, q.zc_state::text AS from_state, {to_state}::text AS to_state,
+                   q.zc_plan AS plan_id, q.zc_applicant AS applicant_id{columns},
+                   ROW({key})::text AS grp,
+                   nextval(pg_get_serial_sequence('{Decision._meta.db_table}', 'id')) AS decision_id
+            FROM ({locking_sql}) q
+            ORDER BY q.zc_id
+        """, params)
+        if not cursor.rowcount:
+            cursor.execute(f"DROP TABLE {MOVED}")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
             return []
-        transitions = {state: transition_for(state, action) for state in {row["state"] for row in rows}}
-        if any(t.actor != Actor.SYSTEM or t.target.startswith("<") for t in transitions.values()):
-            raise ValueError(f"系统操作 {action} 须由转换表给出确定的目标状态")
-        now = timezone.now()
-        by_target: dict[str, list[int]] = {}
-        for row in rows:
-            by_target.setdefault(transitions[row["state"]].target, []).append(row["pk"])
-        for target, ids in by_target.items():
-            Declaration.objects.filter(pk__in=ids).update(state=target, updated_at=now)
-        moved = {d.pk: d for d in Declaration.objects.filter(pk__in=[row["pk"] for row in rows])
-                 .select_related("applicant", "series", "plan__organisation")}
-        label = Action(action).label
-        Declaration.history.bulk_history_create(list(moved.values()), update=True, default_change_reason=label,
-                                                default_date=now)
+        cursor.execute(f"ANALYZE {MOVED}")  # its size and groups, for the joins below
+        # 2. what many rows share: the transition, the decision's wording and citation, once per group
+        grouping = ", ".join(["grp", "from_state", "plan_id", *extra])
+        cursor.execute(f"""
+            SELECT m.grp, m.from_state, m.plan_id, p.year, o.id, o.region_code{"".join(f", m.{name}" for name in extra)}
+            FROM (SELECT {grouping} FROM {MOVED} GROUP BY {grouping}) m
+            JOIN {ReviewPlan._meta.db_table} p ON p.id = m.plan_id
+            JOIN {Organisation._meta.db_table} o ON o.id = p.organisation_id
+        """)
+        groups = cursor.fetchall()
+        transitions = _transitions(action, {group[1] for group in groups})
         scopes = scopes or RulesByScope()
-        decisions = []
-        for row in rows:
-            declaration, transition = moved[row["pk"]], transitions[row["state"]]
-            organisation = declaration.plan.organisation
-            basis = citation(scopes.citations(organisation.region_code, declaration.plan.year), transition.basis)
-            decisions.append(Decision(declaration_id=declaration.pk, action=action, actor=None,
-                                      body_id=organisation.pk, basis=basis, from_state=row["state"],
-                                      to_state=declaration.state, comment=comment(row)))
-        Decision.objects.bulk_create(decisions)
-        record_events(action=action, model=Declaration, entries=[
-            {"object_id": d.declaration_id, "object_repr": str(moved[d.declaration_id]), "from_state": d.from_state,
-             "to_state": d.to_state, "comment": d.comment} for d in decisions])
-        notify_many([
-            {"recipient_id": moved[d.declaration_id].applicant_id, "key": f"decision:{d.pk}:applicant",
-             "title": f"您的申报：{moved[d.declaration_id].get_state_display()}", "body": f"{label}：{d.comment}",
-             "link": reverse("declarations:detail", args=[d.declaration_id])} for d in decisions])
+        keys, bodies, bases, comments, titles, notes = [], [], [], [], [], []
+        state_labels = dict(State.choices)
+        for grp, state, _plan, year, body, region, *values in groups:
+            transition = transitions[state]
+            wording = comment({"state": state, **dict(zip(fields, values, strict=True))})
+            keys.append(grp)
+            bodies.append(body)
+            bases.append(citation(scopes.citations(region, year), transition.basis))
+            comments.append(wording)
+            titles.append(f"您的申报：{state_labels.get(transition.target, transition.target)}")
+            notes.append(f"{label}：{wording}")
+        grouped = f"""
+            FROM {MOVED} m
+            JOIN unnest(%(g_key)s::text[], %(g_body)s::bigint[], %(g_basis)s::text[], %(g_comment)s::text[],
+                        %(g_title)s::text[], %(g_note)s::text[]) AS g(grp, body_id, basis, comment, title, note)
+              ON g.grp = m.grp
+        """
+        shared = {"g_key": keys, "g_body": bodies, "g_basis": bases, "g_comment": comments, "g_title": titles,
+                  "g_note": notes, "now": now, "action": action}
+        # 3. the new states
+        cursor.execute(f"""
+            UPDATE {Declaration._meta.db_table} d SET state = m.to_state, updated_at = %(now)s
+            FROM {MOVED} m WHERE d.id = m.id
+        """, {"now": now})
+        # 4. their history rows, as simple-history's bulk_history_create writes them (type "~"; no sort: the
+        # history ids follow no order, as before, when they followed the model's ordering)
+        history = Declaration.history.model
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            tracked = [history._meta.get_field(f.name).column for f in history.tracked_fields]
+            user = history.get_default_history_user(Declaration())
+            cursor.execute(f"""
+                INSERT INTO {history._meta.db_table} ({', '.join(tracked)}, history_date, history_change_reason,
+                                                      history_type, history_user_id)
+                SELECT {', '.join(f'd.{column}' for column in tracked)}, %(now)s, %(reason)s, '~', %(user)s
+                FROM {MOVED} m JOIN {Declaration._meta.db_table} d ON d.id = m.id
+            """, {"now": now, "reason": label, "user": getattr(user, "pk", None)})
+        # 5. the decisions, with the ids drawn in step 1 (so no sort either)
+        cursor.execute(f"""
+            INSERT INTO {Decision._meta.db_table} (id, declaration_id, action, actor_id, body_id, basis, from_state,
+                                                   to_state, comment, created_at)
+            SELECT m.decision_id, m.id, %(action)s, NULL, g.body_id, g.basis, m.from_state, m.to_state, g.comment,
+                   %(now)s
+            {grouped}
+        """, shared)
+    # 6. the events, chained in id order under the event chain's lock
+    described, repr_params = declaration_repr_sql("d", "u", "s")
+    record_events_sql(action=action, model=Declaration, params={**shared, **repr_params}, entries_sql=f"""
+        SELECT m.id AS ord, m.id AS object_id, {described} AS object_repr, m.from_state, m.to_state,
+               g.comment
+        {grouped}
+        JOIN {Declaration._meta.db_table} d ON d.id = m.id
+        JOIN {User._meta.db_table} u ON u.id = d.applicant_id
+        JOIN {Series._meta.db_table} s ON s.id = d.series_id
+    """)
+    # 7. the applicants' notifications, e-mailed through the outbox
+    link = reverse("declarations:detail", args=[1234567890]).split("1234567890")
+    notify_many_sql(params={**shared, "link_a": link[0], "link_b": link[1]}, entries_sql=f"""
+        SELECT m.id AS ord, m.applicant_id AS recipient_id, 'decision:' || m.decision_id || ':applicant' AS key,
+               g.title, g.note AS body, %(link_a)s || m.id || %(link_b)s AS link
+        {grouped}
+    """)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT array_agg(id ORDER BY id) FROM {MOVED}")
+        moved = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {MOVED}")
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    return moved
+
+
+# --- elsewhere (SQLite): model instances ----------------------------------------------------------
+
+
+def _take_in_python(*, action, sources, declarations, comment, fields, scopes) -> list[int]:
+    rows = list(declarations.filter(state__in=sources).order_by("pk").select_for_update(of=("self",))
+                .values("pk", "state", *fields))
+    if not rows:
+        return []
+    transitions = _transitions(action, {row["state"] for row in rows})
+    now = timezone.now()
+    by_target: dict[str, list[int]] = {}
+    for row in rows:
+        by_target.setdefault(transitions[row["state"]].target, []).append(row["pk"])
+    for target, ids in by_target.items():
+        Declaration.objects.filter(pk__in=ids).update(state=target, updated_at=now)
+    moved = {d.pk: d for d in Declaration.objects.filter(pk__in=[row["pk"] for row in rows]).order_by("pk")
+             .select_related("applicant", "series", "plan__organisation")}
+    label = Action(action).label
+    Declaration.history.bulk_history_create(list(moved.values()), update=True, default_change_reason=label,
+                                            default_date=now)
+    scopes = scopes or RulesByScope()
+    decisions = []
+    for row in rows:
+        declaration, transition = moved[row["pk"]], transitions[row["state"]]
+        organisation = declaration.plan.organisation
+        basis = citation(scopes.citations(organisation.region_code, declaration.plan.year), transition.basis)
+        decisions.append(Decision(declaration_id=declaration.pk, action=action, actor=None,
+                                  body_id=organisation.pk, basis=basis, from_state=row["state"],
+                                  to_state=declaration.state, comment=comment(row)))
+    Decision.objects.bulk_create(decisions)
+    record_events(action=action, model=Declaration, entries=[
+        {"object_id": d.declaration_id, "object_repr": str(moved[d.declaration_id]), "from_state": d.from_state,
+         "to_state": d.to_state, "comment": d.comment} for d in decisions])
+    notify_many([
+        {"recipient_id": moved[d.declaration_id].applicant_id, "key": f"decision:{d.pk}:applicant",
+         "title": f"您的申报：{moved[d.declaration_id].get_state_display()}", "body": f"{label}：{d.comment}",
+         "link": reverse("declarations:detail", args=[d.declaration_id])} for d in decisions])
     return [row["pk"] for row in rows]

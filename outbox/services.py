@@ -44,7 +44,28 @@ def enqueue_many(*, kind: str, payloads: list[dict]) -> list[OutboxMessage]:
         raise RuntimeError("enqueue 必须在业务操作的事务中调用")
     import_string(kind)
     messages = OutboxMessage.objects.bulk_create([OutboxMessage(kind=kind, payload=p) for p in payloads])
-    ids = [m.pk for m in messages]
+    send_after_commit([m.pk for m in messages])
+    return messages
+
+
+def insert_messages_sql(*, kind: str, payloads: str) -> tuple[str, dict]:
+    """``enqueue_many`` for services that build their payloads in PostgreSQL: the text of an INSERT that
+    writes one message per row of the relation ``payloads`` (columns ``ord``, ``payload`` jsonb), in
+    ``ord`` order, ``RETURNING id``, to run as a data-modifying WITH query, and its parameters. The
+    caller hands the ids to ``send_after_commit``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue 必须在业务操作的事务中调用")
+    import_string(kind)
+    sql = (f"INSERT INTO {OutboxMessage._meta.db_table} (kind, payload, created_at, sent_at, done_at, attempts, "
+           f"last_error) SELECT %(outbox_kind)s, p.payload, %(outbox_now)s, NULL, NULL, 0, '' "
+           f"FROM {payloads} p ORDER BY p.ord RETURNING id")
+    return sql, {"outbox_kind": kind, "outbox_now": timezone.now()}
+
+
+def send_after_commit(ids: list[int]) -> None:
+    """Send the messages ``ids`` (written in the current transaction) once it commits, in order."""
+    if not ids:
+        return
 
     def send_all():
         for pk in ids:
@@ -52,7 +73,6 @@ def enqueue_many(*, kind: str, payloads: list[dict]) -> list[OutboxMessage]:
                 break  # the broker is down: the sweep sends the rest
 
     transaction.on_commit(send_all)
-    return messages
 
 
 def send(*, message_id: int) -> bool:

@@ -2,6 +2,7 @@
 
     bash bench/rush/run.sh             # from a fresh clone (installs .venv, then runs this)
     .venv/bin/python bench/rush/run.py [--duration 10] [--rebuild] [--no-baseline] [--pages submit,detail]
+    .venv/bin/python bench/rush/run.py --only-sweep [--declarations 20000] [--sweep-today 2027-07-31]
 
 1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
    migrates, loads the demo and the data set set-based (dataset.py: 500,000 declarations, made once and
@@ -11,7 +12,11 @@
 3. smoke-tests, then drives each figure with wrk -t2 -c16 (2 s warm-up, then --duration s): submit (each
    request a real submit of a distinct draft), the handler's and the bureau's queue, a declaration's page
    (the handler), and the public certificate verification when the certificates app has it;
-4. stops gunicorn; runs the deadline sweep over the data set when ``manage.py run_deadlines`` exists;
+4. stops gunicorn; times the deadline sweeps over a copy of the data set (``CREATE DATABASE … TEMPLATE``, so
+   the data set stays as it is for the next run): ``manage.py run_deadlines --today <--sweep-today>`` (default
+   07-31 of next year, when ``terminate_unfinished`` ends every declaration this year left unfinished), with
+   its commit and its after-commit outbox sends; then ``verify_events`` on the copy, which is dropped;
+   ``--only-sweep`` does only this (after the data set), no server, wrk or baseline;
 5. runs ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after, and prints each figure,
    ours, the baseline, the ratio and the goal; everything is kept in var/bench-rush/<UTC time>/.
 """
@@ -137,22 +142,57 @@ def wrk_args(mode, out: Path, facts: dict, part: str) -> list[str]:
     return [mode, CSRF, session, str(out / "detail.txt") if mode == "detail" else "-"]
 
 
-def sweep(env, out: Path) -> str:
-    """The deadline sweep over the data set, once the deadlines work has ``manage.py run_deadlines``."""
+def sweep(env, out: Path, day: str) -> str:
+    """The deadline sweeps over a copy of the data set (committed, as beat runs them), timed."""
+    import psycopg
+
     python = sys.executable
-    if subprocess.run([python, "manage.py", "help", "run_deadlines"], cwd=ROOT, env=env,
-                      capture_output=True).returncode != 0:
-        return "skipped: manage.py run_deadlines is not there yet"
-    started = time.monotonic()
-    today = time.strftime("%Y-%m-%d")
-    with open(out / "sweep.log", "w") as log_file:
-        try:
-            result = subprocess.run([python, "manage.py", "run_deadlines", "--today", today], cwd=ROOT, env=env,
-                                    stdout=log_file, stderr=subprocess.STDOUT, timeout=600)
-        except subprocess.TimeoutExpired:
-            return f"run_deadlines --today {today}: stopped after 600 s (goal < 10 s)"
-    seconds = time.monotonic() - started
-    return f"run_deadlines --today {today}: exit {result.returncode}, {seconds:.1f} s (goal < 10 s)"
+    name, admin_url = harness._admin_url(DATABASE_URL)
+    copy = f"{name}_sweep"
+    copy_url = DATABASE_URL.rsplit("/", 1)[0] + f"/{copy}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        started = time.monotonic()
+        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+        log(f"copied the data set to {copy} in {time.monotonic() - started:.1f} s")
+    sweep_env = {**env, "DATABASE_URL": copy_url}
+    try:
+        with open(out / "sweep.log", "w") as log_file:
+            started = time.monotonic()
+            try:
+                result = subprocess.run([python, "manage.py", "run_deadlines", "--today", day], cwd=ROOT,
+                                        env=sweep_env, stdout=log_file, stderr=subprocess.STDOUT, timeout=600)
+            except subprocess.TimeoutExpired:
+                return f"run_deadlines --today {day}: stopped after 600 s (goal < 10 s)"
+            seconds = time.monotonic() - started
+        moved = [line.strip() for line in (out / "sweep.log").read_text().splitlines() if line.startswith("- ")
+                 and "无变化" not in line]
+        verified = subprocess.run([python, "manage.py", "verify_events"], cwd=ROOT, env=sweep_env,
+                                  capture_output=True, text=True)
+        chain = "event chain whole" if verified.returncode == 0 else f"event chain BROKEN: {verified.stderr.strip()}"
+        return (f"run_deadlines --today {day}: exit {result.returncode}, {seconds:.1f} s (goal < 10 s); "
+                + ("; ".join(moved) or "nothing to do") + f"; verify_events: {chain}")
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        _drop_sent_messages()
+
+
+def _drop_sent_messages() -> None:
+    """The sweep's outbox messages went to the broker after its commit; no worker runs here, and the copy
+    they point into is gone: drop them from the bench's Redis (its default queue)."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete("celery")
+
+
+def prepare_sweep_only(env, args) -> None:
+    """--only-sweep: the database and the data set, no drafts or sessions."""
+    if harness.create_database(DATABASE_URL, drop=args.rebuild):
+        log("created the database")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, str(HERE / "dataset.py"), "--declarations", str(args.declarations)], cwd=ROOT,
+                   env=env, check=True)
 
 
 def main():
@@ -161,16 +201,28 @@ def main():
     parser.add_argument("--rebuild", action="store_true", help="drop bench_rush and build the data set again")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--only-sweep", action="store_true", help="only the data set and the deadline sweep")
+    parser.add_argument("--sweep-today", default=f"{time.gmtime().tm_year + 1}-07-31",
+                        help="the day the sweeps run for (default: 07-31 of next year, terminate_unfinished)")
     parser.add_argument("--pages", default=",".join(FIGURES))
     parser.add_argument("--declarations", type=int, default=int(os.environ.get("BENCH_RUSH_DECLARATIONS", 500_000)))
     parser.add_argument("--drafts", type=int, default=0, help="drafts made for this run (default: enough)")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: sudo apt-get install wrk (or use bench/rush/run.sh)")
     out = ROOT / "var" / "bench-rush" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out.mkdir(parents=True, exist_ok=True)
     env = harness.site_env(DATABASE_URL, REDIS_URL, ROOT / "var" / "bench-static")
     started = time.monotonic()
+    if args.only_sweep:
+        log(f"preparing {DATABASE_URL.rsplit('/', 1)[-1]} (migrate, data set); {harness.load_average()}")
+        prepare_sweep_only(env, args)
+        line = sweep(env, out, args.sweep_today)
+        log(f"sweep: {line}")
+        (out / "table.md").write_text(f"deadline sweep: {line}\n{os.cpu_count()} CPUs; {harness.load_average()}\n")
+        print(f"deadline sweep: {line}\n{os.cpu_count()} CPUs; {harness.load_average()} at the end")
+        log(f"done in {time.monotonic() - started:.0f} s; raw output in {out}")
+        return
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: sudo apt-get install wrk (or use bench/rush/run.sh)")
     log(f"preparing bench_rush (migrate, data set, drafts, sessions, collectstatic); {harness.load_average()}")
     facts = prepare(env, out, args)
     modes = [m for m in args.pages.split(",") if m != "verify" or facts["verify"]]
@@ -192,7 +244,7 @@ def main():
                 f"{ours[mode]['errors']})")
     finally:
         harness.stop(gunicorn)
-    sweep_line = "skipped (--no-sweep)" if args.no_sweep else sweep(env, out)
+    sweep_line = "skipped (--no-sweep)" if args.no_sweep else sweep(env, out, args.sweep_today)
     log(f"sweep: {sweep_line}")
     baseline = {}
     if not args.no_baseline:

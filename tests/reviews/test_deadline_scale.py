@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.eventchain import ChainLink, first_break
 from accounts.models import Event
@@ -75,3 +76,149 @@ def test_two_workers_running_a_sweep_at_once_move_each_declaration_once(plan, or
     assert Decision.objects.filter(action="abandon").count() == 40
     links = (ChainLink(e.pk, e.prev_hash, e.hash, e.chain_content()) for e in Event.objects.order_by("pk"))
     assert first_break(links) is None
+
+
+# --- the set-based transitions in PostgreSQL (declarations/bulk.py) ---------------------------------
+
+
+def _count_queries(size, plan, employer, handler):
+    returned_declarations(plan, employer, size, deadline=date(2026, 9, 22), returned_by=handler,
+                          prefix=f"count{size}-")
+    with CaptureQueriesContext(connection) as queries:
+        assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == size
+    return len(queries)
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_the_query_count_is_the_same_at_50_and_500(plan, org_tree, people):
+    from django.db import transaction
+
+    counts = []
+    for size in (50, 500):
+        with transaction.atomic():
+            counts.append(_count_queries(size, plan, org_tree["employer_a"], people["handler"]))
+            transaction.set_rollback(True)
+    assert counts[0] == counts[1] <= 21
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_a_sweeps_events_chain_between_single_events(plan, org_tree, people):
+    from accounts.services import record_event
+    from tests.commands import run_command
+
+    returned_declarations(plan, org_tree["employer_a"], 30, deadline=date(2026, 9, 22), returned_by=people["handler"])
+    before = record_event(actor=people["handler"], action="before", obj=org_tree["employer_a"], comment="之前")
+    assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 30
+    after = record_event(actor=None, action="after", obj=org_tree["employer_a"], comment="之后")
+    events = list(Event.objects.order_by("pk"))
+    swept = [e for e in events if e.action == "abandon"]
+    assert len(swept) == 30 and [e.pk for e in events[-32:]] == [before.pk, *(e.pk for e in swept), after.pk]
+    assert swept[0].prev_hash == before.hash and after.prev_hash == swept[-1].hash
+    assert [int(e.object_id) for e in swept] == sorted(int(e.object_id) for e in swept)  # chained in id order
+    links = (ChainLink(e.pk, e.prev_hash, e.hash, e.chain_content()) for e in Event.objects.order_by("pk"))
+    assert first_break(links) is None
+    code, out, err = run_command("verify_events")
+    assert (code, err) == (0, "") and "完整" in out
+
+
+def _written(declaration_ids):
+    """What a sweep wrote for ``declaration_ids``, without ids and times (they differ from run to run)."""
+    from accounts.models import Notification
+    from outbox.models import OutboxMessage
+
+    decisions = list(Decision.objects.filter(declaration_id__in=declaration_ids).order_by("declaration_id"))
+    assert [d.pk for d in decisions] == sorted(d.pk for d in decisions)  # drawn in declaration order
+    to_declaration = {d.pk: d.declaration_id for d in decisions}
+    notices = list(Notification.objects.filter(key__startswith="decision:").order_by("pk"))
+    notice_of = {n.pk: n.recipient_id for n in notices}
+    events = list(Event.objects.filter(action="abandon").order_by("pk"))
+    links = (ChainLink(e.pk, e.prev_hash, e.hash, e.chain_content()) for e in Event.objects.order_by("pk"))
+    assert first_break(links) is None
+    history = Declaration.history.filter(id__in=declaration_ids, history_type="~").order_by("id")
+    return {
+        "states": list(Declaration.objects.filter(pk__in=declaration_ids).order_by("pk").values_list("pk", "state")),
+        "history": [(h.id, h.state, h.history_change_reason, h.history_user_id, h.applicant_id, h.employer_id,
+                     h.plan_id, h.year, h.series_id, h.level, h.route, h.version, h.expired_on,
+                     h.history_date == h.updated_at) for h in history],
+        "decisions": [(d.declaration_id, d.action, d.actor_id, d.body_id, d.basis, d.from_state, d.to_state,
+                       d.comment) for d in decisions],
+        "events": [(e.object_id, e.object_repr, e.from_state, e.to_state, e.comment, e.actor_id, e.content_type_id,
+                    e.ip_address) for e in events],
+        "notifications": [(n.recipient_id, n.key.replace(n.key.split(":")[1], str(to_declaration[int(n.key.split(":")[1])])),
+                           n.title, n.body, n.link) for n in notices],
+        "outbox": [(m.kind, [notice_of[pk] for pk in m.payload["notification_ids"]])
+                   for m in OutboxMessage.objects.order_by("pk")],
+    }
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_postgresql_writes_what_the_model_instances_wrote(monkeypatch, plan, org_tree, people):
+    """The same declarations swept in PostgreSQL and, rolled back, through the model instances (the SQLite
+    path, which is the code the sweep ran before): the same states, history rows, decisions, events,
+    notifications and outbox messages, e-mails batched alike (inactive applicants and those without an
+    e-mail address among them)."""
+    from django.db import transaction
+
+    from accounts.models import User
+    from declarations import bulk
+    from reviews.deadlines import sweeps
+
+    monkeypatch.setattr("accounts.notifications.EMAIL_BATCH", 4)
+    built = returned_declarations(plan, org_tree["employer_a"], 13, deadline=date(2026, 9, 22),
+                                  returned_by=people["handler"])
+    User.objects.filter(pk__in=[built[1].applicant_id, built[7].applicant_id]).update(email="")
+    User.objects.filter(pk=built[4].applicant_id).update(is_active=False, real_name="")  # repr: the username
+    ids = [d.pk for d in built]
+    runs = []
+    for path in (bulk._take_in_postgresql, bulk._take_in_python):
+        with transaction.atomic():
+            monkeypatch.setattr(bulk, "_take_in_postgresql" if connection.vendor == "postgresql"
+                                else "_take_in_python", path)
+            result = sweeps.abandon_corrections(date(2026, 9, 23))
+            assert result.total == 13 and result.examples == ids[:5]
+            runs.append(_written(ids))
+            transaction.set_rollback(True)
+    assert runs[0] == runs[1]
+    assert len(runs[0]["notifications"]) == 12 and [len(r) for _, r in runs[0]["outbox"]] == [4, 4, 2]
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_a_large_batch_retires_every_unread_count_at_once(monkeypatch, settings, plan, org_tree, people):
+    from accounts import request_cache
+    from accounts.notifications import unread_count
+
+    settings.REQUEST_CACHE = True
+    monkeypatch.setattr(request_cache, "BUMP_EACH_UP_TO", 3)
+    built = returned_declarations(plan, org_tree["employer_a"], 5, deadline=date(2026, 9, 22),
+                                  returned_by=people["handler"])
+    applicant, bystander = built[0].applicant, people["admin"]
+    assert unread_count(applicant) == 0 and unread_count(bystander) == 0  # now cached
+    assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 5
+    assert unread_count(applicant) == 1 and unread_count(bystander) == 0
+
+
+@POSTGRESQL
+@pytest.mark.django_db
+def test_the_application_role_may_run_a_bulk_sweep(plan, org_tree, people):
+    """The temporary table, the decisions' sequence and the event chain's aggregate are within the
+    privileges ``grant_app_role`` gives the role the site connects as."""
+    import uuid
+
+    from django.db import transaction
+
+    from tests.commands import run_command
+
+    role = f"zh_test_app_{uuid.uuid4().hex[:8]}"  # CREATE ROLE is rolled back with the test's transaction
+    code, out, err = run_command("grant_app_role", role)
+    assert code == 0 and role in out, err
+    returned_declarations(plan, org_tree["employer_a"], 5, deadline=date(2026, 9, 22), returned_by=people["handler"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+        assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 5
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == role
+    assert Event.objects.filter(action="abandon").count() == 5
