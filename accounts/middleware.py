@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from django.utils.http import urlencode
 
 from . import request_cache
@@ -72,12 +72,24 @@ LAST_ACTIVITY_KEY = "last_activity"
 _ACTIVITY_WRITE_EVERY = 60  # seconds: the session is saved at most once a minute for the timestamp
 
 
+def _evaluated(user):
+    """The user behind the lazy wrappers of the authentication and django-otp middleware: every request reads
+    it here anyway, and each later read through the two wrappers cost two proxy calls (pages read the user
+    dozens of times)."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 class StaffSessionMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         now = int(time.time())
+        request.user = _evaluated(request.user)
         if is_staff_user(request.user):
             last = request.session.get(LAST_ACTIVITY_KEY)
             if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
