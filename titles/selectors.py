@@ -3,10 +3,12 @@
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -206,31 +208,68 @@ def access_plan(actor, pk, *, for_update: bool = False):
     return plan
 
 
-# The published plan's page (titles.views.plan_detail): three statements compiled once per process
-# (config/prepared.py), each a few tenths of a millisecond instead of a millisecond through the ORM.
-_PAGE_PLAN = PreparedValues(lambda pk: ReviewPlan.objects.filter(pk=pk).values(
-    "pk", "year", "name", "status", "organisation_id", "document_number", "issued_on", "document",
-    "organisation__name", "committee__name", "series__name"))
-_PAGE_PHASES = PreparedValues(lambda pk: PlanPhase.objects.filter(plan_id=pk).order_by("start").values(
-    "kind", "start", "end"))
-_PAGE_AMENDMENTS = PreparedValues(lambda pk: PlanAmendment.objects.filter(plan_id=pk).order_by("number").values(
-    "number", "reason", "created_at", "actor__real_name", "actor__username"))
+# The published plan's page (titles.views.plan_detail): compiled once per process (config/prepared.py). On
+# PostgreSQL one statement, the phases and amendments as arrays of JSON objects beside the plan's row; elsewhere
+# (the embedded SQLite) three.
+_PAGE_FIELDS = ("pk", "year", "name", "status", "organisation_id", "document_number", "issued_on", "document",
+                "organisation__name", "committee__name", "series__name")
+_PHASE_FIELDS = ("kind", "start", "end")
+_AMENDMENT_FIELDS = ("number", "reason", "created_at", "actor__real_name", "actor__username")
+
+
+def _page_phases(pk):
+    return PlanPhase.objects.filter(plan_id=pk).order_by("start", "pk")
+
+
+def _page_amendments(pk):
+    return PlanAmendment.objects.filter(plan_id=pk).order_by("number")
+
+
+def _page_plan_with_rows(pk):
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return ReviewPlan.objects.filter(pk=pk).annotate(
+        phase_rows=ArraySubquery(_page_phases(OuterRef("pk")).values(row=JSONObject(**{f: f for f in _PHASE_FIELDS}))),
+        amendment_rows=ArraySubquery(_page_amendments(OuterRef("pk")).values(
+            row=JSONObject(**{f: f for f in _AMENDMENT_FIELDS}))),
+    ).values(*_PAGE_FIELDS, "phase_rows", "amendment_rows")
+
+
+_PAGE_PLAN = PreparedValues(lambda pk: ReviewPlan.objects.filter(pk=pk).values(*_PAGE_FIELDS))
+_PAGE_PLAN_WITH_ROWS = PreparedValues(_page_plan_with_rows)
+_PAGE_PHASES = PreparedValues(lambda pk: _page_phases(pk).values(*_PHASE_FIELDS))
+_PAGE_AMENDMENTS = PreparedValues(lambda pk: _page_amendments(pk).values(*_AMENDMENT_FIELDS))
+
+
+def _page_rows(pk):
+    """(plan, phases, amendments) as plain rows, or None when there is no such plan."""
+    if connection.vendor != "postgresql":
+        found = _PAGE_PLAN.rows(pk)
+        return (found[0], _PAGE_PHASES.rows(pk), _PAGE_AMENDMENTS.rows(pk)) if found else None
+    found = _PAGE_PLAN_WITH_ROWS.rows(pk)
+    if not found:
+        return None
+    plan = found[0]
+    phases = [{"kind": p["kind"], "start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"])}
+              for p in plan.pop("phase_rows")]
+    amendments = [{**a, "created_at": datetime.fromisoformat(a["created_at"])} for a in plan.pop("amendment_rows")]
+    return plan, phases, amendments
 
 
 def published_plan_page(actor, pk):
     """A published plan's page as plain rows: (plan, phases, amendments), the plan with its bureau's,
     committee's and series' names, the amendments with their authors' names. None when the plan is absent or
     not published: the page then goes through ``access_plan`` (404, 403, a draft's rule check)."""
-    found = _PAGE_PLAN.rows(pk) if pk <= MAX_ID else None  # a larger id is no row (SQLite cannot compare it)
+    found = _page_rows(pk) if pk <= MAX_ID else None  # a larger id is no row (SQLite cannot compare it)
     if not found or found[0]["status"] != ReviewPlan.Status.PUBLISHED:
         return None
-    plan = found[0]
+    plan, phases, amendments = found
     gate = ReviewPlan(pk=plan["pk"], year=plan["year"], name=plan["name"], status=plan["status"],
                       organisation_id=plan["organisation_id"])
     if not actor.has_perm("titles.view_plan", gate):  # published plans are public: the same rule as access_plan
         raise PermissionDenied("您无权查看该评审方案")
     plan["title"] = str(gate)
-    return plan, _PAGE_PHASES.rows(pk), _PAGE_AMENDMENTS.rows(pk)
+    return plan, phases, amendments
 
 
 def plan_facts(plan, phases=None):
