@@ -147,7 +147,7 @@ def plan_list_data(plan: dict, phases: list, amendments: list) -> dict:
         "issued_on": _date(plan["issued_on"]), "status": plan["status"],
         "published_at": _date(plan["published_at"], _DATETIME),
         "phases": [{"kind": p["kind"], "kind_display": PHASE_LABELS.get(p["kind"], p["kind"]),
-                    "start": p["start"].isoformat(), "end": p["end"].isoformat()} for p in phases],
+                    "start": str(p["start"]), "end": str(p["end"])} for p in phases],  # ISO dates
         "amendments": [{"number": a["number"], "reason": a["reason"], "before": a["before"], "after": a["after"],
                         "created_at": _date(a["created_at"], _DATETIME),
                         "document_status": status} for a in amendments],

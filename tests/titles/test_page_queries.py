@@ -25,15 +25,15 @@ ROLES = 0 if settings.REQUEST_CACHE else 1
 # the signed-in user's row (Django's authentication, every request) comes from it too, with the roles and the
 # unread count in one round trip (accounts.middleware.AuthenticationMiddleware)
 USER = 0 if settings.REQUEST_CACHE else 1
-# a published plan's page reads the plan with its phases and amendments in one statement on PostgreSQL
-# (arrays of JSON objects), in three elsewhere (titles.selectors.published_plan_page)
-PLAN_PAGE = 1 if connection.vendor == "postgresql" else 3
+# a published plan's page and the API list read the plans with their phases and amendments in one statement
+# on PostgreSQL (arrays of JSON objects), in three elsewhere (titles.selectors.published_plan_page, plan_api_page)
+PLAN_READS = 1 if connection.vendor == "postgresql" else 3
 
 # page: (url, most queries): user + the page's own reads
 PAGES = {
-    "plan detail": ("/titles/plans/{first}/", PLAN_PAGE + USER + ROLES + HEADER),
+    "plan detail": ("/titles/plans/{first}/", PLAN_READS + USER + ROLES + HEADER),
     "plan list": ("/titles/plans/", 1 + USER + ROLES + HEADER),  # 21 plans with their dates and counts
-    "API list": ("/api/v1/plans/", 3 + USER + ROLES),            # 21 plans, phases, amendments
+    "API list": ("/api/v1/plans/", PLAN_READS + USER + ROLES),    # 21 plans, phases, amendments
     "catalogue": ("/titles/catalogue/", 4 + USER + ROLES + HEADER),  # series, title names, specialties, rulebook
     "eligibility page": ("/titles/eligibility/", 4 + USER + ROLES + HEADER),  # the same, and the rulebook
 }
@@ -96,7 +96,7 @@ def test_a_published_plan_page_asks_for_the_roles_only_once(client, org_tree, dj
     client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"]))
     client.get(f"/titles/plans/{plan.pk}/")  # a staff session records its activity at most once a minute
     two_factor_device = 1  # django-otp reads the staff member's verified device
-    with django_assert_num_queries(PLAN_PAGE + USER + ROLES + HEADER + SESSION + two_factor_device) as queries:
+    with django_assert_num_queries(PLAN_READS + USER + ROLES + HEADER + SESSION + two_factor_device) as queries:
         html = client.get(f"/titles/plans/{plan.pk}/").content.decode()
     assert "发布方案" not in html and sum("rolemembership" in q["sql"] for q in queries.captured_queries) == ROLES
 
