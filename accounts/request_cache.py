@@ -168,6 +168,7 @@ def load_user(user_id, compute):
         logger.warning("缓存不可用，直接读取数据库：用户 %s", user_id, exc_info=True)
         return compute()
     user = cached(keys[0], keys[1], compute, prefetched=prefetched)
+    prefetched.found.pop(keys[0], None)  # the user holds the prefetched entries, not they the user (no cycle)
     if user is not None:
         user._request_cache = prefetched
     return user
