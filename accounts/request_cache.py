@@ -1,12 +1,18 @@
 """What every signed-in request reads about its user, kept in the shared cache (Redis) instead of
-PostgreSQL: the user's role memberships (the permission layer asks them on every request: the idle
-timeout, the two-factor check, every predicate) and the unread-notification count in the header.
+PostgreSQL: the user's row (Django's authentication loads it on every request), the user's role
+memberships (the permission layer asks them on every request: the idle timeout, the two-factor check,
+every predicate) and the unread-notification count in the header. The three are read with their
+versions in one round trip when the request's user is loaded (``load_user``).
 
 Never stale after a change: each entry is stored with the *version* it was computed under, and a
 change replaces the version with a new random token (``bump``) at once and again after its commit, so
 that a reader who computed the entry from the database before the commit cannot bring back the old
 value (the version it stored it under is gone). Entry and version are read in one round trip.
 
+- the user's row: one version per user, replaced whenever the user is saved or deleted (signals below: a
+  new password, a deactivation, the admin's changes) and by ``accounts.services.record_sign_in``, which
+  sets ``last_login`` with an UPDATE; a signed-in session is still checked against the password's hash
+  (Django's session verification), now against the row of the current version;
 - role memberships: one version for every user (``ROLES``), replaced whenever a role membership or an
   organisation is saved or deleted (signals below: grants and revocations in ``accounts.services``, the
   admin, the demo, the tests' factories alike; organisations for the tree and region the predicates read);
@@ -18,7 +24,9 @@ change made in another process (``REQUEST_CACHE`` setting).
 """
 
 import logging
+import threading
 import uuid
+import weakref
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,14 +41,44 @@ def enabled() -> bool:
     return getattr(settings, "REQUEST_CACHE", False)
 
 
-def cached(key: str, version_key: str | tuple[str, ...], compute):
+class Prefetched:
+    """Entries and versions read together in one round trip (``load_user``), handed to the later readers of
+    the same request instead of a round trip each. A version replaced in this thread after the read (a
+    request that marks its notifications read, then shows the header) is read again from the cache."""
+
+    _live = threading.local()
+
+    def __init__(self, found: dict, asked):
+        self.found = found
+        self.asked = set(asked)
+        live = getattr(Prefetched._live, "set", None)
+        if live is None:
+            live = Prefetched._live.set = weakref.WeakSet()
+        live.add(self)
+
+    def take(self, keys) -> dict | None:
+        """The prefetched part of ``keys``, or None when some were not read with it (or since replaced)."""
+        if not self.asked.issuperset(keys):
+            return None
+        return {key: self.found[key] for key in keys if key in self.found}
+
+    @classmethod
+    def forget(cls, version_keys) -> None:
+        for prefetched in list(getattr(cls._live, "set", ())):
+            prefetched.asked.difference_update(version_keys)
+
+
+def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched: Prefetched | None = None):
     """The value under ``key`` if it was stored under the current version, else ``compute()``.
-    ``version_key`` may be a tuple of keys: the entry is current only while none of them changed."""
+    ``version_key`` may be a tuple of keys: the entry is current only while none of them changed;
+    ``prefetched``: the entries read ahead for this request, when they hold every key."""
     if not enabled():
         return compute()
     version_keys = (version_key,) if isinstance(version_key, str) else tuple(version_key)
     try:
-        found = cache.get_many([key, *version_keys])
+        found = prefetched.take([key, *version_keys]) if prefetched is not None else None
+        if found is None:
+            found = cache.get_many([key, *version_keys])
         versions = [found.get(k) for k in version_keys]
         entry = found.get(key)
         version = versions[0] if len(versions) == 1 else tuple(versions)
@@ -76,6 +114,7 @@ def bump_many(version_keys, *, required: bool = True) -> None:
     keys = list(version_keys)
     if not enabled() or not keys:
         return
+    Prefetched.forget(keys)
 
     def replace():
         cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
@@ -99,8 +138,52 @@ def roles_version() -> str:
     return f"{ROLES}:{_scope()}"
 
 
+def _prefetched(user) -> Prefetched | None:
+    return getattr(user, "_request_cache", None)
+
+
+def user_version(user_id) -> str:
+    return f"zc:user:v:{_scope()}:{user_id}"
+
+
+def _user_key(user_id) -> str:
+    return f"zc:user:{_scope()}:{user_id}"
+
+
+def _roles_key(user_id) -> str:
+    return f"zc:roles:{_scope()}:{user_id}"
+
+
+def _unread_key(user_id) -> str:
+    return f"zc:unread:{_scope()}:{user_id}"
+
+
+def load_user(user_id, compute):
+    """The user row as ``compute()`` (the authentication backend's ``get_user``) gives it, from the cache when
+    stored under the user's current version; in the same round trip the entries and versions of the user's
+    roles and unread count, which ``memberships`` and ``unread_count`` then take without another."""
+    if not enabled():
+        return compute()
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return compute()
+    keys = [_user_key(user_id), user_version(user_id), _roles_key(user_id), roles_version(),
+            _unread_key(user_id), unread_version(user_id), unread_epoch()]
+    try:
+        prefetched = Prefetched(cache.get_many(keys), keys)
+    except Exception:
+        logger.warning("缓存不可用，直接读取数据库：用户 %s", user_id, exc_info=True)
+        return compute()
+    user = cached(keys[0], keys[1], compute, prefetched=prefetched)
+    prefetched.found.pop(keys[0], None)  # the user holds the prefetched entries, not they the user (no cycle)
+    if user is not None:
+        user._request_cache = prefetched
+    return user
+
+
 def memberships(user, compute):
-    return cached(f"zc:roles:{_scope()}:{user.pk}", roles_version(), compute)
+    return cached(_roles_key(user.pk), roles_version(), compute, prefetched=_prefetched(user))
 
 
 def organisation_ids(user, compute):
@@ -140,18 +223,25 @@ def bump_every_unread() -> None:
 
 
 def unread_count(user, compute):
-    return cached(f"zc:unread:{_scope()}:{user.pk}", (unread_version(user.pk), unread_epoch()), compute)
+    return cached(_unread_key(user.pk), (unread_version(user.pk), unread_epoch()), compute,
+                  prefetched=_prefetched(user))
 
 
 def roles_changed(**_kwargs) -> None:
     bump(roles_version())
 
 
+def user_changed(instance, **_kwargs) -> None:
+    bump(user_version(instance.pk))
+
+
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from .models import Organisation, RoleMembership
+    from .models import Organisation, RoleMembership, User
 
     for model in (RoleMembership, Organisation):
         post_save.connect(roles_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_save")
         post_delete.connect(roles_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_delete")
+    post_save.connect(user_changed, sender=User, dispatch_uid="request_cache_User_save")
+    post_delete.connect(user_changed, sender=User, dispatch_uid="request_cache_User_delete")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import request_cache
 from .client_ip import client_ip
 from .errors import DomainError
 from .eventchain import GENESIS, PREV_SLOT, chain_hash, event_content, payload_template
@@ -362,6 +363,7 @@ def record_sign_in(*, user=None, username: str, succeeded: bool, request=None) -
     history row (a sign-in is not a change of the user)."""
     if succeeded and user is not None:
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        request_cache.bump(request_cache.user_version(user.pk))  # the cached row has the old last_login
     agent = request.META.get("HTTP_USER_AGENT", "")[:255] if request is not None else ""
     return SignInRecord.objects.create(user=user if succeeded else None, username=(username or "")[:150],
                                        succeeded=succeeded, ip_address=client_ip(request), user_agent=agent)

@@ -43,7 +43,11 @@ def page_number(value) -> int:
 def page_of(queryset, number: int, *, size: int = PER_PAGE) -> Page:
     """Rows of page ``number`` (from 1); a page after the last one is an ``InvalidPage`` error."""
     start = (number - 1) * size
-    rows = list(queryset[start:start + size + 1])
+    return page_from_rows(list(queryset[start:start + size + 1]), number, size=size)
+
+
+def page_from_rows(rows: list, number: int, *, size: int = PER_PAGE) -> Page:
+    """The page of ``rows`` read as ``page_of`` reads them (``size + 1`` from the page's start)."""
     if number > 1 and not rows:
         raise InvalidPage(f"页码（page）超出范围：没有第 {number} 页")
     return Page(rows=rows[:size], number=number, has_next=len(rows) > size)
@@ -61,6 +65,10 @@ class UncountedPagination(BasePagination):
             raise NotFound(str(exc)) from exc
         self.request = request
         return self.page.rows
+
+    def use_page(self, page: Page, request):
+        """A page read elsewhere (a prepared query: titles.selectors.plan_api_page) instead of a queryset."""
+        self.page, self.request = page, request
 
     def _link(self, number):
         url = self.request.build_absolute_uri()

@@ -3,10 +3,12 @@
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,11 +17,13 @@ from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
 from accounts.selectors import visible_organisations
 from committees.filing import PlanScope, filing_problems
+from config.api import MAX_ID
+from config.prepared import PreparedValues
 
 from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
 from .material_rules import DEFAULT_MATERIAL_RULES, overlay_material_rules
 from .models import PlanAmendment, PlanPhase, ReviewPlan, RulebookVersion, Series, WorkingDaySchedule
-from .pagination import Page, page_of
+from .pagination import PER_PAGE, Page, page_from_rows
 from .plan_rules import DEFAULT_PLAN_RULES, PhaseFacts, PlanFacts, PlanRules, validate_plan
 from .workdays import WorkingDayCalendar
 
@@ -204,6 +208,70 @@ def access_plan(actor, pk, *, for_update: bool = False):
     return plan
 
 
+# The published plan's page (titles.views.plan_detail): compiled once per process (config/prepared.py). On
+# PostgreSQL one statement, the phases and amendments as arrays of JSON objects beside the plan's row; elsewhere
+# (the embedded SQLite) three.
+_PAGE_FIELDS = ("pk", "year", "name", "status", "organisation_id", "document_number", "issued_on", "document",
+                "organisation__name", "committee__name", "series__name")
+_PHASE_FIELDS = ("kind", "start", "end")
+_AMENDMENT_FIELDS = ("number", "reason", "created_at", "actor__real_name", "actor__username")
+
+
+def _page_phases(pk):
+    return PlanPhase.objects.filter(plan_id=pk).order_by("start", "pk")
+
+
+def _page_amendments(pk):
+    return PlanAmendment.objects.filter(plan_id=pk).order_by("number")
+
+
+def _page_plan_with_rows(pk):
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return ReviewPlan.objects.filter(pk=pk).annotate(
+        phase_rows=ArraySubquery(_page_phases(OuterRef("pk")).values(row=JSONObject(**{f: f for f in _PHASE_FIELDS}))),
+        amendment_rows=ArraySubquery(_page_amendments(OuterRef("pk")).values(
+            row=JSONObject(**{f: f for f in _AMENDMENT_FIELDS}))),
+    ).values(*_PAGE_FIELDS, "phase_rows", "amendment_rows")
+
+
+_PAGE_PLAN = PreparedValues(lambda pk: ReviewPlan.objects.filter(pk=pk).values(*_PAGE_FIELDS))
+_PAGE_PLAN_WITH_ROWS = PreparedValues(_page_plan_with_rows)
+_PAGE_PHASES = PreparedValues(lambda pk: _page_phases(pk).values(*_PHASE_FIELDS))
+_PAGE_AMENDMENTS = PreparedValues(lambda pk: _page_amendments(pk).values(*_AMENDMENT_FIELDS))
+
+
+def _page_rows(pk):
+    """(plan, phases, amendments) as plain rows, or None when there is no such plan."""
+    if connection.vendor != "postgresql":
+        found = _PAGE_PLAN.rows(pk)
+        return (found[0], _PAGE_PHASES.rows(pk), _PAGE_AMENDMENTS.rows(pk)) if found else None
+    found = _PAGE_PLAN_WITH_ROWS.rows(pk)
+    if not found:
+        return None
+    plan = found[0]
+    phases = [{"kind": p["kind"], "start": date.fromisoformat(p["start"]), "end": date.fromisoformat(p["end"])}
+              for p in plan.pop("phase_rows")]
+    amendments = [{**a, "created_at": datetime.fromisoformat(a["created_at"])} for a in plan.pop("amendment_rows")]
+    return plan, phases, amendments
+
+
+def published_plan_page(actor, pk):
+    """A published plan's page as plain rows: (plan, phases, amendments), the plan with its bureau's,
+    committee's and series' names, the amendments with their authors' names. None when the plan is absent or
+    not published: the page then goes through ``access_plan`` (404, 403, a draft's rule check)."""
+    found = _page_rows(pk) if pk <= MAX_ID else None  # a larger id is no row (SQLite cannot compare it)
+    if not found or found[0]["status"] != ReviewPlan.Status.PUBLISHED:
+        return None
+    plan, phases, amendments = found
+    gate = ReviewPlan(pk=plan["pk"], year=plan["year"], name=plan["name"], status=plan["status"],
+                      organisation_id=plan["organisation_id"])
+    if not actor.has_perm("titles.view_plan", gate):  # published plans are public: the same rule as access_plan
+        raise PermissionDenied("您无权查看该评审方案")
+    plan["title"] = str(gate)
+    return plan, phases, amendments
+
+
 def plan_facts(plan, phases=None):
     phases = plan.phases.all() if phases is None else phases
     return PlanFacts(
@@ -230,13 +298,24 @@ def committee_problems(plan, facts):
     return filing_problems(plan.committee.filing(), scope, today=timezone.localdate())
 
 
+def _plan_reach(actor) -> tuple[bool, list[int]]:
+    """(sees every plan, the bureaus whose drafts the actor sees): the system admin sees all; everyone else
+    every published plan and the drafts of the bureaus where they are a bureau reviewer."""
+    if is_system_admin(actor):
+        return True, []
+    return False, sorted(member_org_ids(actor, {Role.BUREAU_REVIEWER}))
+
+
+def _plans_within(everything: bool, bureaus):
+    queryset = ReviewPlan.objects.order_by("-year", "name", "pk")  # read in the order of index plan_list_order
+    if everything:
+        return queryset
+    return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED) | Q(organisation_id__in=bureaus))
+
+
 def _plans_visible_to(actor):
     """Plans the actor may see: every published plan; drafts only for the issuing bureau's reviewers."""
-    queryset = ReviewPlan.objects.order_by("-year", "name", "pk")  # read in the order of index plan_list_order
-    if is_system_admin(actor):
-        return queryset
-    return queryset.filter(Q(status=ReviewPlan.Status.PUBLISHED)
-                           | Q(organisation_id__in=member_org_ids(actor, {Role.BUREAU_REVIEWER})))
+    return _plans_within(*_plan_reach(actor))
 
 
 def visible_plans(actor):
@@ -252,21 +331,87 @@ def _phase_date(kind: str, field: str) -> Subquery:
     return Subquery(PlanPhase.objects.filter(plan=OuterRef("pk"), kind=kind).values(field)[:1])
 
 
+def _plan_list_rows(*values):
+    """The plan list's page as a ``values()`` queryset (prepared below): ``values`` are the bureaus whose
+    drafts the actor sees (``_plan_reach``), then the shape: every plan or not, how many bureaus, the page."""
+    *bureaus, everything, _count, number = values
+    queryset = _plans_within(everything, bureaus)
+    dates = {f"{kind}_{field}": _phase_date(kind, field) for kind in LIST_PHASES for field in ("start", "end")}
+    amendments = Subquery(PlanAmendment.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
+                          .annotate(n=Count("pk")).values("n")[:1])
+    start = (number - 1) * PER_PAGE
+    return queryset.annotate(amendment_count=Coalesce(amendments, 0), **dates).values(
+        "pk", "year", "name", "status", "committee__name", "amendment_count", *dates)[start:start + PER_PAGE + 1]
+
+
+_PLAN_LIST = PreparedValues(_plan_list_rows)
+
+
 def plan_list_page(actor, *, number: int) -> Page:
     """One page of the plan list as plain rows (values, not model instances: the page shows five facts of
     20 plans): pk, year, name, status, committee__name, amendment_count and the LIST_PHASES as (start, end).
     One query after the actor's roles, whatever the number of plans: the phase dates and the count are
-    correlated subqueries on indexed keys, evaluated for the rows of the page only."""
-    dates = {f"{kind}_{field}": _phase_date(kind, field) for kind in LIST_PHASES for field in ("start", "end")}
-    amendments = Subquery(PlanAmendment.objects.filter(plan=OuterRef("pk")).order_by().values("plan")
-                          .annotate(n=Count("pk")).values("n")[:1])
-    queryset = _plans_visible_to(actor).annotate(amendment_count=Coalesce(amendments, 0), **dates).values(
-        "pk", "year", "name", "status", "committee__name", "amendment_count", *dates)
-    page = page_of(queryset, number)
+    correlated subqueries on indexed keys, evaluated for the rows of the page only; its SQL is compiled once
+    per process and page number (config/prepared.py)."""
+    everything, bureaus = _plan_reach(actor)
+    page = page_from_rows(_PLAN_LIST.rows(*bureaus, shape=(bool(everything), len(bureaus), number)), number)
     for row in page.rows:
         row["phases"] = {kind: (row[f"{kind}_start"], row[f"{kind}_end"]) if row[f"{kind}_start"] else None
                          for kind in LIST_PHASES}
     return page
+
+
+def _api_plan_rows(*values):
+    """The plans API's page as a ``values()`` queryset (prepared below; ``values`` as in ``_plan_list_rows``)."""
+    *bureaus, everything, _count, number = values
+    start = (number - 1) * PER_PAGE
+    return _plans_within(everything, bureaus).values(
+        "pk", "year", "name", "organisation_id", "committee_id", "committee__name", "series_id", "series__name",
+        "levels", "document_number", "issued_on", "status", "published_at", "document")[start:start + PER_PAGE + 1]
+
+
+def _api_plan_rows_with_parts(*values):
+    """``_api_plan_rows`` with each plan's phases and amendments as arrays of JSON objects (PostgreSQL)."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    phases = PlanPhase.objects.filter(plan_id=OuterRef("pk")).order_by("start", "pk")
+    amendments = PlanAmendment.objects.filter(plan_id=OuterRef("pk")).order_by("number")
+    return _api_plan_rows(*values).annotate(
+        phase_rows=ArraySubquery(phases.values(row=JSONObject(kind="kind", start="start", end="end"))),
+        amendment_rows=ArraySubquery(amendments.values(row=JSONObject(
+            number="number", reason="reason", before="before", after="after", created_at="created_at"))))
+
+
+_API_PLANS = PreparedValues(_api_plan_rows)
+_API_PLANS_WITH_PARTS = PreparedValues(_api_plan_rows_with_parts)
+# the phases and amendments of a page's plans, in the models' order (start; number), as prefetch_related reads
+_API_PHASES = PreparedValues(lambda *values: PlanPhase.objects.filter(plan_id__in=values[:-1]).values(
+    "plan_id", "kind", "start", "end"))
+_API_AMENDMENTS = PreparedValues(lambda *values: PlanAmendment.objects.filter(plan_id__in=values[:-1]).values(
+    "plan_id", "number", "reason", "before", "after", "created_at"))
+
+
+def plan_api_page(actor, *, number: int) -> tuple[Page, dict, dict]:
+    """One page of ``visible_plans`` for the plans API as plain rows, with the phases and amendments of its
+    plans by plan id: one statement on PostgreSQL, three elsewhere, whatever the number of plans, compiled once
+    per process (config/prepared.py). Phase dates are dates or, from PostgreSQL's JSON, ISO strings."""
+    everything, bureaus = _plan_reach(actor)
+    shape = (bool(everything), len(bureaus), number)
+    if connection.vendor == "postgresql":  # one statement: the parts beside each plan
+        page = page_from_rows(_API_PLANS_WITH_PARTS.rows(*bureaus, shape=shape), number)
+        phases = {row["pk"]: row.pop("phase_rows") for row in page.rows}
+        amendments = {row["pk"]: [{**a, "created_at": datetime.fromisoformat(a["created_at"])}
+                                  for a in row.pop("amendment_rows")] for row in page.rows}
+        return page, phases, amendments
+    page = page_from_rows(_API_PLANS.rows(*bureaus, shape=shape), number)
+    ids = [row["pk"] for row in page.rows]
+    phases, amendments = {}, {}
+    if ids:
+        for row in _API_PHASES.rows(*ids, shape=(len(ids),)):
+            phases.setdefault(row["plan_id"], []).append(row)
+        for row in _API_AMENDMENTS.rows(*ids, shape=(len(ids),)):
+            amendments.setdefault(row["plan_id"], []).append(row)
+    return page, phases, amendments
 
 
 # --- the admin console's lists (the same gates as pages and the API) -----------------------------

@@ -23,10 +23,12 @@ from .selectors import (
     effective_citations,
     effective_rulebook,
     plan_citations,
+    plan_document_name,
     plan_document_pending,
     plan_facts,
     plan_list_page,
     plan_problems,
+    published_plan_page,
     region_of,
 )
 from .services import PlanError, publish_plan
@@ -135,7 +137,8 @@ def plan_list(request):
         page = plan_list_page(request.user, number=page_number(request.GET.get("page")))
     except InvalidPage as exc:
         return render(request, "titles/plan_list.html", {"rows": [], "page_error": str(exc)}, status=400)
-    rows = [{**row, "url": reverse("titles:plan", args=[row["pk"]]), "status": ReviewPlan.Status(row["status"]).label,
+    url = reverse("titles:plan", args=[987654321]).replace("987654321", "{}")  # one reverse, not one a row
+    rows = [{**row, "url": url.format(row["pk"]), "status": ReviewPlan.Status(row["status"]).label,
              "declaration": _span(row["phases"]["declaration"]), "meetings": _span(row["phases"]["review_meetings"])}
             for row in page.rows]
     return render(request, "titles/plan_list.html", {"rows": rows, "page": page})
@@ -145,30 +148,59 @@ def _day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _when(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _phase_rows(phases) -> list[dict]:
+    return [{"label": PHASE_LABELS.get(p["kind"], p["kind"]), "start": _day(p["start"]), "end": _day(p["end"])}
+            for p in phases]
+
+
 def plan_detail(request, pk):
-    """A plan with its calendar; published plans are public, drafts 404 for the signed-out."""
+    """A plan with its calendar; published plans are public, drafts 404 for the signed-out. The page shows
+    plain strings made here (no filter per cell); a published plan is read with prepared SQL (three
+    statements, titles.selectors.published_plan_page), a draft through access_plan with its rule check."""
+    published = published_plan_page(request.user, pk)
+    if published is not None:
+        plan, phases, amendments = published
+        facts = {"pk": plan["pk"], "title": plan["title"], "organisation": plan["organisation__name"],
+                 "document_number": plan["document_number"], "committee": plan["committee__name"],
+                 "series": plan["series__name"], "issued_on": plan["issued_on"], "status": plan["status"],
+                 "document": plan["document"]}
+        rows = [{"number": a["number"], "reason": a["reason"], "created_at": _when(a["created_at"]),
+                 "actor": a["actor__real_name"] or a["actor__username"] or "—"} for a in amendments]
+        pending = plan["document"] != plan_document_name(plan["pk"], len(amendments))
+        return _plan_page(request, facts, _phase_rows(phases), rows, document_pending=pending)
     plan = access_plan(request.user, pk)
-    phases = list(plan.phases.order_by("start"))  # read once: the rows and, for a draft, the rule check
+    phases = list(plan.phases.order_by("start"))  # read once: the rows and the rule check
     # read once too: the table and plan_document_pending (which counts them) share the prefetched rows
     prefetch_related_objects([plan], Prefetch("amendments", PlanAmendment.objects.select_related("actor")
                                               .order_by("number")))
-    amendments = plan.amendments.all()
     draft = plan.status == plan.Status.DRAFT
     problems = []
     if draft:
         citations = plan_citations(plan)
         problems = [{"rule": p.rule, "message": p.message, "source": citation(citations, p.rule)}
                     for p in plan_problems(plan, plan_facts(plan, phases))]
+    facts = {"pk": plan.pk, "title": str(plan), "organisation": plan.organisation.name,
+             "document_number": plan.document_number, "committee": plan.committee.name, "series": plan.series.name,
+             "issued_on": plan.issued_on, "status": plan.status, "document": plan.document.name}
+    rows = [{"number": a.number, "reason": a.reason, "created_at": _when(a.created_at),
+             "actor": str(a.actor) if a.actor else "—"} for a in plan.amendments.all()]
+    return _plan_page(request, facts, _phase_rows({"kind": p.kind, "start": p.start, "end": p.end} for p in phases),
+                      rows, document_pending=plan_document_pending(plan), problems=problems,
+                      # only a draft shows the publish button: a published plan needs no role lookup
+                      may_publish=draft and request.user.has_perm("titles.publish_plan", plan))
+
+
+def _plan_page(request, facts, phases, amendments, *, document_pending, problems=(), may_publish=False):
+    facts["issued_on"] = _day(facts["issued_on"]) if facts["issued_on"] else "—"
+    facts["status_label"] = ReviewPlan.Status(facts["status"]).label
     return render(request, "titles/plan_detail.html", {
-        "plan": plan,
-        "phases": [{"label": PHASE_LABELS.get(p.kind, p.kind), "start": _day(p.start), "end": _day(p.end)}
-                   for p in phases],
-        "amendments": amendments,
-        "problems": problems,
-        # only a draft shows the publish button: a published plan needs no role lookup
-        "may_publish": draft and request.user.has_perm("titles.publish_plan", plan),
-        "document_pending": plan_document_pending(plan),
-    })
+        "plan": facts, "phases": phases, "amendments": amendments, "problems": problems,
+        "may_publish": may_publish, "document_pending": document_pending})
 
 
 def plan_document(request, pk):

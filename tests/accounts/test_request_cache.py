@@ -118,3 +118,77 @@ def test_a_new_unit_under_the_bureau_is_in_its_queue_at_once(client, org_tree, p
     Declaration.objects.create(applicant=person, employer=unit, plan=plan, year=plan.year, series=plan.series,
                                level="intermediate", state="employer_review", submitted_at=timezone.now())
     assert "新设单位" in client.get("/reviews/").content.decode()
+
+
+# --- the signed-in user's row (accounts.middleware.AuthenticationMiddleware, request_cache.load_user) ------
+
+
+def test_a_warm_request_reads_the_user_roles_and_unread_count_without_a_query(client, org_tree):
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    notify(recipients=[person], key="t1", title="第一条")
+    client.force_login(person)
+    assert client.get("/titles/plans/").status_code == 200  # warm
+    with CaptureQueriesContext(connection) as warm:
+        html = client.get("/titles/plans/").content.decode()
+    assert 'aria-label="未读 1 条"' in html and str(person) in html
+    assert not any(table in _tables(warm) for table in ('"accounts_user"', "accounts_rolemembership",
+                                                         "accounts_notification"))
+
+
+def _deactivate(user):
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+
+def _new_password_elsewhere(user):
+    from django.contrib.auth import get_user_model
+
+    elsewhere = get_user_model().objects.get(pk=user.pk)
+    elsewhere.set_password("Another-passw0rd-2026")
+    elsewhere.save()
+
+
+@pytest.mark.parametrize("change", [_deactivate, _new_password_elsewhere], ids=["deactivated", "new password"])
+def test_a_change_of_the_user_signs_the_session_out_on_the_next_request(client, org_tree, change):
+    """The user's row comes from the cache once warm; a deactivation or a new password set in another
+    session replaces its version, so the next request sees it (Django's session check then signs out)."""
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    client.force_login(person)
+    assert client.get("/notifications/").status_code == 200
+    assert client.get("/notifications/").status_code == 200  # the row now from the cache
+    change(person)
+    response = client.get("/notifications/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_signed_out_session_is_refused_at_once(client, org_tree):
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    client.force_login(person)
+    assert client.get("/notifications/").status_code == 200
+    cookie = client.cookies["sessionid"].value
+    client.post("/accounts/logout/")
+    client.cookies["sessionid"] = cookie  # the cookie replayed after sign-out
+    response = client.get("/notifications/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_name_change_shows_on_the_next_request(client, org_tree):
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    client.force_login(person)
+    client.get("/notifications/")
+    person.real_name = "改名以后"
+    person.save(update_fields=["real_name"])
+    assert "改名以后" in client.get("/notifications/").content.decode()
+
+
+def test_a_count_changed_during_the_request_is_read_again(org_tree):
+    """The unread count is read ahead with the user's row; a request that marks its notifications read
+    before the header is drawn shows the new count, not the one read ahead."""
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    notify(recipients=[person], key="t1", title="第一条")
+    assert unread_count(person) == 1  # stored in the cache
+    from django.contrib.auth import get_user_model
+
+    loaded = request_cache.load_user(person.pk, lambda: get_user_model().objects.get(pk=person.pk))
+    mark_read(user=loaded)
+    assert unread_count(loaded) == 0
