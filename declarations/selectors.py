@@ -1,13 +1,14 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 from accounts.selectors import gated_object, visible_organisation_ids
 from config.clock import today
+from config.lookups import AnyOf
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
 
@@ -36,7 +37,7 @@ def _reviewed_scope(actor) -> Q | None:
     employers = member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN})
     if member_org_ids(actor, OVERSEEING_ROLES):
         employers |= visible_organisation_ids(actor)
-    return Q(employer_id__in=sorted(employers))
+    return Q(AnyOf(F("employer_id"), sorted(employers)))  # one array parameter, not one per employer
 
 
 def visible_declarations(actor) -> QuerySet[Declaration]:

@@ -91,3 +91,25 @@ def test_the_queue_pages_without_counting_and_caps_its_counts(client, in_window,
     assert second.count('data-state="employer_review"') == 5 and "上一页" in second and "下一页" not in second
     assert client.get("/reviews/?page=3").status_code == 400
     assert client.get("/reviews/?page=abc").status_code == 400
+
+
+def test_the_unfiltered_queue_shows_the_filter_form_rendered_once(client, in_window, plan, org_tree):
+    """The unbound filter form is rendered once per process and language (issue 20): it is exactly what a
+    fresh render gives, and a filtered queue still shows its own values."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reviews.filters import FIELDS_TEMPLATE, QueueFilter, _blank_fields, filter_fields_html
+
+    _blank_fields.clear()
+    fresh = render_to_string(FIELDS_TEMPLATE, {"filter": QueueFilter(None, queryset=Declaration.objects.none())})
+    client.force_login(user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"]))
+    _bulk(plan, org_tree["employer_a"], 2)
+    assert fresh in client.get("/reviews/?page=1").content.decode()
+    assert filter_fields_html(None) is filter_fields_html(None) and filter_fields_html(None) == fresh
+    filtered = client.get("/reviews/?unit=甲&state=employer_review").content.decode()
+    assert 'value="甲"' in filtered and '<option value="employer_review" selected>' in filtered
+    assert fresh not in filtered
+    with translation.override("en"):
+        filter_fields_html(None)
+    assert set(_blank_fields) == {translation.get_language(), "en"}
