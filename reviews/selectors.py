@@ -33,6 +33,37 @@ def latest_verifications(declaration) -> dict[int, MaterialVerification]:
     return latest
 
 
+def materials_with_verification(declaration) -> list[dict]:
+    """The declaration's materials (``declaration_materials``, with the duplicate-file warning), each with
+    its latest verification (``latest_verifications``' answer), in one query: ``{"material", "verification"}``
+    (the verification an unsaved row with what the page shows, or None)."""
+    from datetime import UTC
+
+    from django.db.models import JSONField, OuterRef, Subquery
+    from django.db.models.functions import JSONObject
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from declarations.selectors import declaration_materials
+
+    latest = (MaterialVerification.objects.filter(material=OuterRef("pk")).order_by("-pk")
+              .values(row=JSONObject(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
+                                     comment="comment"))[:1])
+    rows = []
+    for material in declaration_materials(declaration).annotate(
+            latest_verification=Subquery(latest, output_field=JSONField())):
+        found = material.latest_verification
+        verification = None
+        if found:
+            signed_at = parse_datetime(found["signed_at"])
+            if timezone.is_naive(signed_at):  # SQLite writes the UTC time without its offset
+                signed_at = timezone.make_aware(signed_at, UTC)
+            verification = MaterialVerification(verdict=found["verdict"], signer_name=found["signer_name"],
+                                                signed_at=signed_at, comment=found["comment"])
+        rows.append({"material": material, "verification": verification})
+    return rows
+
+
 def open_correction(declaration) -> CorrectionNotice | None:
     return declaration.corrections.filter(resubmitted_at__isnull=True).order_by("-pk").first()
 

@@ -113,3 +113,28 @@ def test_the_unfiltered_queue_shows_the_filter_form_rendered_once(client, in_win
     with translation.override("en"):
         filter_fields_html(None)
     assert set(_blank_fields) == {translation.get_language(), "en"}
+
+
+def test_the_declaration_page_shows_each_materials_latest_verification(client, in_window, plan, org_tree,
+                                                                       applicant, django_assert_max_num_queries):
+    """Each material with its latest verification, read with the materials (one query for any number)."""
+    from django.utils import timezone
+
+    from reviews.services import verify_material
+
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"], real_name="李经办")
+    declaration = submitted(applicant, plan)
+    first, *others = declaration.materials.order_by("kind", "pk")
+    verify_material(actor=handler, material_id=first.pk, verdict="true")
+    client.force_login(handler)
+    with django_assert_max_num_queries(30) as one:
+        page = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    assert page.count("属实 · 李经办") == 1 and page.count("未审查") == len(others)
+    verify_material(actor=handler, material_id=first.pk, verdict="wrong", comment="复印件不清晰")
+    for material in others:
+        verify_material(actor=handler, material_id=material.pk, verdict="matches_original")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    signed = timezone.localtime(declaration.materials.get(pk=first.pk).verifications.latest("pk").signed_at)
+    assert f"有误 · 李经办 · {signed:%Y-%m-%d %H:%M}（复印件不清晰）" in page and "属实 · 李经办" not in page
+    assert page.count("与原件相符 · 李经办") == len(others) and "未审查" not in page
