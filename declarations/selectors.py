@@ -1,5 +1,9 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
+import functools
+import json
+from datetime import date
+
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -163,16 +167,38 @@ def applicant_rows(declaration, profile: Profile, *, as_of=None) -> dict[str, li
     lists cost a query each otherwise (issue 20: 16 queries of the submit). Dates are ISO strings."""
     as_of = as_of or today()
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
-        from django.db.models.functions import JSONObject
-
-        specs = _row_specs(declaration, OuterRef("pk"), as_of)
-        arrays = {f"rows_{name}": ArraySubquery(rows.values(row=JSONObject(**fields)))
-                  for name, (rows, fields) in specs.items()}
-        found = Profile.objects.filter(pk=profile.pk).values(**arrays).first() or {}
-        return {name: list(found.get(f"rows_{name}") or []) for name in specs}
+        sql, template, names = _rows_sql()
+        actual = {_ROWS_MARKERS["declaration"]: declaration.pk, _ROWS_MARKERS["applicant"]: declaration.applicant_id,
+                  _ROWS_MARKERS["profile"]: profile.pk, _ROWS_MARKERS["as_of"]: as_of}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [actual.get(p, p) for p in template])
+            found = cursor.fetchone() or [None] * len(names)
+        return {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+                for name, rows in zip(names, found, strict=True)}
     return {name: [{key: _iso(row[path]) for key, path in fields.items()} for row in rows.values(*fields.values())]
             for name, (rows, fields) in _row_specs(declaration, profile.pk, as_of).items()}
+
+
+# stand-ins compiled into the SQL of ``applicant_rows`` once per process, replaced by each call's values
+_ROWS_MARKERS = {"declaration": -7_000_001, "applicant": -7_000_002, "profile": -7_000_003,
+                 "as_of": date(1901, 1, 1)}
+
+
+@functools.cache
+def _rows_sql() -> tuple[str, tuple, tuple[str, ...]]:
+    """The SQL of ``applicant_rows`` with its parameters (markers where each call's values go), compiled
+    once: composing twelve subqueries of JSON rows costs the ORM about 9 ms of CPU, the query itself < 1 ms."""
+    from types import SimpleNamespace
+
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models.functions import JSONObject
+
+    stand_in = SimpleNamespace(pk=_ROWS_MARKERS["declaration"], applicant_id=_ROWS_MARKERS["applicant"])
+    specs = _row_specs(stand_in, OuterRef("pk"), _ROWS_MARKERS["as_of"])
+    arrays = {f"rows_{name}": ArraySubquery(rows.values(row=JSONObject(**fields))) for name, (rows, fields) in specs.items()}
+    query = Profile.objects.filter(pk=_ROWS_MARKERS["profile"]).values(**arrays)
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params), tuple(specs)
 
 
 def _iso(value):

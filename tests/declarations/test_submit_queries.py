@@ -76,9 +76,12 @@ def test_the_one_query_rows_are_the_rows_of_each_list(in_window, plan, org_tree,
     Sanction.objects.create(profile=profile, kind="gov_demerit", date=date(2019, 3, 1), entered_by=applicant)
     CreditRecord.objects.create(subject=applicant, kind=CreditRecord.Kind.APPLICANT, reason="弄虚作假", basis="文件",
                                 starts_on=date(2020, 1, 1), expires_on=date(2023, 1, 1))
-    one_query = applicant_rows(declaration, profile)
+    _, other = _draft(org_tree, plan, "rows2")  # the SQL is compiled once: each call gets its own rows
+    one_query, others = applicant_rows(declaration, profile), applicant_rows(other, profile_of(other.applicant))
     monkeypatch.setattr(connection, "vendor", "sqlite")
-    per_list = applicant_rows(declaration, profile)
-    assert one_query == per_list
+    per_list, others_per_list = applicant_rows(declaration, profile), applicant_rows(other, profile_of(other.applicant))
+    assert one_query == per_list and others == others_per_list
+    assert not others["work_history"] and {m["id"] for m in others["materials"]}.isdisjoint(
+        m["id"] for m in one_query["materials"])
     assert one_query["work_history"] == [{"employer": "甲单位", "post": "技术员", "start": "2015-07-01", "end": None}]
     assert one_query["credit_records"][0]["starts_on"] == "2020-01-01" and len(one_query["materials"]) >= 3
