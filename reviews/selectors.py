@@ -83,13 +83,18 @@ def queue_rows(queryset) -> QuerySet:
 
 
 def label_queue_rows(rows: list[dict]) -> list[dict]:
-    """Add the display names the table prints (applicant, level, route, state) to ``queue_rows``."""
+    """Add what the table prints (applicant, level, route, state, the submission's local time) to
+    ``queue_rows``, in Python: 20 rows through the template's ``date`` filter cost about 1 ms."""
+    from django.utils import timezone
+
     from declarations.flow import State
     from declarations.models import ROUTES
     from titles.models import Level
 
     states, levels, routes = dict(State.choices), dict(Level.choices), dict(ROUTES)
     for row in rows:
+        submitted = row["submitted_at"]
+        row["submitted"] = f"{timezone.localtime(submitted):%Y-%m-%d %H:%M}" if submitted else ""
         row["applicant_name"] = row["applicant__real_name"] or row["applicant__username"]
         row["state_label"] = states.get(row["state"], row["state"])
         row["level_label"] = levels.get(row["level"], row["level"])
