@@ -25,9 +25,10 @@ def _declarations() -> QuerySet[Declaration]:
     return Declaration.objects.select_related("applicant", "employer", "plan", "series", "specialty")
 
 
-def access_declaration(actor, pk, *, for_update: bool = False) -> Declaration:
-    """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible."""
-    return gated_object(_declarations(), pk, for_update=for_update,
+def access_declaration(actor, pk, *, for_update: bool = False, with_related: tuple[str, ...] = ()) -> Declaration:
+    """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
+    (``with_related``: more relations to read in the same query, e.g. the page's ``recommendation``)."""
+    return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
                         allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
 
 

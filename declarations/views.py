@@ -303,7 +303,7 @@ ACTION_DONE = [("submit", "提交"), ("withdraw", "撤回")]
 
 @login_required
 def detail(request, pk):
-    declaration = access_declaration(request.user, pk)
+    declaration = access_declaration(request.user, pk, with_related=("recommendation",))  # None: no query later
     events = (Event.objects.filter(content_type=ContentType.objects.get_for_model(Declaration),
                                    object_id=str(declaration.pk)).select_related("actor").order_by("created_at", "pk"))
     from reviews.selectors import materials_with_verification, version_diff
