@@ -138,3 +138,31 @@ def test_the_declaration_page_shows_each_materials_latest_verification(client, i
     signed = timezone.localtime(declaration.materials.get(pk=first.pk).verifications.latest("pk").signed_at)
     assert f"有误 · 李经办 · {signed:%Y-%m-%d %H:%M}（复印件不清晰）" in page and "属实 · 李经办" not in page
     assert page.count("与原件相符 · 李经办") == len(others) and "未审查" not in page
+
+
+def test_the_declaration_page_reads_its_versions_returns_and_decisions_at_once(client, in_window, plan, applicant,
+                                                                                people,
+                                                                                django_assert_max_num_queries):
+    """Versions, returns and decisions in one query (issue 20): a declaration returned, resubmitted and
+    returned again costs no more queries than one just submitted, and the page shows all of it."""
+    from declarations.services import take_action
+
+    handler = people["handler"]
+    declaration = submitted(applicant, plan)
+    client.force_login(handler)
+    with django_assert_max_num_queries(30) as fresh:
+        client.get(f"/declarations/{declaration.pk}/")
+    id_card = declaration.materials.get(kind="id_card")
+    take_action(actor=handler, declaration_id=declaration.pk, action="return",
+                payload={"items": [{"about": "material:id_card", "problem": "复印件不清晰"}]})
+    id_card.sha256 = "f" * 64
+    id_card.save()
+    take_action(actor=applicant, declaration_id=declaration.pk, action="resubmit")
+    take_action(actor=handler, declaration_id=declaration.pk, action="return",
+                payload={"items": [{"about": "material:id_card", "problem": "新上传的文件已过期"}]})
+    with django_assert_max_num_queries(len(fresh.captured_queries)):
+        page = client.get(f"/declarations/{declaration.pk}/").content.decode()
+    timeline = page.split('data-testid="timeline"')[1]
+    assert timeline.count("<li><time") == 4 and "李经办：return（单位审核 → 退回补正）" in timeline
+    assert "第 2 次退回" in page and "新上传的文件已过期" in page and "复印件不清晰" not in page.split("办理记录")[0]
+    assert "第 1 版 → 第 2 版的改动" in page and "第 2 版 ·" in page and "退回次数</dt><dd>2" in page
