@@ -1,5 +1,6 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
+from datetime import date
 from types import SimpleNamespace
 
 from django.db import connection
@@ -115,6 +116,8 @@ def profile_of(user) -> Profile:
 def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dict]]:
     """What the eligibility input, the material table and the submitted version read besides the profile
     itself: name → (the rows in their model's order, the fields of each row)."""
+    from titles.models import PlanPhase
+
     from .models import (
         Achievement,
         Assessment,
@@ -158,6 +161,8 @@ def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dic
                          {"name": "name", "level": "level"}),
         "materials": (Material.objects.filter(declaration_id=declaration.pk).order_by("kind", "pk"),
                       {"id": "pk", "kind": "kind", "name": "display_name", "size": "size", "sha256": "sha256"}),
+        "declaration_phase": (PlanPhase.objects.filter(plan_id=declaration.plan_id, kind="declaration"),
+                              {"start": "start", "end": "end"}),
     }
 
 
@@ -166,17 +171,21 @@ def applicant_rows(declaration, profile: Profile, *, as_of=None) -> dict[str, li
     materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows per list, the SQL
     compiled once: composing it costs the ORM ~9 ms of CPU, the query < 1 ms) where the lists cost a query
     each otherwise (issue 20: 16 queries of the submit). Dates are ISO strings."""
-    return _APPLICANT_ROWS.read(declaration=declaration.pk, applicant=declaration.applicant_id, profile=profile.pk,
-                                as_of=as_of or today())
+    rows = _APPLICANT_ROWS.read(declaration=declaration.pk, applicant=declaration.applicant_id, profile=profile.pk,
+                                plan=declaration.plan_id, as_of=as_of or today())
+    if "_declaration_window" not in declaration.plan.__dict__:  # read with the lists: ``declaration_window``
+        declaration.plan._declaration_window = next(
+            ((date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in rows["declaration_phase"]), None)
+    return rows
 
 
 def _applicant_lists(m):
     return Profile.objects.filter(pk=m.profile), _row_specs(
-        SimpleNamespace(pk=m.declaration, applicant_id=m.applicant), m.ref, m.as_of)
+        SimpleNamespace(pk=m.declaration, applicant_id=m.applicant, plan_id=m.plan), m.ref, m.as_of)
 
 
-_APPLICANT_ROWS = JsonRows(_applicant_lists, outer="profile", numbers=("declaration", "applicant", "profile"),
-                           dates=("as_of",))
+_APPLICANT_ROWS = JsonRows(_applicant_lists, outer="profile",
+                           numbers=("declaration", "applicant", "profile", "plan"), dates=("as_of",))
 
 
 def sector_of(declaration) -> str:

@@ -250,7 +250,8 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         raise Http404(f"没有该操作：{action}")
     payload = payload if isinstance(payload, dict) else {}
     with transaction.atomic(), one_rulebook_read():
-        declaration = access_declaration(actor, declaration_id, for_update=True)
+        # the plan's issuing bureau too: its region picks the rulebook and the citations of every action
+        declaration = access_declaration(actor, declaration_id, for_update=True, with_related=("plan__organisation",))
         transition = transition_for(declaration.state, action)
         if transition is None:
             raise DeclarationError(

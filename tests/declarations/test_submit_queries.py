@@ -11,11 +11,11 @@ from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
-# measured 25 (21 in bench/rush; 42 before issue 20's second pass): user, roles, the locked row, the profile,
-# every list of the profile and the declaration (education … credit records in force, other declarations,
-# materials) in one query, the plan's phases and issuing bureau, rulebook once, writes, decision, the
-# handlers told, event; one more for the session on the database when REDIS_URL is unset
-MOST = 25 + (0 if settings.SESSION_ENGINE.endswith("cached_db") else 1)
+# measured 23 (19 in bench/rush; 42 before issue 20's second pass): user, roles, the locked row with its plan's
+# issuing bureau, the profile, every list of the profile and the declaration (education … credit records in
+# force, other declarations, materials, the plan's declaration phase) in one query, rulebook once, writes,
+# decision, the handlers told, event; one more for the session on the database when REDIS_URL is unset
+MOST = 23 + (0 if settings.SESSION_ENGINE.endswith("cached_db") else 1)
 
 
 def _others(plan, employer, n):
