@@ -99,9 +99,14 @@ def access_material(actor, pk) -> Material:
 def declaration_materials(declaration) -> QuerySet[Material]:
     """The declaration's materials, each flagged when its checksum is attached to another applicant's
     declaration too (002 三(二) 材料预警)."""
-    elsewhere = Material.objects.filter(sha256=OuterRef("sha256")).exclude(
-        declaration__applicant_id=declaration.applicant_id)
-    return declaration.materials.annotate(duplicate_elsewhere=Exists(elsewhere)).order_by("kind", "pk")
+    return materials_of(declaration.pk, declaration.applicant_id)
+
+
+def materials_of(declaration_id, applicant_id) -> QuerySet[Material]:
+    """``declaration_materials`` by ids (or expressions, inside a query of many lists)."""
+    elsewhere = Material.objects.filter(sha256=OuterRef("sha256")).exclude(declaration__applicant_id=applicant_id)
+    return (Material.objects.filter(declaration_id=declaration_id).annotate(duplicate_elsewhere=Exists(elsewhere))
+            .order_by("kind", "pk"))
 
 
 def declaration_versions(declaration) -> QuerySet[DeclarationVersion]:

@@ -305,15 +305,15 @@ def detail(request, pk):
     declaration = access_declaration(request.user, pk, with_related=("recommendation",))  # None: no query later
     events = (Event.objects.filter(content_type=ContentType.objects.get_for_model(Declaration),
                                    object_id=str(declaration.pk)).select_related("actor").order_by("created_at", "pk"))
-    from reviews.selectors import declaration_timeline, materials_with_verification, version_diff
+    from reviews.selectors import declaration_timeline, version_diff
 
-    timeline = declaration_timeline(declaration)  # versions, corrections and decisions: one query
+    timeline = declaration_timeline(declaration)  # materials, versions, corrections and decisions: one query
     versions = timeline["versions"]
     recommendation = getattr(declaration, "recommendation", None) if declaration.state != State.DRAFT else None
     is_owner = declaration.applicant_id == request.user.pk
     return render(request, "declarations/detail.html", {
         "declaration": declaration, "events": events, "versions": versions,
-        "materials": materials_with_verification(declaration),
+        "materials": timeline["materials"],
         "actions": available_actions(request.user, declaration), "is_owner": is_owner,
         "next_step": NEXT_STEP.get(declaration.state, ""), "state_labels": dict(State.choices),
         "decisions": timeline["decisions"], "correction": timeline["correction"],
