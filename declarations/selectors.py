@@ -1,13 +1,18 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
+from datetime import date
+from types import SimpleNamespace
+
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 from accounts.selectors import gated_object, visible_organisation_ids
 from config.clock import today
+from config.json_rows import JsonRows
+from config.lookups import AnyOf
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
 
@@ -20,9 +25,10 @@ def _declarations() -> QuerySet[Declaration]:
     return Declaration.objects.select_related("applicant", "employer", "plan", "series", "specialty")
 
 
-def access_declaration(actor, pk, *, for_update: bool = False) -> Declaration:
-    """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible."""
-    return gated_object(_declarations(), pk, for_update=for_update,
+def access_declaration(actor, pk, *, for_update: bool = False, with_related: tuple[str, ...] = ()) -> Declaration:
+    """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
+    (``with_related``: more relations to read in the same query, e.g. the page's ``recommendation``)."""
+    return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
                         allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
 
 
@@ -36,7 +42,7 @@ def _reviewed_scope(actor) -> Q | None:
     employers = member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN})
     if member_org_ids(actor, OVERSEEING_ROLES):
         employers |= visible_organisation_ids(actor)
-    return Q(employer_id__in=sorted(employers))
+    return Q(AnyOf(F("employer_id"), sorted(employers)))  # one array parameter, not one per employer
 
 
 def visible_declarations(actor) -> QuerySet[Declaration]:
@@ -93,9 +99,14 @@ def access_material(actor, pk) -> Material:
 def declaration_materials(declaration) -> QuerySet[Material]:
     """The declaration's materials, each flagged when its checksum is attached to another applicant's
     declaration too (002 三(二) 材料预警)."""
-    elsewhere = Material.objects.filter(sha256=OuterRef("sha256")).exclude(
-        declaration__applicant_id=declaration.applicant_id)
-    return declaration.materials.annotate(duplicate_elsewhere=Exists(elsewhere)).order_by("kind", "pk")
+    return materials_of(declaration.pk, declaration.applicant_id)
+
+
+def materials_of(declaration_id, applicant_id) -> QuerySet[Material]:
+    """``declaration_materials`` by ids (or expressions, inside a query of many lists)."""
+    elsewhere = Material.objects.filter(sha256=OuterRef("sha256")).exclude(declaration__applicant_id=applicant_id)
+    return (Material.objects.filter(declaration_id=declaration_id).annotate(duplicate_elsewhere=Exists(elsewhere))
+            .order_by("kind", "pk"))
 
 
 def declaration_versions(declaration) -> QuerySet[DeclarationVersion]:
@@ -103,8 +114,83 @@ def declaration_versions(declaration) -> QuerySet[DeclarationVersion]:
 
 
 def profile_of(user) -> Profile:
-    profile, _ = Profile.objects.get_or_create(user=user)
+    profile, _ = Profile.objects.select_related("post_series").get_or_create(user=user)
     return profile
+
+
+def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dict]]:
+    """What the eligibility input, the material table and the submitted version read besides the profile
+    itself: name → (the rows in their model's order, the fields of each row)."""
+    from titles.models import PlanPhase
+
+    from .models import (
+        Achievement,
+        Assessment,
+        ContinuingEducation,
+        Education,
+        ExceptionalRecommender,
+        HeldTitle,
+        Qualification,
+        Sanction,
+        WorkPeriod,
+    )
+
+    def of_profile(model):
+        return model.objects.filter(profile_id=profile_ref)
+
+    day_fields = {"obtained": "obtained"}
+    return {
+        "education": (of_profile(Education), {"degree": "degree", "full_time": "full_time",
+                                              "related_to_specialty": "related_to_specialty", **day_fields}),
+        "titles": (of_profile(HeldTitle), {"series": "series__name", "level": "level", "directed": "directed",
+                                           **day_fields}),
+        "qualifications": (of_profile(Qualification), {"name": "name", **day_fields}),
+        "assessments": (of_profile(Assessment), {"year": "year", "rating": "rating"}),
+        "continuing_education": (of_profile(ContinuingEducation), {"year": "year", "total": "total",
+                                                                    "professional": "professional"}),
+        "sanctions": (of_profile(Sanction), {"kind": "kind", "date": "date"}),
+        "work_history": (of_profile(WorkPeriod), {"employer": "employer_name", "post": "post", "start": "start",
+                                                  "end": "end"}),
+        "achievements": (of_profile(Achievement), {"kind": "kind", "title": "title", "date": "date",
+                                                   "description": "description",
+                                                   "representative": "representative"}),
+        "credit_records": (CreditRecord.objects.filter(subject_id=declaration.applicant_id,
+                                                       kind=CreditRecord.Kind.APPLICANT, starts_on__lte=as_of)
+                           .order_by("starts_on", "pk"),
+                           {"pk": "pk", "starts_on": "starts_on", "expires_on": "expires_on", "reason": "reason",
+                            "basis": "basis"}),
+        "other_declarations": (Declaration.objects.filter(applicant_id=declaration.applicant_id)
+                               .exclude(pk=declaration.pk).exclude(state=State.WITHDRAWN),
+                               {"year": "year", "series": "series__name", "level": "level"}),
+        "recommenders": (ExceptionalRecommender.objects.filter(declaration_id=declaration.pk).order_by("pk"),
+                         {"name": "name", "level": "level"}),
+        "materials": (Material.objects.filter(declaration_id=declaration.pk).order_by("kind", "pk"),
+                      {"id": "pk", "kind": "kind", "name": "display_name", "size": "size", "sha256": "sha256"}),
+        "declaration_phase": (PlanPhase.objects.filter(plan_id=declaration.plan_id, kind="declaration"),
+                              {"start": "start", "end": "end"}),
+    }
+
+
+def applicant_rows(declaration, profile: Profile, *, as_of=None) -> dict[str, list[dict]]:
+    """Every list of the applicant and the declaration that a submit reads (education, titles, … the
+    materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows per list, the SQL
+    compiled once: composing it costs the ORM ~9 ms of CPU, the query < 1 ms) where the lists cost a query
+    each otherwise (issue 20: 16 queries of the submit). Dates are ISO strings."""
+    rows = _APPLICANT_ROWS.read(declaration=declaration.pk, applicant=declaration.applicant_id, profile=profile.pk,
+                                plan=declaration.plan_id, as_of=as_of or today())
+    if "_declaration_window" not in declaration.plan.__dict__:  # read with the lists: ``declaration_window``
+        declaration.plan._declaration_window = next(
+            ((date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in rows["declaration_phase"]), None)
+    return rows
+
+
+def _applicant_lists(m):
+    return Profile.objects.filter(pk=m.profile), _row_specs(
+        SimpleNamespace(pk=m.declaration, applicant_id=m.applicant, plan_id=m.plan), m.ref, m.as_of)
+
+
+_APPLICANT_ROWS = JsonRows(_applicant_lists, outer="profile",
+                           numbers=("declaration", "applicant", "profile", "plan"), dates=("as_of",))
 
 
 def sector_of(declaration) -> str:
@@ -114,11 +200,14 @@ def sector_of(declaration) -> str:
     return declaration.employer.sector
 
 
-def kinds_for(declaration, profile: Profile | None = None):
+def kinds_for(declaration, profile: Profile | None = None, *, rows: dict | None = None):
+    """The material kinds of the declaration (``rows``: the ``applicant_rows`` when already read)."""
     profile = profile or profile_of(declaration.applicant)
+    holds_title = (bool(rows["titles"] or rows["qualifications"]) if rows is not None
+                   else profile.titles.exists() or profile.qualifications.exists())
     facts = DeclarationFacts(
         series=declaration.series.name, level=declaration.level, route=declaration.route,
-        sector=sector_of(declaration), holds_title=profile.titles.exists() or profile.qualifications.exists(),
+        sector=sector_of(declaration), holds_title=holds_title,
         county_health_edu_agri=profile.county_health_edu_agri,
     )
     rules = effective_material_rules(region_code=declaration.plan.organisation.region_code, year=declaration.year)
@@ -126,23 +215,27 @@ def kinds_for(declaration, profile: Profile | None = None):
 
 
 def declaration_window(plan):
-    """(start, end) of the plan's declaration phase, or None."""
-    for phase in plan.phases.all():
-        if phase.kind == "declaration":
-            return phase.start, phase.end
-    return None
+    """(start, end) of the plan's declaration phase, or None; read once per plan object (a submit asks
+    for it twice: the eligibility input and the window check)."""
+    if "_declaration_window" not in plan.__dict__:
+        plan._declaration_window = next(((phase.start, phase.end) for phase in plan.phases.all()
+                                         if phase.kind == "declaration"), None)
+    return plan._declaration_window
 
 
-def eligibility_case(declaration, profile: Profile, *, as_of=None) -> dict:
-    """The eligibility contract's input (ELIGIBILITY.md) built from a profile and a declaration."""
+def eligibility_case(declaration, profile: Profile, *, as_of=None, rows: dict | None = None) -> dict:
+    """The eligibility contract's input (ELIGIBILITY.md) built from a profile and a declaration (``rows``:
+    the ``applicant_rows`` when already read, for the same ``as_of``)."""
     as_of = as_of or today()
+    rows = rows if rows is not None else applicant_rows(declaration, profile, as_of=as_of)
     window = declaration_window(declaration.plan)
     material_deadline = window[1] if window else as_of
-    others = (Declaration.objects.filter(applicant_id=declaration.applicant_id)
-              .exclude(pk=declaration.pk).exclude(state=State.WITHDRAWN).select_related("series"))
 
     def day(value):
         return value.isoformat() if value else None
+
+    def keep(name, *keys):
+        return [{key: row[key] for key in keys} for row in rows[name]]
 
     return {
         "as_of": as_of.isoformat(),
@@ -161,31 +254,25 @@ def eligibility_case(declaration, profile: Profile, *, as_of=None) -> dict:
             "township_service_years": float(profile.township_service_years),
             "post_series": profile.post_series.name if profile.post_series else "",
             "post_since": day(profile.post_since),
-            "education": [{"degree": e.degree, "obtained": day(e.obtained), "full_time": e.full_time,
-                           "related_to_specialty": e.related_to_specialty} for e in profile.education.all()],
-            "titles": [{"series": t.series.name, "level": t.level, "obtained": day(t.obtained),
-                        "directed": t.directed} for t in profile.titles.select_related("series")],
-            "qualifications": [{"name": q.name, "obtained": day(q.obtained)} for q in profile.qualifications.all()],
-            "assessments": {str(a.year): a.rating for a in profile.assessments.all()},
-            "continuing_education": {str(c.year): {"total": c.total, "professional": c.professional}
-                                     for c in profile.continuing_education.all()},
-            "sanctions": [{"kind": s.kind, "date": day(s.date)} for s in profile.sanctions.all()]
-                         + credit_record_sanctions(declaration.applicant_id, as_of),
-            "other_declarations": [{"year": d.year, "series": d.series.name, "level": d.level} for d in others],
-            "exceptional_recommenders": [{"name": r.name, "level": r.level}
-                                         for r in declaration.recommenders.all()],
+            "education": keep("education", "degree", "obtained", "full_time", "related_to_specialty"),
+            "titles": keep("titles", "series", "level", "obtained", "directed"),
+            "qualifications": keep("qualifications", "name", "obtained"),
+            "assessments": {str(a["year"]): a["rating"] for a in rows["assessments"]},
+            "continuing_education": {str(c["year"]): {"total": c["total"], "professional": c["professional"]}
+                                     for c in rows["continuing_education"]},
+            "sanctions": keep("sanctions", "kind", "date") + [_credit_sanction(r) for r in rows["credit_records"]],
+            "other_declarations": keep("other_declarations", "year", "series", "level"),
+            "exceptional_recommenders": keep("recommenders", "name", "level"),
         },
     }
 
 
-def credit_record_sanctions(user_id: int, as_of) -> list[dict]:
-    """The applicant's credit records (诚信档案, 001 四(四)) as the BAN rule reads them: a breach of kind
-    ``fraud`` that ends on the record's own expiry and names the record. Records from after ``as_of``
-    are left out (the check looks at that day); expired ones stay and are shown as expired."""
-    records = CreditRecord.objects.filter(subject_id=user_id, kind=CreditRecord.Kind.APPLICANT,
-                                          starts_on__lte=as_of).order_by("starts_on", "pk")
-    return [{"kind": "fraud", "date": r.starts_on.isoformat(), "until": r.expires_on.isoformat(),
-             "record": r.description()} for r in records]
+def _credit_sanction(row: dict) -> dict:
+    """A credit record (诚信档案, 001 四(四)) as the BAN rule reads it: a breach of kind ``fraud`` that ends on
+    the record's own expiry and names the record. Records from after ``as_of`` are left out (the check looks
+    at that day, see ``_row_specs``); expired ones stay and are shown as expired."""
+    record = CreditRecord(pk=row["pk"], reason=row["reason"], basis=row["basis"])
+    return {"kind": "fraud", "date": row["starts_on"], "until": row["expires_on"], "record": record.description()}
 
 
 def rulebook_in_force(declaration) -> list[dict]:

@@ -29,6 +29,7 @@ from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, P
 from .permissions import deciding_body, may_take
 from .selectors import (
     access_declaration,
+    applicant_rows,
     declaration_window,
     eligibility_case,
     kinds_for,
@@ -249,7 +250,8 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         raise Http404(f"没有该操作：{action}")
     payload = payload if isinstance(payload, dict) else {}
     with transaction.atomic(), one_rulebook_read():
-        declaration = access_declaration(actor, declaration_id, for_update=True)
+        # the plan's issuing bureau too: its region picks the rulebook and the citations of every action
+        declaration = access_declaration(actor, declaration_id, for_update=True, with_related=("plan__organisation",))
         transition = transition_for(declaration.state, action)
         if transition is None:
             raise DeclarationError(
@@ -315,15 +317,18 @@ def describe_fact(path: str) -> str:
         return {"as_of": "核验日期", "target": "申报内容"}.get(parts[0], parts[0])
 
 
-def submission_problems(declaration, profile: Profile | None = None, verdict: dict | None = None) -> list[dict]:
-    """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go)."""
+def submission_problems(declaration, profile: Profile | None = None, verdict: dict | None = None, *,
+                        rows: dict | None = None) -> list[dict]:
+    """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go);
+    ``rows``: the ``applicant_rows`` when already read."""
     profile = profile or profile_of(declaration.applicant)
     problems = []
     window_reason = outside_window(declaration.plan)
     if window_reason:
         problems.append({"rule": "DECLARATION_WINDOW", "message": window_reason})
-    present = set(declaration.materials.values_list("kind", flat=True))
-    missing = [k.label for k in kinds_for(declaration, profile) if k.required and k.code not in present]
+    present = ({m["kind"] for m in rows["materials"]} if rows is not None
+               else set(declaration.materials.values_list("kind", flat=True)))
+    missing = [k.label for k in kinds_for(declaration, profile, rows=rows) if k.required and k.code not in present]
     if missing:
         problems.append({"rule": "MATERIALS_REQUIRED", "message": f"缺少必需的申报材料：{'、'.join(missing)}"})
     verdict = verdict if verdict is not None else live_verdict(declaration, profile)
@@ -341,13 +346,14 @@ def _submit(*, actor, declaration, payload, request) -> str:
     if payload.get("pledge") is not True:
         raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
     profile = profile_of(declaration.applicant)
-    case = eligibility_case(declaration, profile)  # built once: for the verdict and for the version
+    rows = applicant_rows(declaration, profile)  # one read: the verdict, the material check and the version
+    case = eligibility_case(declaration, profile, rows=rows)
     verdict = live_verdict(declaration, profile, case=case)
-    problems = submission_problems(declaration, profile, verdict)
+    problems = submission_problems(declaration, profile, verdict, rows=rows)
     if problems:
         raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
     record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict,
-                   case=case)
+                   case=case, rows=rows)
     Pledge.objects.create(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
                           text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
     declaration.submitted_at = timezone.now()
@@ -362,28 +368,22 @@ def _withdraw(*, actor, declaration, payload, request) -> str:
 
 
 def record_version(*, actor, declaration, action, profile: Profile, verdict: dict,
-                   case: dict | None = None) -> DeclarationVersion:
+                   case: dict | None = None, rows: dict | None = None) -> DeclarationVersion:
     """The immutable record of what was submitted: profile and declaration, materials' checksums,
-    the verdict and the rulebook layers it used (``case``: the verdict's eligibility input, when built)."""
+    the verdict and the rulebook layers it used (``case``: the verdict's eligibility input, ``rows``: the
+    ``applicant_rows`` it was built from, when already read)."""
     declaration.version += 1
-    case = case if case is not None else eligibility_case(declaration, profile)
+    rows = rows if rows is not None else applicant_rows(declaration, profile)
+    case = case if case is not None else eligibility_case(declaration, profile, rows=rows)
     snapshot = {
         "declaration": {"id": declaration.pk, "plan": declaration.plan_id, "year": declaration.year,
                         "employer": declaration.employer.name, "series": declaration.series.name,
                         "specialty": declaration.specialty.name if declaration.specialty else "",
                         "level": declaration.level, "route": declaration.route,
                         "green_channel_reference": declaration.green_channel_reference},
-        "profile": {
-            **case["applicant"],
-            "post_name": profile.post_name,
-            "work_history": [{"employer": w.employer_name, "post": w.post, "start": w.start.isoformat(),
-                              "end": w.end.isoformat() if w.end else None} for w in profile.work_history.all()],
-            "achievements": [{"kind": a.kind, "title": a.title, "date": a.date.isoformat(),
-                              "description": a.description, "representative": a.representative}
-                             for a in profile.achievements.all()],
-        },
-        "materials": [{"id": m.pk, "kind": m.kind, "name": m.display_name, "size": m.size, "sha256": m.sha256}
-                      for m in declaration.materials.order_by("kind", "pk")],
+        "profile": {**case["applicant"], "post_name": profile.post_name, "work_history": rows["work_history"],
+                    "achievements": rows["achievements"]},
+        "materials": rows["materials"],
         "verdict": verdict,
         "rulebook": rulebook_in_force(declaration),
     }
@@ -479,8 +479,8 @@ def _next_actors(declaration) -> list:
     from .permissions import bureau_of, department_of
 
     where, roles = _STATE_ROLES.get(declaration.state, (None, ()))
-    body = {"employer": declaration.employer, "department": department_of(declaration),
-            "bureau": bureau_of(declaration)}.get(where)
+    body = {"employer": lambda: declaration.employer, "department": lambda: department_of(declaration),
+            "bureau": lambda: bureau_of(declaration)}.get(where, lambda: None)()  # only the body it names
     if body is None:
         return []
     return [m.user for m in RoleMembership.objects.filter(organisation=body, role__in=roles).select_related("user")]

@@ -26,7 +26,6 @@ from .selectors import (
     access_material,
     available_actions,
     declaration_materials,
-    declaration_versions,
     declaration_window,
     kinds_for,
     profile_of,
@@ -303,22 +302,22 @@ ACTION_DONE = [("submit", "提交"), ("withdraw", "撤回")]
 
 @login_required
 def detail(request, pk):
-    declaration = access_declaration(request.user, pk)
+    declaration = access_declaration(request.user, pk, with_related=("recommendation",))  # None: no query later
     events = (Event.objects.filter(content_type=ContentType.objects.get_for_model(Declaration),
                                    object_id=str(declaration.pk)).select_related("actor").order_by("created_at", "pk"))
-    from reviews.selectors import latest_verifications, open_correction, version_diff
+    from reviews.selectors import declaration_timeline, version_diff
 
-    versions = list(declaration_versions(declaration))
-    latest = latest_verifications(declaration)
-    materials = [{"material": m, "verification": latest.get(m.pk)} for m in declaration_materials(declaration)]
+    timeline = declaration_timeline(declaration)  # materials, versions, corrections and decisions: one query
+    versions = timeline["versions"]
     recommendation = getattr(declaration, "recommendation", None) if declaration.state != State.DRAFT else None
     is_owner = declaration.applicant_id == request.user.pk
     return render(request, "declarations/detail.html", {
-        "declaration": declaration, "events": events, "versions": versions, "materials": materials,
+        "declaration": declaration, "events": events, "versions": versions,
+        "materials": timeline["materials"],
         "actions": available_actions(request.user, declaration), "is_owner": is_owner,
         "next_step": NEXT_STEP.get(declaration.state, ""), "state_labels": dict(State.choices),
-        "decisions": declaration.decisions.select_related("actor", "body").order_by("created_at", "pk"),
-        "correction": open_correction(declaration), "corrections": declaration.corrections.order_by("pk"),
+        "decisions": timeline["decisions"], "correction": timeline["correction"],
+        "corrections": timeline["corrections"],
         "diff": version_diff(versions[-2].snapshot, versions[-1].snapshot) if len(versions) > 1 else None,
         "recommendation": recommendation,
         "objections": recommendation.objections.all() if recommendation else [],

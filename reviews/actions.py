@@ -131,7 +131,7 @@ def do_return(*, actor, declaration, payload, request) -> Outcome:
 
 
 def do_resubmit(*, actor, declaration, payload, request) -> Outcome:
-    from declarations.selectors import eligibility_case, profile_of
+    from declarations.selectors import applicant_rows, eligibility_case, profile_of
     from declarations.services import live_verdict, record_version
 
     DeclarationError, _ = _errors()
@@ -139,9 +139,10 @@ def do_resubmit(*, actor, declaration, payload, request) -> Outcome:
     if notice is None:
         raise DeclarationError("NO_RETURN", "没有待补正的退回通知")
     profile = profile_of(declaration.applicant)
-    case = eligibility_case(declaration, profile)
+    rows = applicant_rows(declaration, profile)  # one read for the verdict and the version
+    case = eligibility_case(declaration, profile, rows=rows)
     record_version(actor=actor, declaration=declaration, action=Action.RESUBMIT, profile=profile,
-                   verdict=live_verdict(declaration, profile, case=case), case=case)
+                   verdict=live_verdict(declaration, profile, case=case), case=case, rows=rows)
     notice.resubmitted_at = timezone.now()
     notice.save(update_fields=["resubmitted_at"])
     late = "（已超过补正期限）" if today() > notice.deadline else ""

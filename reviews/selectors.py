@@ -3,19 +3,24 @@ results' publications (the bureau's and the public's), their objections and the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import is_system_admin, member_org_ids
 from accounts.selectors import gated_object
 from config.api import MAX_ID
 from config.clock import today
+from config.json_rows import JsonRows
 
 from .models import (
     CorrectionNotice,
+    Decision,
     LateStep,
     MaterialVerification,
     Objection,
@@ -33,8 +38,115 @@ def latest_verifications(declaration) -> dict[int, MaterialVerification]:
     return latest
 
 
+def _timeline_lists(m):
+    from django.db.models import JSONField, OuterRef, Subquery
+    from django.db.models.functions import JSONObject
+
+    from declarations.models import Declaration, DeclarationVersion
+    from declarations.selectors import materials_of
+
+    latest = (MaterialVerification.objects.filter(material=OuterRef("pk")).order_by("-pk")
+              .values(row=JSONObject(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
+                                     comment="comment"))[:1])
+    return Declaration.objects.filter(pk=m.declaration), {
+        "materials": (materials_of(m.ref, m.applicant).annotate(
+            latest_verification=Subquery(latest, output_field=JSONField())),
+            {"pk": "pk", "kind": "kind", "display_name": "display_name", "size": "size",
+             "duplicate_elsewhere": "duplicate_elsewhere", "latest_verification": "latest_verification"}),
+        "versions": (DeclarationVersion.objects.filter(declaration_id=m.ref).order_by("number"),
+                     {"number": "number", "created_at": "created_at", "snapshot": "snapshot"}),
+        "corrections": (CorrectionNotice.objects.filter(declaration_id=m.ref).order_by("pk"),
+                        {"pk": "pk", "returned_from": "returned_from", "number": "number", "items": "items",
+                         "deadline": "deadline", "comment": "comment", "resubmitted_at": "resubmitted_at"}),
+        "decisions": (Decision.objects.filter(declaration_id=m.ref).order_by("created_at", "pk"),
+                      {"action": "action", "basis": "basis", "from_state": "from_state", "to_state": "to_state",
+                       "comment": "comment", "created_at": "created_at", "body_name": "body__name",
+                       "actor_real_name": "actor__real_name", "actor_username": "actor__username"}),
+    }
+
+
+_TIMELINE = JsonRows(_timeline_lists, outer="declaration", numbers=("declaration", "applicant"))
+
+
+def declaration_timeline(declaration) -> dict:
+    """The declaration page's materials (``declaration_materials``: the duplicate-file warning), each with
+    its latest verification, its submitted versions, returns for correction (the open one apart) and
+    decisions with who took them, in one query (``JsonRows``) where they cost five: ``{"materials",
+    "versions", "corrections", "correction", "decisions"}``. Materials as ``{"material", "verification"}``,
+    versions and corrections as unsaved rows, decisions as dicts with their ``actor`` (or None: the system)
+    and ``body``."""
+    from declarations.models import DeclarationVersion, Material
+
+    lists = _TIMELINE.read(declaration=declaration.pk, applicant=declaration.applicant_id)
+    materials = []
+    for row in lists["materials"]:
+        found, duplicate = row.pop("latest_verification"), row.pop("duplicate_elsewhere")
+        material = _unsaved(Material, row, declaration=declaration)
+        material.duplicate_elsewhere = duplicate
+        materials.append({"material": material,
+                          "verification": _unsaved(MaterialVerification, found) if found else None})
+    versions = [_unsaved(DeclarationVersion, row, declaration=declaration) for row in lists["versions"]]
+    corrections = [_unsaved(CorrectionNotice, row, declaration=declaration) for row in lists["corrections"]]
+    decisions = []
+    for row in lists["decisions"]:
+        actor = ({"real_name": row["actor_real_name"], "username": row["actor_username"]}
+                 if row["actor_username"] is not None else None)
+        decisions.append({**row, "created_at": _parsed(Decision, "created_at", row["created_at"]), "actor": actor,
+                          "body": {"name": row["body_name"]} if row["body_name"] is not None else None})
+    return {"materials": materials, "versions": versions, "corrections": corrections, "decisions": decisions,
+            "correction": next((c for c in reversed(corrections) if c.resubmitted_at is None), None)}
+
+
+def _parsed(model, name: str, value):
+    """A value of a ``JsonRows`` row as its model field holds it (dates and times come as ISO strings)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if value is None or field.get_internal_type() not in ("DateField", "DateTimeField"):
+        return value
+    value = field.to_python(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):  # SQLite's JSON writes UTC without its offset
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _unsaved(model, row: dict, **related):
+    """A row of ``JsonRows`` as an unsaved instance, for display only."""
+    return model(**{key: _parsed(model, key, value) for key, value in row.items()}, **related)
+
+
 def open_correction(declaration) -> CorrectionNotice | None:
     return declaration.corrections.filter(resubmitted_at__isnull=True).order_by("-pk").first()
+
+
+def queue_rows(queryset) -> QuerySet:
+    """The queue's rows as plain dicts with only what the table shows (number, applicant, unit, what is
+    declared, state, version, submitted, whether a unit publicity may be pushed): three joins instead of
+    the six of the declaration with its relations, and no model instances (issue 20)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Recommendation
+
+    ready = Recommendation.objects.filter(declaration=OuterRef("pk"), ready_on__isnull=False)
+    return queryset.annotate(push_ready=Exists(ready)).values(
+        "pk", "state", "year", "level", "route", "version", "submitted_at", "push_ready",
+        "applicant__real_name", "applicant__username", "employer__name", "series__name")
+
+
+def label_queue_rows(rows: list[dict]) -> list[dict]:
+    """Add what the table prints (applicant, level, route, state, the submission's local time) to
+    ``queue_rows``, in Python: 20 rows through the template's ``date`` filter cost about 1 ms."""
+    from declarations.flow import State
+    from declarations.models import ROUTES
+    from titles.models import Level
+
+    states, levels, routes = dict(State.choices), dict(Level.choices), dict(ROUTES)
+    for row in rows:
+        submitted = row["submitted_at"]
+        row["submitted"] = f"{timezone.localtime(submitted):%Y-%m-%d %H:%M}" if submitted else ""
+        row["applicant_name"] = row["applicant__real_name"] or row["applicant__username"]
+        row["state_label"] = states.get(row["state"], row["state"])
+        row["level_label"] = levels.get(row["level"], row["level"])
+        row["route_label"] = routes.get(row["route"], row["route"])
+    return rows
 
 
 def _flatten(value, prefix: str, out: dict) -> None:

@@ -5,8 +5,8 @@ objections). Every form posts to a service; refusals come back as messages namin
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -16,9 +16,8 @@ from declarations.selectors import QUEUE_COUNT_CAP, queue_counts, review_queue
 from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
-from .filters import QueueFilter
-from .models import Recommendation
-from .selectors import late_organisations
+from .filters import QueueFilter, filter_fields_html
+from .selectors import label_queue_rows, late_organisations, queue_rows
 from .services import record_objection, resolve_objection, verify_material
 
 STAFF_ROLES = {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)
@@ -35,19 +34,20 @@ def queue(request):
     base = review_queue(request.user)
     query = request.GET.copy()
     query.pop("page", None)
-    filtered = QueueFilter(query or None, queryset=base)
-    invalid = filtered.is_bound and not filtered.is_valid()
+    filtered = QueueFilter(query, queryset=base) if query else None  # unfiltered: no FilterSet to build
+    invalid = filtered is not None and not filtered.is_valid()
     try:
-        rows = base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
-        ready = Recommendation.objects.filter(declaration=OuterRef("pk"), ready_on__isnull=False)
-        page = page_of(rows.annotate(push_ready=Exists(ready)), page_number(request.GET.get("page")))
+        rows = base if filtered is None else base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
+        page = page_of(queue_rows(rows), page_number(request.GET.get("page")))
     except InvalidPage as exc:
         invalid, page = True, Page(rows=[], number=1, has_next=False)
         messages.error(request, str(exc))
+    label_queue_rows(page.rows)
     counts = queue_counts(base)
     return render(request, "reviews/queue.html", {
-        "filter": filtered, "page": page, "query": query.urlencode(), "cap": QUEUE_COUNT_CAP,
-        "sees_late": _sees_late(request.user),
+        "filter_fields": filter_fields_html(filtered), "page": page, "query": query.urlencode(),
+        "cap": QUEUE_COUNT_CAP, "sees_late": _sees_late(request.user),
+        "detail_prefix": reverse("declarations:detail", args=[0])[:-2],  # …/declarations/ + pk + /
         "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
     }, status=400 if invalid else 200)
 

@@ -11,12 +11,15 @@ On the configured DATABASE_URL (PostgreSQL), after ``migrate`` and the demo:
 - ``--declarations`` declarations (default 500,000) of ``declarations / 5`` applicants, one a year,
   in final states for past years and spread over every review state this year, each with two
   materials' metadata pointing at one tiny shared file (a unique checksum each);
+- ``--certificates`` issued certificates (default 5,000) for approved declarations of past years, numbered
+  and given verification codes as ``certificates.services`` makes them (alphabet and length of
+  ``certificates.models``), with their numbering counters, for the public verification figure;
 - ``--drafts`` fresh applicants a run, each with the demo applicant's profile (education, work,
   titles, assessments, continuing education) and a complete draft in this year's plan, ready to
   submit: the submit load uses each exactly once. They are made anew at every run (``prepare_drafts``).
 
 Idempotent: the declarations are made once (``run.sh --rebuild`` drops the database and starts again).
-History rows and events are not written for these rows: they never changed, and the event log's hash
+History rows and events are not written for these rows (nor for the certificates): they never changed, and the event log's hash
 chain is left whole.
 """
 
@@ -158,6 +161,44 @@ WHERE t.declaration_id = %(model)s AND u.username LIKE %(pattern)s AND d.state =
 """
 
 
+# issued certificates of approved bench declarations: numbered per year (gap-free from the counter's last),
+# each code 8 characters of the verification alphabet drawn from a hash of the declaration's id
+CERTIFICATES_SQL = """
+WITH picked AS (
+  SELECT d.id, d.year, d.applicant_id, d.employer_id FROM declarations_declaration d
+  WHERE d.plan_id = ANY(%(plans)s) AND d.year < %(this_year)s AND d.state = 'approved'
+    AND NOT EXISTS (SELECT 1 FROM certificates_certificate c WHERE c.declaration_id = d.id)
+  ORDER BY d.id LIMIT %(n)s
+), numbered AS (
+  SELECT p.*, row_number() OVER (PARTITION BY p.year ORDER BY p.id) + coalesce(k.last, 0) AS seq
+  FROM picked p LEFT JOIN certificates_certificatecounter k
+    ON k.year = p.year AND k.region_code = %(region)s AND k.committee_code = %(code)s
+)
+INSERT INTO certificates_certificate (number, verification_code, origin, holder_name, holder_id_masked, series_name,
+                                      specialty_name, level, title_name, committee_name, approval_document,
+                                      approved_on, scope, year, region_code, committee_code, sequence, issued_at, pdf,
+                                      sha256, status, revocation_reason, revocation_text, revocation_basis,
+                                      committee_id, declaration_id, employer_id, holder_id)
+SELECT n.year || '-' || %(region)s || '-' || %(code)s || '-' || lpad(n.seq::text, 6, '0'),
+       (SELECT string_agg(substr(%(alphabet)s, 1 + get_byte(sha256(convert_to(n.id::text || 'verify', 'UTF8')), i)
+                                 %% length(%(alphabet)s), 1), '' ORDER BY i)
+        FROM generate_series(0, %(length)s - 1) AS i),
+       'issued', coalesce(nullif(u.real_name, ''), u.username), '', %(series)s, %(specialty)s, 'intermediate',
+       %(title)s, %(committee_name)s, '长人社职字〔' || n.year || '〕900号', make_date(n.year, 12, 20), '', n.year,
+       %(region)s, %(code)s, n.seq, make_timestamptz(n.year, 12, 25, 9, 0, 0, 'Asia/Shanghai'), '', '', 'valid',
+       '', '', '', %(committee)s, n.id, n.employer_id, n.applicant_id
+FROM numbered n JOIN accounts_user u ON u.id = n.applicant_id
+"""
+
+COUNTERS_SQL = """
+INSERT INTO certificates_certificatecounter (year, region_code, committee_code, last)
+SELECT year, region_code, committee_code, max(sequence) FROM certificates_certificate
+WHERE origin = 'issued' AND region_code = %(region)s AND committee_code = %(code)s GROUP BY 1, 2, 3
+ON CONFLICT (year, region_code, committee_code) DO UPDATE SET last = GREATEST(certificates_certificatecounter.last,
+                                                                               EXCLUDED.last)
+"""
+
+
 def log(message):
     print(f"[bench/rush {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -258,8 +299,52 @@ def build(declarations: int) -> dict:
                           "declarations_material", "accounts_organisation"):
                 cursor.execute(f"VACUUM ANALYZE {table}")  # index-only scans need the visibility map
         log(f"data set made in {time.perf_counter() - started:.0f} s")
-    return {"plans": plans, "this_year": this_year,
+    return {"plans": plans, "this_year": this_year, "committee": committee,
             "declarations": Declaration.objects.count(), "employer": draft.employer_id}
+
+
+def ensure_certificates(count: int, plans: dict[int, int], committee_id: int) -> int:
+    """``count`` issued certificates for approved declarations of the bench plans' past years (made once);
+    returns how many the bench committee has."""
+    from django.db import connection, transaction
+
+    from certificates.models import VERIFICATION_ALPHABET, VERIFICATION_CODE_LENGTH, Certificate
+    from certificates.services import _title_name, committee_code
+    from committees.models import Committee
+    from declarations.models import Declaration
+
+    have = Certificate.objects.filter(committee_id=committee_id).count()
+    if have >= count:
+        return have
+    sample = (Declaration.objects.filter(plan_id__in=plans.values(), state="approved")
+              .select_related("series", "specialty", "plan__organisation").first())
+    if sample is None:
+        return have
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        params = {"plans": list(plans.values()), "this_year": max(plans), "n": count - have,
+                  "region": sample.plan.organisation.region_code, "code": committee_code(committee_id),
+                  "alphabet": VERIFICATION_ALPHABET, "length": VERIFICATION_CODE_LENGTH,
+                  "series": sample.series.name, "specialty": sample.specialty.name if sample.specialty else "",
+                  "title": _title_name(sample), "committee_name": Committee.objects.get(pk=committee_id).name,
+                  "committee": committee_id}
+        n, t = _run(cursor, CERTIFICATES_SQL, params)
+        _run(cursor, COUNTERS_SQL, params)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE certificates_certificate")
+    log(f"{n:,} certificates in {time.perf_counter() - started:.1f} s")
+    return have + n
+
+
+def write_verification_paths(out: Path, committee_id: int, n: int = 1000) -> None:
+    """verify.txt: the public verification links (the certificates' QR codes) of ``n`` bench certificates."""
+    from django.urls import reverse
+
+    from certificates.models import Certificate
+
+    rows = (Certificate.objects.filter(committee_id=committee_id).order_by("pk")
+            .values_list("number", "verification_code")[:n])
+    (out / "verify.txt").write_text("".join(f"{reverse('certificates:verify-link', args=row)}\n" for row in rows))
 
 
 def prepare_drafts(count: int, run_tag: str) -> list[int]:
@@ -351,6 +436,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--declarations", type=int, default=500_000)
     parser.add_argument("--drafts", type=int, default=0)
+    parser.add_argument("--certificates", type=int, default=5000)
     parser.add_argument("--out", type=Path, help="write drafts.txt, staff.txt, detail.txt (sessions) here")
     args = parser.parse_args()
 
@@ -358,7 +444,10 @@ def main():
 
     django.setup()
     facts = build(args.declarations)
-    print(f"数据集：{facts['declarations']:,} 件申报")
+    certificates = ensure_certificates(args.certificates, facts["plans"], facts["committee"])
+    print(f"数据集：{facts['declarations']:,} 件申报，{certificates:,} 张证书")
+    if args.out:
+        write_verification_paths(args.out, facts["committee"])
     if args.drafts:
         ids = prepare_drafts(args.drafts, time.strftime("%Y%m%d%H%M%S"))
         from django.db import connection

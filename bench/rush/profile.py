@@ -1,13 +1,14 @@
 """In-process cost of the rush's figures: ms and queries per request, optionally a pyinstrument profile.
 
     DATABASE_URL=postgres://…/bench_rush REDIS_URL=redis://…/4 .venv/bin/python bench/rush/profile.py \
-        [--n 200] [--profile bureau_queue] [--only submit,detail]
+        [--n 200] [--profile bureau_queue] [--only submit,detail,verify]
 
 DEBUG off, Django's test client in one process (no HTTP), over the data set of dataset.py. Submit uses
 fresh drafts (one applicant each, made set-based for this run).
 """
 
 import argparse
+import itertools
 import os
 import random
 import sys
@@ -75,11 +76,24 @@ def main():
         return applicant.post(f"/api/v1/declarations/{pk}/actions/submit/", {"pledge": True},
                               content_type="application/json")
 
+    from django.urls import reverse
+
+    from certificates.models import Certificate
+
+    links = [reverse("certificates:verify-link", args=row) for row in Certificate.objects.filter(
+        committee__name=dataset.COMMITTEE_NAME).order_by("pk").values_list("number", "verification_code")[:1000]]
+    public, addresses = Client(), itertools.count()
+
+    def verify(_):  # signed out, each from its own client address (the rate limit counts per address)
+        n = next(addresses)
+        return public.get(random.choice(links), REMOTE_ADDR=f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}")
+
     figures = {
         "submit": submit,
         "handler_queue": lambda _: handler.get(f"/reviews/?page={random.randint(1, 5)}"),
         "bureau_queue": lambda _: bureau.get(f"/reviews/?page={random.randint(1, 5)}"),
         "detail": lambda _: handler.get(f"/declarations/{random.choice(ids)}/"),
+        **({"verify": verify} if links else {}),  # certificates: made by dataset.py
     }
     for name, call in figures.items():
         if wanted and name not in wanted or args.profile and name != args.profile:

@@ -3,7 +3,8 @@
 --   and submits each draft once, as its own applicant (POST the action endpoint, {"pledge": true}).
 -- MODE handler_queue | bureau_queue: GET /reviews/?page=1..5 with SESSION.
 -- MODE detail: GET /declarations/<id>/ for a random id of FILE, with SESSION (the handler).
--- MODE verify: GET a random path of FILE (public certificate verification), signed out.
+-- MODE verify: GET a random path of FILE (public certificate verification), signed out, through a proxy for
+--   one of 65,536 client addresses (X-Forwarded-For 10.x.y.z; the server trusts 127.0.0.1 as its proxy).
 -- done() prints: RUSHRESULT requests duration_us p50_us p99_us connect read write status timeout
 -- and the responses that were not 2xx are counted by wrk in "status".
 
@@ -48,7 +49,8 @@ function request()
   elseif mode == "detail" then
     return wrk.format("GET", "/declarations/" .. items[math.random(1, #items)] .. "/")
   else
-    return wrk.format("GET", items[math.random(1, #items)])
+    local client = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+    return wrk.format("GET", items[math.random(1, #items)], {["X-Forwarded-For"] = client})
   end
 end
 

@@ -1,0 +1,72 @@
+"""Several lists read in one round trip, as arrays of JSON rows, with their SQL compiled once per process.
+
+A page or an action that needs five short lists (a profile's education, titles …; a declaration's
+versions, decisions …) pays five round trips and, on CPU, five ORM compilations, which cost more than
+the queries themselves. ``JsonRows`` puts each list in an ``ARRAY(SELECT jsonb_build_object(…))`` of one
+query (PostgreSQL), compiles that query once with stand-in values (``Marker``) and then only swaps
+each call's values into its parameters. Rows come back as dicts, dates and times as ISO strings.
+
+    rows = JsonRows(lambda m: (Profile.objects.filter(pk=m.profile),
+                               {"education": (Education.objects.filter(profile_id=m.ref), {"degree": "degree"})}),
+                    numbers=("profile",))
+    rows.read(profile=42)  # {"education": [{"degree": …}, …]}
+
+``build(m)`` receives the values by name (``m.<name>``: at compile time the stand-ins, passed at each
+``read(<name>=value)``; ``numbers`` and ``dates`` name them) and ``m.ref``, the outer row's pk
+(``OuterRef("pk")``, or the ``outer`` value when lists are read one by one), and returns the one-row
+outer queryset and, per list, the rows (their order is kept) and the fields of each row (key → field
+path). Elsewhere than PostgreSQL, ``read`` makes one query a list (same rows, same order).
+"""
+
+import functools
+import json
+from datetime import date, datetime
+from types import SimpleNamespace
+
+from django.db import connection
+from django.db.models import OuterRef
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+class JsonRows:
+    _MARKERS = (-7_000_001, -7_000_002, -7_000_003, -7_000_004, -7_000_005)  # stand-ins no real call passes
+
+    def __init__(self, build, *, outer: str, numbers: tuple[str, ...] = (), dates: tuple[str, ...] = ()):
+        self._build, self._outer, self._numbers, self._dates = build, outer, numbers, dates
+
+    def _markers(self) -> dict[str, object]:
+        markers = dict(zip(self._numbers, self._MARKERS, strict=False))
+        markers.update({name: date(1901, 1, 1 + i) for i, name in enumerate(self._dates)})
+        return markers
+
+    @functools.cached_property
+    def _compiled(self) -> tuple[str, tuple, tuple[str, ...], dict]:
+        from django.contrib.postgres.expressions import ArraySubquery
+        from django.db.models.functions import JSONObject
+
+        markers = self._markers()
+        outer, lists = self._build(SimpleNamespace(**markers, ref=OuterRef("pk")))
+        arrays = {f"rows_{name}": ArraySubquery(rows.values(row=JSONObject(**fields)))
+                  for name, (rows, fields) in lists.items()}
+        sql, params = outer.values(**arrays).query.sql_with_params()
+        missing = set(markers.values()) - set(params)
+        if missing:
+            raise RuntimeError(f"JsonRows: stand-ins not passed as parameters: {missing}")
+        return sql, tuple(params), tuple(lists), {value: name for name, value in markers.items()}
+
+    def read(self, **values) -> dict[str, list[dict]]:
+        if connection.vendor != "postgresql":
+            _, lists = self._build(SimpleNamespace(**values, ref=values[self._outer]))
+            return {name: [{key: _iso(row[path]) for key, path in fields.items()}
+                           for row in rows.values(*fields.values())]
+                    for name, (rows, fields) in lists.items()}
+        sql, template, names, slots = self._compiled
+        params = [values[slots[p]] if isinstance(p, int | date) and p in slots else p for p in template]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchone() or [None] * len(names)
+        return {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+                for name, rows in zip(names, found, strict=True)}
