@@ -13,7 +13,7 @@ inlined: name the page in ``shape``); whatever else changes the SQL's text goes 
 
 import threading
 
-from django.db import connections
+from django.db import connections, router
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
 _MARKER_BASE = -7_310_000_000_000
@@ -42,7 +42,7 @@ class PreparedValues:
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
         converters = compiler.get_converters(fields)
-        return queryset.db, sql, tuple(params), tuple(slots), names, compiler, converters
+        return queryset.model, sql, tuple(params), tuple(slots), names, compiler, converters
 
     def rows(self, *args, shape=()) -> list[dict]:
         key = (len(args), tuple(shape))
@@ -53,7 +53,8 @@ class PreparedValues:
                 if len(self._compiled) >= self.MAX_SHAPES:
                     self._compiled.clear()
                 self._compiled[key] = compiled
-        alias, sql, params, slots, names, compiler, converters = compiled
+        model, sql, params, slots, names, compiler, converters = compiled
+        alias = router.db_for_read(model)  # per call: a read replica for this request, or the primary
         values = [param if slot is None else args[slot] for param, slot in zip(params, slots, strict=True)]
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, values)

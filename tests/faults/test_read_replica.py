@@ -75,7 +75,7 @@ def test_safe_requests_read_the_replica_and_writers_the_primary(private_postgres
                        f"from titles.models import ReviewPlan; print(ReviewPlan.objects.filter(name={NEW_PLAN!r}).count())")
         assert found.stdout.strip().splitlines()[-1] == "1"
 
-        site = Gunicorn(replica_env, workers=2, log_dir=tmp_path).start()
+        site = Gunicorn(replica_env, workers=1, log_dir=tmp_path).start()  # one worker: its per-process state is shared by every request below
         try:
             status, page = get(f"{site.url}/titles/plans/")
             assert status == 200
