@@ -242,6 +242,12 @@ for number, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), star
     DATABASES[f"replica_{number}"] = replica
     DATABASE_REPLICAS.append(f"replica_{number}")
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+
+# Django's PostgreSQL backend, with a health check of kept connections that polls the socket instead of
+# sending SELECT 1 on every request (config/postgresql/base.py; README 速度)
+for _alias in ["default", *DATABASE_REPLICAS]:
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[_alias]["ENGINE"] = "config.postgresql"
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 
 # --- Auth -----------------------------------------------------------------------------------
