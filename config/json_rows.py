@@ -26,6 +26,8 @@ from types import SimpleNamespace
 from django.db import connection
 from django.db.models import OuterRef
 
+from .prepared import bind, marker_slots
+
 
 def _iso(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
@@ -52,10 +54,8 @@ class JsonRows:
         arrays = {f"rows_{name}": ArraySubquery(rows.values(row=JSONObject(**fields)))
                   for name, (rows, fields) in lists.items()}
         sql, params = outer.values(**arrays).query.sql_with_params()
-        missing = set(markers.values()) - set(params)
-        if missing:
-            raise RuntimeError(f"JsonRows: stand-ins not passed as parameters: {missing}")
-        return sql, tuple(params), tuple(lists), {value: name for name, value in markers.items()}
+        slots = marker_slots(params, {value: name for name, value in markers.items()})
+        return sql, tuple(params), tuple(lists), slots
 
     def read(self, **values) -> dict[str, list[dict]]:
         if connection.vendor != "postgresql":
@@ -64,7 +64,7 @@ class JsonRows:
                            for row in rows.values(*fields.values())]
                     for name, (rows, fields) in lists.items()}
         sql, template, names, slots = self._compiled
-        params = [values[slots[p]] if isinstance(p, int | date) and p in slots else p for p in template]
+        params = bind(template, slots, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchone() or [None] * len(names)

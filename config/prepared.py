@@ -12,11 +12,28 @@ inlined: name the page in ``shape``); whatever else changes the SQL's text goes 
 """
 
 import threading
+from datetime import date
 
 from django.db import connections, router
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
 _MARKER_BASE = -7_310_000_000_000
+
+
+def marker_slots(params, markers: dict) -> tuple:
+    """Where each marker value (``markers``: value → the name of the argument it stands for) stands among a
+    compiled query's ``params``: per parameter the argument's name, or None for a value of the query's own.
+    Every marker must be a parameter (an inlined one could not be replaced): else ValueError."""
+    slots = tuple(markers.get(param) if isinstance(param, int | date) else None for param in params)
+    missing = set(markers.values()) - set(slots)
+    if missing:
+        raise ValueError(f"prepared query: arguments {sorted(map(str, missing))} are not parameters of its SQL")
+    return slots
+
+
+def bind(params, slots, values) -> list:
+    """The compiled ``params`` with each marker's slot replaced by this call's value (``values[name]``)."""
+    return [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
 
 
 class PreparedValues:
@@ -33,16 +50,11 @@ class PreparedValues:
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        slots = []
-        for param in params:
-            slots.append(markers.index(param) if isinstance(param, int) and param in markers else None)
-        missing = set(range(n_args)) - {s for s in slots if s is not None}
-        if missing:
-            raise ValueError(f"prepared query: arguments {sorted(missing)} are not parameters of its SQL")
+        slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
         converters = compiler.get_converters(fields)
-        return queryset.model, sql, tuple(params), tuple(slots), names, compiler, converters
+        return queryset.model, sql, tuple(params), slots, names, compiler, converters
 
     def rows(self, *args, shape=()) -> list[dict]:
         key = (len(args), tuple(shape))
@@ -55,7 +67,7 @@ class PreparedValues:
                 self._compiled[key] = compiled
         model, sql, params, slots, names, compiler, converters = compiled
         alias = router.db_for_read(model)  # per call: a read replica for this request, or the primary
-        values = [param if slot is None else args[slot] for param, slot in zip(params, slots, strict=True)]
+        values = bind(params, slots, args)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, values)
             rows = cursor.fetchall()
