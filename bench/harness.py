@@ -29,6 +29,16 @@ def load_average() -> str:
     return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def in_process(database_url: str, redis_url: str) -> None:
+    """The environment of an in-process profiler (Django's test client, DEBUG off): the bench's database, Redis
+    and collected static files (``var/bench-static``, made by the bench's run.py) unless the caller set them."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DATABASE_URL", database_url)
+    os.environ.setdefault("REDIS_URL", redis_url)
+    os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench-static"))
+
+
 def site_env(database_url: str, redis_url: str, static_root: Path) -> dict:
     """The site as in production: DEBUG off, PostgreSQL, Redis (cache, sessions), collected static files."""
     env = dict(os.environ)

@@ -12,7 +12,6 @@ and already counted in the layer where they ran.
 import argparse
 import functools
 import importlib.util
-import os
 import sys
 import time
 from collections import defaultdict
@@ -20,9 +19,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DATABASE_URL, REDIS_URL  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "0"
+from bench import harness  # noqa: E402
+
+harness.in_process(DATABASE_URL, REDIS_URL)
 
 LAYERS: list[str] = []
 TOTALS: dict[str, float] = defaultdict(float)

@@ -2,22 +2,23 @@
 
     .venv/bin/python bench/pages/profile.py [--n 300] [--profile detail]
 
-Runs with DEBUG off against the configured DATABASE_URL (the bench uses bench_pages, made by
-dataset.py), signed in as the demo applicant, through Django's test client (no HTTP, one process).
+Runs with DEBUG off against DATABASE_URL if set, else the bench's database (BENCH_DATABASE_URL, default
+bench_pages, made by run.py), signed in as the demo applicant, through Django's test client (no HTTP, one process).
 """
 
 import argparse
-import os
 import random
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DATABASE_URL, REDIS_URL  # noqa: E402
+
 from bench import harness  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "0"
+harness.in_process(DATABASE_URL, REDIS_URL)
 CASE = ROOT.parent / "shared" / "cases" / "eligibility" / "p01_regular_ok.json"
 
 

@@ -1,6 +1,6 @@
 """In-process cost of the rush's figures: ms and queries per request, optionally a pyinstrument profile.
 
-    DATABASE_URL=postgres://…/bench_rush REDIS_URL=redis://…/4 .venv/bin/python bench/rush/profile.py \
+    .venv/bin/python bench/rush/profile.py \
         [--n 200] [--profile bureau_queue] [--only submit,detail,verify]
 
 DEBUG off, Django's test client in one process (no HTTP), over the data set of dataset.py. Submit uses
@@ -18,12 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DATABASE_URL, REDIS_URL  # noqa: E402
+
 from bench import harness  # noqa: E402
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DEBUG"] = "0"
+harness.in_process(DATABASE_URL, REDIS_URL)  # bench_rush and Redis db 4 unless set; static files from run.py
 os.environ.pop("ZC_TODAY", None)
-os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench-static"))  # collected by run.py
 
 
 def main():
