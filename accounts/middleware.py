@@ -18,6 +18,7 @@ from django.contrib import auth, messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -28,11 +29,37 @@ from django.utils.http import urlencode
 from . import request_cache
 from .permissions import is_staff_user, requires_two_factor
 
+# The user's id beside the session, signed with the session's key in the salt (a cookie of another session, or
+# of this one before its key changed, does not verify): read with it, the session and the user's entries come
+# in one round trip to Redis. Only a hint: the session's own user and its hash are checked as before, and any
+# mismatch takes the path without it (two round trips). Set and replaced on the way out (sign-in, key cycled).
+USER_HINT_COOKIE = "zc_user"
 
-def get_user(request):
+
+def _hint_signer(session_key):
+    return signing.Signer(salt=f"accounts.middleware.user-hint:{session_key}")
+
+
+def _hinted_user_id(request) -> int | None:
+    value = request.COOKIES.get(USER_HINT_COOKIE)
+    session_key = request.session.session_key
+    if not value or session_key is None:
+        return None
+    try:
+        return int(_hint_signer(session_key).unsign(value))
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def get_user(request, hinted_user_id: int | None = None):
     """``django.contrib.auth.get_user`` with the backend's ``get_user`` read through the shared cache (the
     same steps: the session's user and backend, then the session's hash against the user's password hash,
-    the fallback secrets, and a flushed session when neither matches)."""
+    the fallback secrets, and a flushed session when neither matches). With ``hinted_user_id`` (the signed
+    cookie) the session and that user's entries are read in one round trip; they serve only when the
+    session's user is that user."""
+    found = None
+    if hinted_user_id is not None and request_cache.enabled() and hasattr(request.session, "load_with"):
+        found = request.session.load_with(request_cache.user_keys(hinted_user_id))
     try:
         user_id = auth._get_user_session_key(request)
         backend_path = request.session[auth.BACKEND_SESSION_KEY]
@@ -41,7 +68,8 @@ def get_user(request):
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return AnonymousUser()
     backend = auth.load_backend(backend_path)
-    user = request_cache.load_user(user_id, lambda: backend.get_user(user_id))
+    user = request_cache.load_user(user_id, lambda: backend.get_user(user_id),
+                                   found=found if user_id == hinted_user_id else None)
     if hasattr(user, "get_session_auth_hash"):
         session_hash = request.session.get(auth.HASH_SESSION_KEY)
         session_auth_hash = user.get_session_auth_hash()
@@ -59,13 +87,36 @@ def get_user(request):
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     def process_request(self, request):
         super().process_request(request)  # request.auser and the session check as Django's
+        hinted = _hinted_user_id(request)
+        request._user_hint = (request.session.session_key, hinted)
 
         def user():
             if not hasattr(request, "_cached_user"):
-                request._cached_user = get_user(request)
+                request._cached_user = get_user(request, hinted)
             return request._cached_user
 
         request.user = SimpleLazyObject(user)
+
+    def process_response(self, request, response):
+        """The user hint for the session as it leaves: set at sign-in and whenever the session's key changed,
+        removed at sign-out."""
+        session = getattr(request, "session", None)
+        if session is None or not hasattr(request, "_user_hint"):
+            return response
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        if user_id is not None and session.session_key is not None:
+            if request._user_hint != (session.session_key, user_id):
+                response.set_cookie(
+                    USER_HINT_COOKIE, _hint_signer(session.session_key).sign(str(user_id)),
+                    max_age=None if session.get_expire_at_browser_close() else settings.SESSION_COOKIE_AGE,
+                    path=settings.SESSION_COOKIE_PATH, domain=settings.SESSION_COOKIE_DOMAIN,
+                    secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+                    samesite=settings.SESSION_COOKIE_SAMESITE)
+        elif USER_HINT_COOKIE in request.COOKIES:
+            response.delete_cookie(USER_HINT_COOKIE, path=settings.SESSION_COOKIE_PATH,
+                                   domain=settings.SESSION_COOKIE_DOMAIN, samesite=settings.SESSION_COOKIE_SAMESITE)
+        return response
 
 
 LAST_ACTIVITY_KEY = "last_activity"

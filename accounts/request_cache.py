@@ -158,20 +158,26 @@ def _unread_key(user_id) -> str:
     return f"zc:unread:{_scope()}:{user_id}"
 
 
-def load_user(user_id, compute):
+def user_keys(user_id) -> list[str]:
+    """What ``load_user`` reads in one round trip: the user's row, roles and unread count with their versions."""
+    return [_user_key(user_id), user_version(user_id), _roles_key(user_id), roles_version(),
+            _unread_key(user_id), unread_version(user_id), unread_epoch()]
+
+
+def load_user(user_id, compute, *, found: dict | None = None):
     """The user row as ``compute()`` (the authentication backend's ``get_user``) gives it, from the cache when
     stored under the user's current version; in the same round trip the entries and versions of the user's
-    roles and unread count, which ``memberships`` and ``unread_count`` then take without another."""
+    roles and unread count, which ``memberships`` and ``unread_count`` then take without another.
+    ``found``: those keys (``user_keys(user_id)``) already read with the session, in its round trip."""
     if not enabled():
         return compute()
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return compute()
-    keys = [_user_key(user_id), user_version(user_id), _roles_key(user_id), roles_version(),
-            _unread_key(user_id), unread_version(user_id), unread_epoch()]
+    keys = user_keys(user_id)
     try:
-        prefetched = Prefetched(cache.get_many(keys), keys)
+        prefetched = Prefetched(cache.get_many(keys) if found is None else found, keys)
     except Exception:
         logger.warning("缓存不可用，直接读取数据库：用户 %s", user_id, exc_info=True)
         return compute()

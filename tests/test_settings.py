@@ -40,5 +40,5 @@ def test_production_keeps_postgresql_connections(env, expected):
 
 
 def test_sessions_are_read_from_redis_only_when_every_process_shares_it():
-    assert settings_with(REDIS_URL="redis://127.0.0.1:6379/9")["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert settings_with(REDIS_URL="redis://127.0.0.1:6379/9")["sessions"] == "accounts.session_cached_db"
     assert settings_with()["sessions"] == "django.contrib.sessions.backends.db"

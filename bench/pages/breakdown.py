@@ -59,9 +59,12 @@ def install():
 
     base.convert_exception_to_response = convert
 
+    import importlib
+
     import django.contrib.auth as auth
     import django.contrib.auth.middleware as auth_middleware
     import django.template.response  # noqa: F401
+    from django.conf import settings
     from django.contrib.sessions.backends import cached_db, db
     from django.template import context as template_context
     from django.template.backends import django as django_backend
@@ -71,6 +74,10 @@ def install():
 
     cached_db.SessionStore.load = _timed("· session load", cached_db.SessionStore.load)
     db.SessionStore.load = _timed("· session load (database)", db.SessionStore.load)
+    session_engine = importlib.import_module(settings.SESSION_ENGINE)
+    if hasattr(session_engine.SessionStore, "load_with"):
+        session_engine.SessionStore.load_with = _timed("· session and user read together (load_with)",
+                                                       session_engine.SessionStore.load_with)
     auth_middleware.auth.get_user = _timed("· user load (auth.get_user)", auth.get_user)
     if hasattr(accounts_middleware, "get_user"):
         accounts_middleware.get_user = _timed("· user load (accounts.middleware.get_user)",
