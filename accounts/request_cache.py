@@ -134,6 +134,11 @@ def _scope() -> str:
     return str(settings.DATABASES["default"]["NAME"])
 
 
+def scoped(name: str) -> str:
+    """``name`` as a key of this site's database (another app's entries: ``titles.catalogue``)."""
+    return f"{name}:{_scope()}"
+
+
 def roles_version() -> str:
     return f"{ROLES}:{_scope()}"
 

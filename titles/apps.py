@@ -10,7 +10,9 @@ class TitlesConfig(AppConfig):
         from accounts.demo import DEMO_LOADERS
         from accounts.services import ACTION_LABELS
 
-        from . import demo, permissions  # noqa: F401 - permissions registers the app's django-rules
+        from . import catalogue, demo, permissions  # noqa: F401 - permissions registers the app's django-rules
+
+        catalogue.connect()
 
         ACTION_LABELS.update({
             "publish_plan": "发布评审方案", "amend_plan": "修订评审方案", "store_holiday_schedule": "录入节假日安排",

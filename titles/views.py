@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.http import require_http_methods
 
+from .catalogue import body as catalogue_body
 from .documents import citation
 from .eligibility import evaluate, verdict_to_dict
 from .eligibility.facts import LEVEL_NAMES, ROUTE_NAMES
 from .forms import EligibilityForm
-from .models import Level, PlanAmendment, ReviewPlan
+from .models import PlanAmendment, ReviewPlan
 from .pagination import InvalidPage, page_number
 from .plan_rules import PHASE_LABELS
 from .selectors import (
@@ -227,22 +228,5 @@ def plan_publish(request, pk):
 
 def catalogue_page(request):
     """Public: the title catalogue: series with their title names per level and specialties, and the
-    qualifications the rulebook in force counts as titles."""
-    year = timezone.localdate().year
-    rows = []
-    for series in catalogue():
-        names: dict[int | None, dict[str, str]] = {}
-        for title in series.title_names.all():
-            names.setdefault(title.specialty_id, {})[title.level] = title.name
-        specialties = [s for s in series.specialties.all() if s.is_active]
-        lines = [{"specialty": s, "titles": [names[s.pk].get(level) or names.get(None, {}).get(level, "—")
-                                             for level in Level.values]}
-                 for s in specialties if s.pk in names]
-        rows.append({"series": series, "titles": [names.get(None, {}).get(level, "—") for level in Level.values],
-                     "lines": lines, "specialties": specialties})
-    rulebook = effective_rulebook(year=year)
-    equivalences = [{"name": name, "series": eq.series, "level": LEVEL_NAMES.get(eq.level, eq.level)}
-                    for name, eq in sorted(rulebook.qualification_titles.items())]
-    return render(request, "titles/catalogue.html", {
-        "rows": rows, "levels": Level.labels, "equivalences": equivalences, "rulebook": rulebook, "year": year,
-    })
+    qualifications the rulebook in force counts as titles (drawn once per change: titles.catalogue)."""
+    return render(request, "titles/catalogue.html", {"body": catalogue_body()})

@@ -58,3 +58,102 @@ def test_the_catalogue_page_shows_each_series_and_the_specialty_lines(client, dj
     assert "主管护师" in nursing and "主治医师" not in nursing
     editing = re.search(r'<tr data-series="新闻" data-specialty="编辑".*?</tr>', html, re.S).group(0)
     assert "主任编辑" in editing and "记者" not in editing
+
+
+# --- the drawn body kept in the shared cache (titles.catalogue): never stale after a change -------------------
+
+@pytest.fixture
+def kept(settings):
+    settings.REQUEST_CACHE = True
+
+
+def _page(client) -> str:
+    """The page's body (the header around it carries a new CSRF token each time)."""
+    response = client.get("/titles/catalogue/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    return html[html.index("<h1>职称目录</h1>"):html.index("</main>")]
+
+
+def test_the_drawn_catalogue_is_read_without_a_query_once_warm(client, kept, django_assert_num_queries):
+    first = _page(client)
+    with django_assert_num_queries(0):
+        assert _page(client) == first
+    assert 'data-series="工程"' in first and 'data-testid="equivalences"' in first
+
+
+@pytest.mark.parametrize("change", ["series", "specialty added", "title name", "specialty deleted"])
+def test_a_catalogue_change_shows_on_the_next_request(client, kept, change):
+    _page(client)
+    engineering = Series.objects.get(name="工程")
+    if change == "series":
+        engineering.full_name = "工程技术人员（新）"
+        engineering.save()
+        shown = "工程技术人员（新）"
+    elif change == "specialty added":
+        Specialty.objects.create(series=engineering, name="低空经济", added_year=2026, source="新设")
+        shown = "低空经济（2026 年增设，新设）"
+    elif change == "title name":
+        name = TitleName.objects.get(series=engineering, level="intermediate", specialty=None)
+        name.name = "中级工程师（新）"
+        name.save()
+        shown = "中级工程师（新）"
+    else:
+        specialty = Specialty.objects.create(series=engineering, name="低空经济")
+        assert "低空经济" in _page(client)
+        specialty.delete()
+        assert "低空经济" not in _page(client)
+        return
+    assert shown in _page(client)
+
+
+def test_a_specialty_added_in_the_admin_console_shows_on_the_next_request(client, kept):
+    from django.urls import reverse
+
+    from accounts.demo import load_demo
+    from accounts.models import User
+
+    load_demo()
+    client.force_login(User.objects.get(username="sysadmin"))
+    assert "低空经济" not in _page(client)
+    response = client.post(reverse("admin:titles_specialty_add"), {
+        "series": Series.objects.get(name="工程").pk, "name": "低空经济", "added_year": 2026, "source": "新设",
+        "is_active": "on"})
+    assert response.status_code == 302
+    assert "低空经济（2026 年增设，新设）" in _page(client)
+
+
+def test_a_rulebook_activated_through_the_services_shows_its_equivalences_at_once(client, kept):
+    from accounts.demo import load_demo
+    from accounts.models import User
+    from titles.models import RulebookVersion
+    from titles.services import activate_rulebook, copy_rulebook
+
+    load_demo()
+    sysadmin = User.objects.get(username="sysadmin")
+    assert "新职业资格" not in _page(client)
+    national = RulebookVersion.objects.get(region_code="", year=None, status=RulebookVersion.Status.ACTIVE)
+    draft = copy_rulebook(actor=sysadmin, rulebook_id=national.pk)
+    draft.eligibility = {**draft.eligibility, "qualification_titles": {
+        **draft.eligibility.get("qualification_titles", {}), "新职业资格": {"series": "工程", "level": "intermediate"}}}
+    draft.save()
+    assert "新职业资格" not in _page(client)  # a draft is not in force
+    activate_rulebook(actor=sysadmin, rulebook_id=draft.pk)
+    assert "新职业资格" in _page(client)
+
+
+def test_a_migration_retires_the_drawn_catalogue(client, kept):
+    """Data migrations write with update() (no signals): every migrate replaces the version."""
+    from django.core.management import call_command
+
+    _page(client)
+    Series.objects.filter(name="工程").update(full_name="迁移改写")
+    call_command("migrate", verbosity=0)
+    assert "迁移改写" in _page(client)
+
+
+def test_without_a_shared_cache_it_is_drawn_each_time(client, settings, django_assert_num_queries):
+    settings.REQUEST_CACHE = False
+    _page(client)
+    Series.objects.filter(name="工程").update(full_name="直接改写")
+    assert "直接改写" in _page(client)

@@ -1,0 +1,63 @@
+"""The catalogue page's body (/titles/catalogue/): the 27 series with their title names per level and specialties,
+and the qualifications the national rulebook in force counts as titles. It changes a few times a year but cost
+four queries and ~15 CPU ms to draw (README.md, 速度), so the drawn body is kept in the shared cache
+(``accounts.request_cache.cached``) per year and language, under one version that every change of what it shows
+replaces: a series, specialty, title name or rulebook version saved or deleted (the admin, the rulebook services,
+the demo, the tests' factories: signals below), and every ``migrate`` (data migrations write with ``update()``).
+Off without a shared cache (``REQUEST_CACHE``): then it is drawn for each request."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from accounts import request_cache
+
+from .eligibility.facts import LEVEL_NAMES
+from .models import Level, RulebookVersion, Series, Specialty, TitleName
+from .selectors import catalogue, effective_rulebook
+
+SHOWN = (Series, Specialty, TitleName, RulebookVersion)  # every model whose rows the body shows
+
+
+def version() -> str:
+    return request_cache.scoped("zc:catalogue:v")
+
+
+def context(year: int) -> dict:
+    rows = []
+    for series in catalogue():
+        names: dict[int | None, dict[str, str]] = {}
+        for title in series.title_names.all():
+            names.setdefault(title.specialty_id, {})[title.level] = title.name
+        specialties = [s for s in series.specialties.all() if s.is_active]
+        lines = [{"specialty": s, "titles": [names[s.pk].get(level) or names.get(None, {}).get(level, "—")
+                                             for level in Level.values]}
+                 for s in specialties if s.pk in names]
+        rows.append({"series": series, "titles": [names.get(None, {}).get(level, "—") for level in Level.values],
+                     "lines": lines, "specialties": specialties})
+    rulebook = effective_rulebook(year=year)
+    equivalences = [{"name": name, "series": eq.series, "level": LEVEL_NAMES.get(eq.level, eq.level)}
+                    for name, eq in sorted(rulebook.qualification_titles.items())]
+    return {"rows": rows, "levels": Level.labels, "equivalences": equivalences, "rulebook": rulebook, "year": year}
+
+
+def body() -> str:
+    """The page's body as HTML, drawn at most once per version, year and language."""
+    year = timezone.localdate().year
+    key = f"{request_cache.scoped('zc:catalogue')}:{year}:{get_language()}"
+    return mark_safe(request_cache.cached(  # our own template's output, escaped as it was drawn
+        key, version(), lambda: render_to_string("titles/_catalogue_body.html", context(year))))
+
+
+def changed(**_kwargs) -> None:
+    request_cache.bump(version())
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_migrate, post_save
+
+    for model in SHOWN:
+        post_save.connect(changed, sender=model, dispatch_uid=f"catalogue_{model.__name__}_save")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"catalogue_{model.__name__}_delete")
+    post_migrate.connect(changed, dispatch_uid="catalogue_migrate")
