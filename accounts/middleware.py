@@ -3,7 +3,9 @@ level 3).
 
 ``AuthenticationMiddleware``: Django's, with the user's row read through the shared cache together with the
 user's roles and unread count (``accounts.request_cache.load_user``: one round trip to Redis instead of a
-query, and two more round trips saved later in the request); the session is verified as Django verifies it.
+query, and two more round trips saved later in the request), and with the session itself in that same round
+trip when the browser brings the signed hint naming its user (``USER_HINT_COOKIE``); the session is verified
+as Django verifies it.
 
 ``StaffSessionMiddleware``: staff sessions end after ``SESSION_IDLE_MINUTES`` without a request and
 when the browser closes. ``SignInCompletionMiddleware``: a signed-in user who still owes a step of the
@@ -58,7 +60,7 @@ def get_user(request, hinted_user_id: int | None = None):
     cookie) the session and that user's entries are read in one round trip; they serve only when the
     session's user is that user."""
     found = None
-    if hinted_user_id is not None and request_cache.enabled() and hasattr(request.session, "load_with"):
+    if hinted_user_id is not None:
         found = request.session.load_with(request_cache.user_keys(hinted_user_id))
     try:
         user_id = auth._get_user_session_key(request)
@@ -87,8 +89,10 @@ def get_user(request, hinted_user_id: int | None = None):
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     def process_request(self, request):
         super().process_request(request)  # request.auser and the session check as Django's
-        hinted = _hinted_user_id(request)
-        request._user_hint = (request.session.session_key, hinted)
+        hinted = None
+        if request_cache.enabled() and hasattr(request.session, "load_with"):  # else the hint would not serve
+            hinted = _hinted_user_id(request)
+            request._user_hint = (request.session.session_key, hinted)
 
         def user():
             if not hasattr(request, "_cached_user"):

@@ -2,7 +2,8 @@
 PostgreSQL: the user's row (Django's authentication loads it on every request), the user's role
 memberships (the permission layer asks them on every request: the idle timeout, the two-factor check,
 every predicate) and the unread-notification count in the header. The three are read with their
-versions in one round trip when the request's user is loaded (``load_user``).
+versions in one round trip when the request's user is loaded (``load_user``), together with the session when
+the browser names its user (``accounts.middleware.USER_HINT_COOKIE``, ``accounts.session_cached_db``).
 
 Never stale after a change: each entry is stored with the *version* it was computed under, and a
 change replaces the version with a new random token (``bump``) at once and again after its commit, so

@@ -155,9 +155,12 @@ def test_a_session_missing_from_redis_is_read_from_the_database(client, person, 
     assert _warm_round_trips(client, redis_commands)[0] == ["MGET"]
 
 
-def test_the_hint_is_read_only_when_the_request_cache_is_on(client, person, settings, redis_commands):
+def test_without_the_request_cache_no_hint_is_set_or_read(client, person, settings, redis_commands):
     settings.REQUEST_CACHE = False
-    _signed_in(client, person)
+    client.force_login(person)
+    response = client.get(PAGE)
+    assert response.status_code == 200 and USER_HINT_COOKIE not in response.cookies
+    client.cookies[USER_HINT_COOKIE] = _hint(person.pk, client.session.session_key)
     sent, response = _warm_round_trips(client, redis_commands)
     assert sent == ["GET"] and response.wsgi_request.user.pk == person.pk  # the session alone
     assert not request_cache.enabled()
