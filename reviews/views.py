@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, member_org_ids
 from declarations.flow import State
-from declarations.selectors import QUEUE_COUNT_CAP, queue_counts, review_queue
+from declarations.selectors import queue_counts, review_queue, reviewed_employers
 from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
@@ -31,6 +31,7 @@ def _staff_only(user):
 @login_required
 def queue(request):
     _staff_only(request.user)
+    employers = reviewed_employers(request.user)
     base = review_queue(request.user)
     query = request.GET.copy()
     query.pop("page", None)
@@ -43,12 +44,12 @@ def queue(request):
         invalid, page = True, Page(rows=[], number=1, has_next=False)
         messages.error(request, str(exc))
     label_queue_rows(page.rows)
-    counts = queue_counts(base)
+    counts = queue_counts(request.user, employers)
     return render(request, "reviews/queue.html", {
         "filter_fields": filter_fields_html(filtered), "page": page, "query": query.urlencode(),
-        "cap": QUEUE_COUNT_CAP, "sees_late": _sees_late(request.user),
+        "sees_late": _sees_late(request.user),
         "detail_prefix": reverse("declarations:detail", args=[0])[:-2],  # …/declarations/ + pk + /
-        "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
+        "counts": [(code, label, counts[code]) for code, label in State.choices if code in counts],
     }, status=400 if invalid else 200)
 
 

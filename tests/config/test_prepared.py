@@ -31,3 +31,25 @@ def test_an_argument_that_is_not_a_parameter_is_refused():
     prepared = PreparedValues(lambda pk: Organisation.objects.filter(pk__gte=0).values("pk")[:1] if pk else None)
     with pytest.raises(ValueError, match="not parameters"):
         prepared.rows(5)  # built without the argument: the page would ignore it
+
+
+def test_a_list_argument_is_one_array_parameter_whatever_its_length(django_assert_num_queries):
+    """A list (``AnyOf``) is bound whole: one compiled query for two ids or three (PostgreSQL; elsewhere the
+    queryset is built for each call), the rows those of the queryset."""
+    from django.db import connection
+    from django.db.models import F, Q
+
+    from config.lookups import AnyOf
+
+    parent = OrganisationFactory(name="上级")
+    children = [OrganisationFactory(name=f"下级{i}", parent=parent) for i in range(3)]
+
+    def build(ids, limit):
+        return Organisation.objects.filter(Q(AnyOf(F("pk"), ids))).order_by("name").values("pk", "name")[:limit]
+
+    prepared = PreparedValues(build)
+    for ids in ([parent.pk, children[0].pk], [c.pk for c in children], [children[2].pk]):
+        with django_assert_num_queries(1):
+            rows = prepared.rows(ids, shape=(5,))
+        assert rows == list(build(ids, 5))
+    assert len(prepared._compiled) == (1 if connection.vendor == "postgresql" else 0)
