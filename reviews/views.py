@@ -17,7 +17,7 @@ from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
 from .filters import QueueFilter, filter_fields_html
-from .selectors import label_queue_rows, late_organisations, queue_rows
+from .selectors import label_queue_rows, late_organisations, queue_page, queue_rows
 from .services import record_objection, resolve_objection, verify_material
 
 STAFF_ROLES = {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)
@@ -32,18 +32,20 @@ def _staff_only(user):
 def queue(request):
     _staff_only(request.user)
     employers = reviewed_employers(request.user)
-    base = review_queue(request.user)
     query = request.GET.copy()
     query.pop("page", None)
-    filtered = QueueFilter(query, queryset=base) if query else None  # unfiltered: no FilterSet to build
+    filtered = QueueFilter(query, queryset=review_queue(request.user)) if query else None  # else no FilterSet
     invalid = filtered is not None and not filtered.is_valid()
     try:
-        rows = base if filtered is None else base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
-        page = page_of(queue_rows(rows), page_number(request.GET.get("page")))
+        number = page_number(request.GET.get("page"))
+        if filtered is None:  # every reviewer's first pages: one prepared query
+            page = queue_page(request.user, employers, number=number)
+        else:
+            rows = filtered.queryset.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
+            page = label_queue_rows(page_of(queue_rows(rows), number))
     except InvalidPage as exc:
         invalid, page = True, Page(rows=[], number=1, has_next=False)
         messages.error(request, str(exc))
-    label_queue_rows(page.rows)
     counts = queue_counts(request.user, employers)
     return render(request, "reviews/queue.html", {
         "filter_fields": filter_fields_html(filtered), "page": page, "query": query.urlencode(),
