@@ -61,7 +61,10 @@ class PreparedValues:
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # the columns' names in the SQL's order, as ValuesIterable reads them: since Django 5.2 values() keeps
+        # the order it was given, annotations among the fields (query.selected)
+        names = (list(query.selected) if query.selected
+                 else [*query.extra_select, *query.values_select, *query.annotation_select])
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
         converters = compiler.get_converters(fields)
         return queryset.model, sql, tuple(params), slots, names, compiler, converters

@@ -53,3 +53,19 @@ def test_a_list_argument_is_one_array_parameter_whatever_its_length(django_asser
             rows = prepared.rows(ids, shape=(5,))
         assert rows == list(build(ids, 5))
     assert len(prepared._compiled) == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_an_annotation_among_the_fields_keeps_its_name():
+    """values() keeps the order it is given (Django 5.2): an annotation before a joined field comes back under
+    its own name, not the next column's (the queue's ``push_ready`` before the applicant's name)."""
+    parent = OrganisationFactory(name="上级")
+    OrganisationFactory(name="下级", parent=parent)
+
+    def build(pk):
+        return (Organisation.objects.filter(pk=pk).annotate(n=Count("children"))
+                .values("pk", "n", "parent__name", "name"))
+
+    child = Organisation.objects.get(name="下级")
+    for pk in (parent.pk, child.pk):
+        assert PreparedValues(build).rows(pk) == list(build(pk))
+    assert PreparedValues(build).rows(child.pk) == [{"pk": child.pk, "n": 0, "parent__name": "上级", "name": "下级"}]
