@@ -261,3 +261,28 @@ def test_each_queue_costs_the_same_queries_with_forty_times_the_declarations(cli
     with django_assert_num_queries(len(small.captured_queries)):
         page = client.get("/reviews/?page=2").content.decode()
     assert "单位审核 <strong>123</strong>" in page and page.count("<tr data-state=") == 20
+
+
+def test_the_queue_rows_show_each_fact_and_escape_what_people_typed(client, in_window, plan, org_tree, people):
+    """The table's rows are made in Python (issue 20): each cell as the template made it, every text escaped."""
+    from django.utils import timezone
+
+    from accounts.models import Organisation, User
+
+    Organisation.objects.filter(pk=org_tree["employer_a"].pk).update(name="甲&<乙>单位")
+    user = User.objects.create(username="u1", real_name='<script>alert("张")</script>')
+    at = timezone.make_aware(timezone.datetime(2026, 9, 3, 8, 5))
+    declaration = Declaration.objects.create(applicant=user, employer=org_tree["employer_a"], plan=plan, year=2026,
+                                             series=plan.series, level="intermediate", state="employer_review",
+                                             version=2, submitted_at=at)
+    client.force_login(people["handler"])
+    page = client.get("/reviews/").content.decode()
+    local = timezone.localtime(at)
+    assert (f'<tr data-state="employer_review"><td><a href="/declarations/{declaration.pk}/">{declaration.pk}</a></td>'
+            '<td>&lt;script&gt;alert(&quot;张&quot;)&lt;/script&gt;</td><td>甲&amp;&lt;乙&gt;单位</td>'
+            f'<td>2026 年{plan.series.name}中级（正常申报）</td><td>单位审核</td><td>2</td>'
+            f'<td>{local:%Y-%m-%d %H:%M}</td></tr>') in page
+    assert "<script>" not in page.split('data-testid="queue"')[1]
+    Declaration.objects.filter(pk=declaration.pk).update(state="withdrawn")
+    assert "没有符合条件的申报" not in client.get("/reviews/").content.decode()
+    assert "没有符合条件的申报" in client.get("/reviews/?state=employer_review").content.decode()
