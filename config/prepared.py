@@ -8,13 +8,15 @@ arguments and runs the SQL: the rows are the dicts ``QuerySet.values()`` gives.
 
 Rules for a ``build`` function: it returns a ``.values(...)`` queryset; every argument appears in the SQL as
 a parameter exactly as given (``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are
-inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``.
+inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``. A list of
+ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
+parameter on PostgreSQL, whatever its length; elsewhere such a call builds its queryset each time).
 """
 
 import threading
 from datetime import date
 
-from django.db import connections, router
+from django.db import connection, connections, router
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
 _MARKER_BASE = -7_310_000_000_000
@@ -24,11 +26,19 @@ def marker_slots(params, markers: dict) -> tuple:
     """Where each marker value (``markers``: value → the name of the argument it stands for) stands among a
     compiled query's ``params``: per parameter the argument's name, or None for a value of the query's own.
     Every marker must be a parameter (an inlined one could not be replaced): else ValueError."""
-    slots = tuple(markers.get(param) if isinstance(param, int | date) else None for param in params)
+    slots = tuple(markers.get(_marker_of(param)) for param in params)
     missing = set(markers.values()) - set(slots)
     if missing:
         raise ValueError(f"prepared query: arguments {sorted(map(str, missing))} are not parameters of its SQL")
     return slots
+
+
+def _marker_of(param):
+    """The value a parameter would be as a marker: itself (a number or a date) or, for an array parameter
+    of one value (a list argument stands in as ``[marker]``), that value: the whole array is bound."""
+    if isinstance(param, list) and len(param) == 1:
+        param = param[0]
+    return param if isinstance(param, int | date) else None
 
 
 def bind(params, slots, values) -> list:
@@ -44,23 +54,29 @@ class PreparedValues:
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
-    def _compile(self, n_args: int, shape):
-        markers = [_MARKER_BASE - i for i in range(n_args)]
-        queryset = self._build(*markers, *shape)
+    def _compile(self, arrays: tuple[bool, ...], shape):
+        markers = [_MARKER_BASE - i for i in range(len(arrays))]
+        queryset = self._build(*([m] if array else m for m, array in zip(markers, arrays, strict=True)), *shape)
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # the columns' names in the SQL's order, as ValuesIterable reads them: since Django 5.2 values() keeps
+        # the order it was given, annotations among the fields (query.selected)
+        names = (list(query.selected) if query.selected
+                 else [*query.extra_select, *query.values_select, *query.annotation_select])
         fields = [s[0] for s in compiler.select[0:compiler.col_count]]
         converters = compiler.get_converters(fields)
         return queryset.model, sql, tuple(params), slots, names, compiler, converters
 
     def rows(self, *args, shape=()) -> list[dict]:
-        key = (len(args), tuple(shape))
+        arrays = tuple(isinstance(arg, list) for arg in args)
+        if any(arrays) and connection.vendor != "postgresql":  # an IN list elsewhere: SQL of its own length
+            return list(self._build(*args, *shape))
+        key = (arrays, tuple(shape))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compile(len(args), tuple(shape))
+            compiled = self._compile(arrays, tuple(shape))
             with self._lock:
                 if len(self._compiled) >= self.MAX_SHAPES:
                     self._compiled.clear()

@@ -252,13 +252,31 @@ class Declaration(models.Model):
                          condition=Q(submitted_at__isnull=False)),
             models.Index(fields=["employer", "-submitted_at", "-id"], name="declaration_employer_queue",
                          condition=Q(submitted_at__isnull=False)),
-            # its counts per state (selectors.queue_counts): index-only, at most QUEUE_COUNT_CAP entries a state
-            models.Index(fields=["state", "employer", "applicant"], name="declaration_queue_counts",
-                         condition=Q(submitted_at__isnull=False)),
         ]
 
     def __str__(self):
         return f"{self.year} 年 {self.applicant} {self.series} {self.get_level_display()}"
+
+
+class QueueCount(models.Model):
+    """How many submitted declarations (``submitted_at`` set) an employer has in each state: the review
+    queue's counts (``selectors.queue_counts``). Kept by the database itself: triggers on the declarations'
+    table (migration 0006) add and subtract in the same transaction as every insert, update and delete,
+    whoever writes (a transition, a sweep's set-based UPDATE, the admin, a bulk load), so a count is never
+    stale and never ahead of what its reader may see. Never written by the application."""
+
+    employer = models.ForeignKey("accounts.Organisation", verbose_name="申报单位", on_delete=models.DO_NOTHING,
+                                 db_constraint=False, db_index=False, related_name="+")  # the unique key leads with it
+    state = models.CharField("状态", max_length=24, choices=State.choices)
+    n = models.IntegerField("已提交的申报数")
+
+    class Meta:
+        verbose_name = "审核队列计数"
+        verbose_name_plural = "审核队列计数"
+        constraints = [models.UniqueConstraint(fields=["employer", "state"], name="queue_count_per_employer_state")]
+
+    def __str__(self):
+        return f"{self.employer_id} {self.state} {self.n}"
 
 
 class ExceptionalRecommender(models.Model):

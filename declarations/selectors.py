@@ -3,8 +3,8 @@
 from datetime import date
 from types import SimpleNamespace
 
-from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
@@ -13,11 +13,12 @@ from accounts.selectors import gated_object, visible_organisation_ids
 from config.clock import today
 from config.json_rows import JsonRows
 from config.lookups import AnyOf
+from config.prepared import PreparedValues
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_layers
 
 from .flow import SERVICE_ONLY, State, actions_from
-from .models import Declaration, DeclarationVersion, Material, Profile
+from .models import Declaration, DeclarationVersion, Material, Profile, QueueCount
 from .permissions import may_take
 
 
@@ -32,17 +33,43 @@ def access_declaration(actor, pk, *, for_update: bool = False, with_related: tup
                         allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
 
 
-def _reviewed_scope(actor) -> Q | None:
-    """Where the actor reviews: the employers they handle or administer and the organisations they
-    oversee (``Q()``: everywhere, for the system admin); None when they review nowhere."""
+def reviewed_employers(actor) -> list[int] | None:
+    """The employers whose declarations the actor reviews: those they handle or administer and every
+    organisation under those they oversee (None: everywhere, for the system admin); ``[]`` when they
+    review nowhere."""
     if is_system_admin(actor):
-        return Q()
-    if not member_org_ids(actor, {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)):
         return None
+    if not member_org_ids(actor, {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)):
+        return []
     employers = member_org_ids(actor, {Role.EMPLOYER_HANDLER, Role.EMPLOYER_ADMIN})
     if member_org_ids(actor, OVERSEEING_ROLES):
         employers |= visible_organisation_ids(actor)
-    return Q(AnyOf(F("employer_id"), sorted(employers)))  # one array parameter, not one per employer
+    return sorted(employers)
+
+
+def _employer_in(employers) -> Q:
+    """``employer_id`` among ``employers`` (a list: one array parameter, not one per employer), or equal to
+    one employer (an id: then the queue is read in the order of ``declaration_employer_queue``, where
+    ``= ANY`` of one value kept PostgreSQL on the whole site's order), or anywhere (None)."""
+    if employers is None:
+        return Q()
+    if isinstance(employers, list):
+        return Q(AnyOf(F("employer_id"), employers))
+    return Q(employer_id=employers)
+
+
+def queue_scope(employers: list[int] | None) -> tuple:
+    """``reviewed_employers`` as the arguments of the queue's prepared queries: nothing (everywhere), the
+    one employer's id, or the list."""
+    if employers is None:
+        return ()
+    return (employers[0],) if len(employers) == 1 else (employers,)
+
+
+def _reviewed_scope(actor) -> Q | None:
+    """Where the actor reviews as a filter (``Q()``: everywhere); None when they review nowhere."""
+    employers = reviewed_employers(actor)
+    return None if employers == [] else _employer_in(employers)
 
 
 def visible_declarations(actor) -> QuerySet[Declaration]:
@@ -61,29 +88,51 @@ def review_queue(actor) -> QuerySet[Declaration]:
     """The reviewers' queue: submitted declarations of others where the actor reviews, the latest
     submission first (partial indexes ``declaration_queue`` and ``declaration_employer_queue``). A draft
     withdrawn before it was ever submitted is not in it: staff see a declaration once it is submitted."""
-    scope = _reviewed_scope(actor) if actor.is_authenticated else None
-    if scope is None:
+    employers = reviewed_employers(actor) if actor.is_authenticated else []
+    if employers == []:
         return Declaration.objects.none()
-    return (_declarations().filter(scope, submitted_at__isnull=False).exclude(state=State.DRAFT)
-            .exclude(applicant=actor).order_by("-submitted_at", "-pk"))
+    scope = queue_scope(employers)
+    return queue_within(scope[0] if scope else None, actor.pk)
 
 
-QUEUE_COUNT_CAP = 1000
+def queue_within(employers, actor_id) -> QuerySet[Declaration]:
+    """``review_queue`` of the reviewer ``actor_id`` over ``employers`` (None, one id or a list: an element of
+    ``queue_scope``), by values: the queue page prepares it once per process with stand-ins
+    (``reviews.selectors.queue_page``)."""
+    return (_declarations().filter(_employer_in(employers), submitted_at__isnull=False)
+            .exclude(state=State.DRAFT).exclude(applicant_id=actor_id).order_by("-submitted_at", "-pk"))
 
 
-def queue_counts(queryset) -> dict[str, int]:
-    """Declarations per state in the queue, each counted up to ``QUEUE_COUNT_CAP`` (shown as "1000+"):
-    one query whose cost does not grow with the data (each state stops at the cap, through the
-    (employer, state) index), where an exact count of 500,000 rows would cost more than the page."""
-    marker = "\x00state"  # compiled once; each state's part reuses the SQL with its own parameter
-    sql, template = (queryset.filter(state=marker).order_by().values("state")[:QUEUE_COUNT_CAP]
-                     .query.sql_with_params())
-    states = [code for code in State.values if code != State.DRAFT]
-    params = [code if p == marker else p for code in states for p in template]
-    with connection.cursor() as cursor:
-        parts = " UNION ALL ".join(f"SELECT state FROM ({sql}) AS part{i}" for i in range(len(states)))
-        cursor.execute(f"SELECT state, COUNT(*) FROM ({parts}) AS capped GROUP BY state", params)
-        return dict(cursor.fetchall())
+def _queue_count_rows(actor_id, *scope):
+    """The counts of ``queue_counts`` as a ``values()`` queryset (prepared below; ``scope``: ``queue_scope``),
+    each row with how many of the reviewer's own submitted declarations are there (rare: a handler who
+    declares; an uncorrelated subquery, evaluated once): those are not in their queue, so not in its counts."""
+    within = _employer_in(scope[0] if scope else None)
+    own = (Declaration.objects.filter(within, applicant_id=actor_id, submitted_at__isnull=False).order_by()
+           .values("applicant_id").annotate(n=Count("pk")).values("n"))
+    return (QueueCount.objects.filter(within).exclude(state=State.DRAFT).order_by().values("state")
+            .annotate(n=Sum("n"), own=Coalesce(Subquery(own), 0)))
+
+
+_QUEUE_COUNTS = PreparedValues(_queue_count_rows)
+
+
+def queue_counts(actor, employers: list[int] | None) -> dict[str, int]:
+    """Declarations per state in the actor's queue, exact, in one query whose cost does not grow with the
+    declarations: the sums of ``QueueCount`` (one row per employer and state, kept by triggers in the same
+    transaction as every write of a declaration, so never stale) over the employers the actor reviews; a
+    second (the states of their own declarations there) only for a reviewer who has declared there.
+    ``employers``: the actor's ``reviewed_employers``."""
+    if employers == []:
+        return {}
+    rows = _QUEUE_COUNTS.rows(actor.pk, *queue_scope(employers))
+    counts = {row["state"]: row["n"] for row in rows}
+    if any(row["own"] for row in rows):
+        own = Declaration.objects.filter(_employer_in(employers), applicant_id=actor.pk,
+                                         submitted_at__isnull=False).exclude(state=State.DRAFT)
+        for state in own.values_list("state", flat=True):
+            counts[state] -= 1
+    return {state: n for state, n in counts.items() if n > 0}
 
 
 def access_material(actor, pk) -> Material:

@@ -2,22 +2,25 @@
 the transition table on the declaration page (verify, return, recommend, forward, pass, reject,
 objections). Every form posts to a service; refusals come back as messages naming the rule."""
 
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, member_org_ids
 from declarations.flow import State
-from declarations.selectors import QUEUE_COUNT_CAP, queue_counts, review_queue
+from declarations.selectors import queue_counts, review_queue, reviewed_employers
 from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
 from .filters import QueueFilter, filter_fields_html
-from .selectors import label_queue_rows, late_organisations, queue_rows
+from .selectors import label_queue_rows, late_organisations, queue_page, queue_rows
 from .services import record_objection, resolve_objection, verify_material
 
 STAFF_ROLES = {Role.EMPLOYER_HANDLER} | set(OVERSEEING_ROLES)
@@ -31,25 +34,45 @@ def _staff_only(user):
 @login_required
 def queue(request):
     _staff_only(request.user)
-    base = review_queue(request.user)
+    employers = reviewed_employers(request.user)
     query = request.GET.copy()
     query.pop("page", None)
-    filtered = QueueFilter(query, queryset=base) if query else None  # unfiltered: no FilterSet to build
+    filtered = QueueFilter(query, queryset=review_queue(request.user)) if query else None  # else no FilterSet
     invalid = filtered is not None and not filtered.is_valid()
     try:
-        rows = base if filtered is None else base.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
-        page = page_of(queue_rows(rows), page_number(request.GET.get("page")))
+        number = page_number(request.GET.get("page"))
+        if filtered is None:  # every reviewer's first pages: one prepared query
+            page = queue_page(request.user, employers, number=number)
+        else:
+            rows = filtered.queryset.none() if invalid else filtered.qs.order_by("-submitted_at", "-pk")
+            page = label_queue_rows(page_of(queue_rows(rows), number))
     except InvalidPage as exc:
         invalid, page = True, Page(rows=[], number=1, has_next=False)
         messages.error(request, str(exc))
-    label_queue_rows(page.rows)
-    counts = queue_counts(base)
+    counts = queue_counts(request.user, employers)
     return render(request, "reviews/queue.html", {
         "filter_fields": filter_fields_html(filtered), "page": page, "query": query.urlencode(),
-        "cap": QUEUE_COUNT_CAP, "sees_late": _sees_late(request.user),
-        "detail_prefix": reverse("declarations:detail", args=[0])[:-2],  # …/declarations/ + pk + /
-        "counts": [(code, label, counts.get(code, 0)) for code, label in State.choices if counts.get(code)],
+        "sees_late": _sees_late(request.user), "rows_html": queue_rows_html(page.rows),
+        "counts": [(code, label, counts[code]) for code, label in State.choices if code in counts],
     }, status=400 if invalid else 200)
+
+
+_ROW = ('<tr data-state="{state}"><td><a href="{prefix}{pk}/">{pk}</a></td><td>{applicant}</td><td>{employer}</td>'
+        '<td>{year} 年{series}{level}（{route}）</td><td>{state_label}{ready}</td><td>{version}</td>'
+        '<td>{submitted}</td></tr>')
+_READY = ' <strong data-testid="push-ready">可推送</strong>'  # a unit publicity over: the admin may forward
+
+
+def queue_rows_html(rows: list[dict]) -> SafeString:
+    """The queue table's rows (``label_queue_rows``), every text escaped: one format string a row, where
+    the template's 20 rows of a dozen variables each cost about 1 ms of a page's 6 (issue 20)."""
+    prefix = reverse("declarations:detail", args=[0])[:-2]  # …/declarations/ + pk + /
+    return mark_safe("".join(_ROW.format(  # every value below is a number or escaped
+        state=escape(row["state"]), prefix=prefix, pk=int(row["pk"]), applicant=escape(row["applicant_name"]),
+        employer=escape(row["employer__name"]), year=int(row["year"]), series=escape(row["series__name"]),
+        level=escape(row["level_label"]), route=escape(row["route_label"]), state_label=escape(row["state_label"]),
+        ready=_READY if row["state"] == State.UNIT_PUBLICITY and row["push_ready"] else "",
+        version=int(row["version"]), submitted=escape(row["submitted"])) for row in rows))
 
 
 def _sees_late(user) -> bool:

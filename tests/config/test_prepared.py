@@ -31,3 +31,41 @@ def test_an_argument_that_is_not_a_parameter_is_refused():
     prepared = PreparedValues(lambda pk: Organisation.objects.filter(pk__gte=0).values("pk")[:1] if pk else None)
     with pytest.raises(ValueError, match="not parameters"):
         prepared.rows(5)  # built without the argument: the page would ignore it
+
+
+def test_a_list_argument_is_one_array_parameter_whatever_its_length(django_assert_num_queries):
+    """A list (``AnyOf``) is bound whole: one compiled query for two ids or three (PostgreSQL; elsewhere the
+    queryset is built for each call), the rows those of the queryset."""
+    from django.db import connection
+    from django.db.models import F, Q
+
+    from config.lookups import AnyOf
+
+    parent = OrganisationFactory(name="上级")
+    children = [OrganisationFactory(name=f"下级{i}", parent=parent) for i in range(3)]
+
+    def build(ids, limit):
+        return Organisation.objects.filter(Q(AnyOf(F("pk"), ids))).order_by("name").values("pk", "name")[:limit]
+
+    prepared = PreparedValues(build)
+    for ids in ([parent.pk, children[0].pk], [c.pk for c in children], [children[2].pk]):
+        with django_assert_num_queries(1):
+            rows = prepared.rows(ids, shape=(5,))
+        assert rows == list(build(ids, 5))
+    assert len(prepared._compiled) == (1 if connection.vendor == "postgresql" else 0)
+
+
+def test_an_annotation_among_the_fields_keeps_its_name():
+    """values() keeps the order it is given (Django 5.2): an annotation before a joined field comes back under
+    its own name, not the next column's (the queue's ``push_ready`` before the applicant's name)."""
+    parent = OrganisationFactory(name="上级")
+    OrganisationFactory(name="下级", parent=parent)
+
+    def build(pk):
+        return (Organisation.objects.filter(pk=pk).annotate(n=Count("children"))
+                .values("pk", "n", "parent__name", "name"))
+
+    child = Organisation.objects.get(name="下级")
+    for pk in (parent.pk, child.pk):
+        assert PreparedValues(build).rows(pk) == list(build(pk))
+    assert PreparedValues(build).rows(child.pk) == [{"pk": child.pk, "n": 0, "parent__name": "上级", "name": "下级"}]
