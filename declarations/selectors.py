@@ -14,7 +14,7 @@ from config.clock import today
 from config.json_rows import JsonRows
 from config.lookups import AnyOf
 from titles.material_rules import DeclarationFacts, material_kinds
-from titles.selectors import effective_material_rules, rulebook_layers
+from titles.selectors import effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
 from .models import Declaration, DeclarationVersion, Material, Profile
@@ -171,26 +171,45 @@ def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dic
     }
 
 
-def applicant_rows(declaration, profile: Profile, *, as_of=None) -> dict[str, list[dict]]:
-    """Every list of the applicant and the declaration that a submit reads (education, titles, … the
-    materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows per list, the SQL
-    compiled once: composing it costs the ORM ~9 ms of CPU, the query < 1 ms) where the lists cost a query
-    each otherwise (issue 20: 16 queries of the submit). Dates are ISO strings."""
-    rows = _APPLICANT_ROWS.read(declaration=declaration.pk, applicant=declaration.applicant_id, profile=profile.pk,
-                                plan=declaration.plan_id, as_of=as_of or today())
+def applicant_rows(declaration, profile: Profile | None = None, *, as_of=None) -> dict:
+    """The applicant's profile and every list of the applicant and the declaration that a submit reads
+    (education, titles, … the materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows
+    per list beside the profile's row, the SQL compiled once: composing it costs the ORM ~9 ms of CPU, the query
+    < 1 ms) where the lists cost a query each otherwise (issue 20: 16 queries of the submit). Dates are ISO
+    strings; ``"profile"``: the ``Profile`` (with its ``post_series``' name), or ``profile`` when given."""
+    values = {"declaration": declaration.pk, "applicant": declaration.applicant_id, "plan": declaration.plan_id,
+              "as_of": as_of or today()}
+    rows = _APPLICANT_ROWS.read(**values)
+    if rows["row"] is None:  # no profile yet: made empty, as every page makes it
+        profile = profile or profile_of(declaration.applicant)
+        rows = _APPLICANT_ROWS.read(**values)
+    rows["profile"] = profile or _profile(rows["row"])
+    del rows["row"]
     if "_declaration_window" not in declaration.plan.__dict__:  # read with the lists: ``declaration_window``
         declaration.plan._declaration_window = next(
             ((date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in rows["declaration_phase"]), None)
     return rows
 
 
+_PROFILE_FIELDS = tuple(field.attname for field in Profile._meta.concrete_fields)
+
+
+def _profile(row: dict) -> Profile:
+    from titles.models import Series
+
+    profile = Profile.from_db(connection.alias, _PROFILE_FIELDS, [row[name] for name in _PROFILE_FIELDS])
+    if profile.post_series_id is not None:
+        profile.post_series = Series(pk=profile.post_series_id, name=row["post_series__name"])
+    return profile
+
+
 def _applicant_lists(m):
-    return Profile.objects.filter(pk=m.profile), _row_specs(
+    return Profile.objects.filter(user_id=m.applicant), _row_specs(
         SimpleNamespace(pk=m.declaration, applicant_id=m.applicant, plan_id=m.plan), m.ref, m.as_of)
 
 
-_APPLICANT_ROWS = JsonRows(_applicant_lists, outer="profile",
-                           numbers=("declaration", "applicant", "profile", "plan"), dates=("as_of",))
+_APPLICANT_ROWS = JsonRows(_applicant_lists, numbers=("declaration", "applicant", "plan"), dates=("as_of",),
+                           fields=(*_PROFILE_FIELDS, "post_series__name"))
 
 
 def sector_of(declaration) -> str:
@@ -277,10 +296,8 @@ def _credit_sanction(row: dict) -> dict:
 
 def rulebook_in_force(declaration) -> list[dict]:
     """The rulebook layers the verdict used, for the submitted version."""
-    return [{"id": layer.pk, "name": layer.name, "region_code": layer.region_code, "year": layer.year,
-             "version": layer.version}
-            for layer in rulebook_layers(region_code=declaration.plan.organisation.region_code,
-                                         year=declaration.year)]
+    in_force = rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year)
+    return [dict(layer) for layer in in_force.summary]
 
 
 def available_actions(actor, declaration) -> list[str]:

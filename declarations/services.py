@@ -345,8 +345,8 @@ def submission_problems(declaration, profile: Profile | None = None, verdict: di
 def _submit(*, actor, declaration, payload, request) -> str:
     if payload.get("pledge") is not True:
         raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
-    profile = profile_of(declaration.applicant)
-    rows = applicant_rows(declaration, profile)  # one read: the verdict, the material check and the version
+    rows = applicant_rows(declaration)  # one read: the profile, the verdict, the material check and the version
+    profile = rows["profile"]
     case = eligibility_case(declaration, profile, rows=rows)
     verdict = live_verdict(declaration, profile, case=case)
     problems = submission_problems(declaration, profile, verdict, rows=rows)
