@@ -6,15 +6,21 @@ and series that is about 0.5–1 ms of CPU, several times what PostgreSQL takes 
 positions of the markers among the parameters and the column converters, and then only substitutes the
 arguments and runs the SQL: the rows are the dicts ``QuerySet.values()`` gives.
 
-Rules for a ``build`` function: it returns a ``.values(...)`` queryset; every argument appears in the SQL as
+``PreparedObjects`` does the same for a queryset of model instances (its ``select_related`` objects and its
+``select_for_update`` kept): the locked declaration that every action reads.
+
+Rules for a ``build`` function: it returns a ``.values(...)`` queryset (``PreparedValues``) or a queryset of
+instances without annotations (``PreparedObjects``); every argument appears in the SQL as
 a parameter exactly as given (``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are
 inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``.
 """
 
 import threading
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import connections, router
+from django.db.models.query import get_related_populators
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
 _MARKER_BASE = -7_310_000_000_000
@@ -36,7 +42,9 @@ def bind(params, slots, values) -> list:
     return [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
 
 
-class PreparedValues:
+class _Prepared:
+    """What both kinds share: compiled once per number of arguments and ``shape``, bound and run per call."""
+
     MAX_SHAPES = 64  # compiled shapes kept per query (e.g. one per page number asked for)
 
     def __init__(self, build):
@@ -44,19 +52,17 @@ class PreparedValues:
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
-    def _compile(self, n_args: int, shape):
+    def _compile(self, n_args: int, shape) -> SimpleNamespace:
         markers = [_MARKER_BASE - i for i in range(n_args)]
         queryset = self._build(*markers, *shape)
-        query = queryset.query
-        compiler = query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()  # also fills compiler.select, klass_info, annotation_col_map
         slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        fields = [s[0] for s in compiler.select[0:compiler.col_count]]
-        converters = compiler.get_converters(fields)
-        return queryset.model, sql, tuple(params), slots, names, compiler, converters
+        return SimpleNamespace(queryset=queryset, compiler=compiler, sql=sql, params=tuple(params), slots=slots,
+                               converters=compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]]))
 
-    def rows(self, *args, shape=()) -> list[dict]:
+    def _run(self, args, shape) -> tuple[SimpleNamespace, str, list]:
+        """(the compiled query, the database it ran on, its rows with Django's column converters applied)."""
         key = (len(args), tuple(shape))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -65,12 +71,50 @@ class PreparedValues:
                 if len(self._compiled) >= self.MAX_SHAPES:
                     self._compiled.clear()
                 self._compiled[key] = compiled
-        model, sql, params, slots, names, compiler, converters = compiled
-        alias = router.db_for_read(model)  # per call: a read replica for this request, or the primary
-        values = bind(params, slots, args)
+        model = compiled.queryset.model  # per call: a read replica for this request, or the primary
+        alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
         with connections[alias].cursor() as cursor:
-            cursor.execute(sql, values)
+            cursor.execute(compiled.sql, bind(compiled.params, compiled.slots, args))
             rows = cursor.fetchall()
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        return compiled, alias, rows
+
+
+class PreparedValues(_Prepared):
+    """A ``.values(...)`` queryset: rows as the dicts ``QuerySet.values()`` gives."""
+
+    def _compile(self, n_args: int, shape) -> SimpleNamespace:
+        compiled = super()._compile(n_args, shape)
+        query = compiled.queryset.query
+        compiled.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        return compiled
+
+    def rows(self, *args, shape=()) -> list[dict]:
+        compiled, _, rows = self._run(args, shape)
+        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+
+
+class PreparedObjects(_Prepared):
+    """A queryset of model instances, with its ``select_related`` objects and its ``select_for_update``
+    (compile it inside the transaction, as Django requires): instances as ``ModelIterable`` makes them."""
+
+    def _compile(self, n_args: int, shape) -> SimpleNamespace:
+        compiled = super()._compile(n_args, shape)
+        if compiled.compiler.annotation_col_map:
+            raise ValueError("prepared objects: annotations are not supported")
+        return compiled
+
+    def objects(self, *args, shape=()) -> list:
+        compiled, alias, rows = self._run(args, shape)
+        select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        found = []
+        for row in rows:
+            obj = klass_info["model"].from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found

@@ -1,5 +1,6 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
+import functools
 from datetime import date
 from types import SimpleNamespace
 
@@ -10,9 +11,11 @@ from django.shortcuts import get_object_or_404
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 from accounts.selectors import gated_object, visible_organisation_ids
+from config.api import MAX_ID
 from config.clock import today
 from config.json_rows import JsonRows
 from config.lookups import AnyOf
+from config.prepared import PreparedObjects
 from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import effective_material_rules, rulebook_for
 
@@ -29,7 +32,25 @@ def access_declaration(actor, pk, *, for_update: bool = False, with_related: tup
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
     (``with_related``: more relations to read in the same query, e.g. the page's ``recommendation``)."""
     return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
-                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
+                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration),
+                        refusal="您无权查看该申报", fetch=functools.partial(_read_declaration, with_related=with_related))
+
+
+def _one_declaration(pk, for_update, *with_related):
+    queryset = _declarations().select_related(*with_related).filter(pk=pk)
+    return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+
+# every action locks its declaration, every page reads one: composing that query cost the ORM ~1 ms of CPU
+_DECLARATION = PreparedObjects(_one_declaration)
+
+
+def _read_declaration(pk, for_update: bool, *, with_related: tuple[str, ...]) -> Declaration | None:
+    pk = int(pk) if isinstance(pk, str) and pk.isdigit() else pk
+    if not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        return None  # no row has such an id
+    found = _DECLARATION.objects(pk, shape=(for_update, *with_related))
+    return found[0] if found else None
 
 
 def _reviewed_scope(actor) -> Q | None:
