@@ -5,7 +5,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts.models import CreditRecord, Role
@@ -17,7 +17,7 @@ from config.json_rows import JsonRows
 from config.lookups import AnyOf
 from config.prepared import PreparedObjects
 from titles.material_rules import DeclarationFacts, material_kinds
-from titles.selectors import effective_material_rules, rulebook_for
+from titles.selectors import LAYER_FIELDS, active_layers, effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
 from .models import Declaration, DeclarationVersion, Material, Profile
@@ -142,7 +142,7 @@ def profile_of(user) -> Profile:
 def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dict]]:
     """What the eligibility input, the material table and the submitted version read besides the profile
     itself: name → (the rows in their model's order, the fields of each row)."""
-    from titles.models import PlanPhase
+    from titles.models import PlanPhase, ReviewPlan
 
     from .models import (
         Achievement,
@@ -189,6 +189,11 @@ def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dic
                       {"id": "pk", "kind": "kind", "name": "display_name", "size": "size", "sha256": "sha256"}),
         "declaration_phase": (PlanPhase.objects.filter(plan_id=declaration.plan_id, kind="declaration"),
                               {"start": "start", "end": "end"}),
+        # which rulebook layers are in force for the declaration (parsed once per process: titles.selectors)
+        "rulebook_layers": (active_layers(
+            Subquery(ReviewPlan.objects.filter(pk=declaration.plan_id).values("organisation__region_code")),
+            Subquery(Declaration.objects.filter(pk=declaration.pk).values("year"))).order_by("pk"),
+            {field: field for field in LAYER_FIELDS}),
     }
 
 
@@ -197,7 +202,9 @@ def applicant_rows(declaration, profile: Profile | None = None, *, as_of=None) -
     (education, titles, … the materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows
     per list beside the profile's row, the SQL compiled once: composing it costs the ORM ~9 ms of CPU, the query
     < 1 ms) where the lists cost a query each otherwise (issue 20: 16 queries of the submit). Dates are ISO
-    strings; ``"profile"``: the ``Profile`` (with its ``post_series``' name), or ``profile`` when given."""
+    strings; ``"profile"``: the ``Profile`` (with its ``post_series``' name), or ``profile`` when given. Which
+    rulebook layers are in force is read in the same query and handed to ``titles.selectors.rulebook_for`` (inside
+    ``one_rulebook_read``, the action's later reads of the rulebook make no query)."""
     values = {"declaration": declaration.pk, "applicant": declaration.applicant_id, "plan": declaration.plan_id,
               "as_of": as_of or today()}
     rows = _APPLICANT_ROWS.read(**values)
@@ -206,6 +213,8 @@ def applicant_rows(declaration, profile: Profile | None = None, *, as_of=None) -
         rows = _APPLICANT_ROWS.read(**values)
     rows["profile"] = profile or _profile(rows["row"])
     del rows["row"]
+    rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year,
+                 layers=rows.pop("rulebook_layers"))  # kept for the action (titles.selectors.one_rulebook_read)
     if "_declaration_window" not in declaration.plan.__dict__:  # read with the lists: ``declaration_window``
         declaration.plan._declaration_window = next(
             ((date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in rows["declaration_phase"]), None)

@@ -11,7 +11,7 @@ from types import MappingProxyType, SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery, TextField
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import MD5, Cast, Coalesce, Concat, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -104,17 +104,22 @@ def one_rulebook_read():
         _in_force_read.reset(token)
 
 
-def rulebook_for(*, region_code: str = "", year: int | None = None) -> RulebookInForce:
+def rulebook_for(*, region_code: str = "", year: int | None = None, layers: list[dict] | None = None
+                 ) -> RulebookInForce:
     """The active layers that apply, least specific first: national (every year, then the year), then the
     region (every year, then the year); the highest version of each. One query of which layers these are and
     a fingerprint of their contents; the layers are parsed once per process for each set of fingerprints, so
-    a layer activated, retired or changed in any way is used by the next read."""
+    a layer activated, retired or changed in any way is used by the next read. ``layers``: those rows (pk,
+    region_code, year, version, fingerprint; ``active_layers``), when another query read them already."""
     memo = _in_force_read.get()
-    if memo is None:
-        return _read_in_force(region_code, year)
-    if (region_code, year) not in memo:
-        memo[(region_code, year)] = _read_in_force(region_code, year)
-    return memo[(region_code, year)]
+    if memo is not None and (region_code, year) in memo:
+        return memo[(region_code, year)]
+    if layers is None:
+        layers = _ACTIVE_LAYERS.rows(shape=(region_code, year))
+    in_force = _PARSED.get(_pick_layers([SimpleNamespace(**row) for row in layers], _wanted_scopes(region_code, year)))
+    if memo is not None:
+        memo[(region_code, year)] = in_force
+    return in_force
 
 
 class _ParsedRulebooks:
@@ -149,24 +154,17 @@ def _fingerprint():
     return MD5(Concat(*(Cast(name, TextField()) for name in _CONTENT), output_field=TextField()))
 
 
-def _active_layers(region_code: str, year: int | None):
-    """The active layers of the scopes of a (region, year), with their fingerprints (prepared below, one SQL
-    per region and year: a few in a process)."""
-    wanted = _wanted_scopes(region_code, year)
-    condition = Q()
-    for region, scope_year in wanted:
-        condition |= Q(region_code=region, year=scope_year) if scope_year is not None else Q(
-            region_code=region, year__isnull=True)
-    return RulebookVersion.objects.filter(condition, status=RulebookVersion.Status.ACTIVE).values(
-        "pk", "region_code", "year", "version", fingerprint=_fingerprint())
+def active_layers(region_code, year) -> QuerySet:
+    """The active layers that may apply to a (region, year), as ``rulebook_for`` takes them: ``region_code`` and
+    ``year`` may be expressions (inside a query of many lists, ``declarations.selectors.applicant_rows``)."""
+    return RulebookVersion.objects.filter(
+        Q(region_code="") | Q(region_code=region_code), Q(year__isnull=True) | Q(year=year),
+        status=RulebookVersion.Status.ACTIVE).annotate(fingerprint=_fingerprint())
 
 
-_ACTIVE_LAYERS = PreparedValues(_active_layers)  # composing it costs the ORM ~1.5 ms of CPU, running it < 0.5 ms
-
-
-def _read_in_force(region_code: str, year: int | None) -> RulebookInForce:
-    rows = _ACTIVE_LAYERS.rows(shape=(region_code, year))
-    return _PARSED.get(_pick_layers([SimpleNamespace(**row) for row in rows], _wanted_scopes(region_code, year)))
+LAYER_FIELDS = ("pk", "region_code", "year", "version", "fingerprint")
+# one SQL per region and year (a few in a process): composing it costs the ORM ~1.5 ms of CPU, running it < 0.5 ms
+_ACTIVE_LAYERS = PreparedValues(lambda region_code, year: active_layers(region_code, year).values(*LAYER_FIELDS))
 
 
 class RulesByScope:
