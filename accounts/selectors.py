@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import request_cache
@@ -19,12 +20,16 @@ from .permissions import (
 )
 
 
-def gated_object(queryset, pk, *, for_update: bool = False, allowed, refusal: str):
+def gated_object(queryset, pk, *, for_update: bool = False, allowed, refusal: str, fetch=None):
     """The steps every ``access_*`` gate shares: fetch (404 when absent), lock the row on request, and
-    check that the actor may see it (``allowed(obj)``; 403 with ``refusal`` when not)."""
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    obj = get_object_or_404(queryset, pk=pk)
+    check that the actor may see it (``allowed(obj)``; 403 with ``refusal`` when not). ``fetch(pk, for_update)``
+    reads the object (None: absent) in place of the queryset, e.g. through a prepared query (config/prepared.py)."""
+    if fetch is not None:
+        obj = fetch(pk, for_update)
+        if obj is None:
+            raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
+    else:
+        obj = get_object_or_404(queryset.select_for_update(of=("self",)) if for_update else queryset, pk=pk)
     if not allowed(obj):
         raise PermissionDenied(refusal)
     return obj

@@ -16,6 +16,10 @@ each call's values into its parameters. Rows come back as dicts, dates and times
 (``OuterRef("pk")``, or the ``outer`` value when lists are read one by one), and returns the one-row
 outer queryset and, per list, the rows (their order is kept) and the fields of each row (key → field
 path). Elsewhere than PostgreSQL, ``read`` makes one query a list (same rows, same order).
+
+``fields`` are columns of the outer row read in the same query, as ``values()`` gives them (Django's
+converters applied): ``read`` returns them under ``"row"`` (None when there is no outer row: the lists are
+then empty). Elsewhere than PostgreSQL the outer row is read first, and ``m.ref`` is its pk.
 """
 
 import functools
@@ -36,8 +40,9 @@ def _iso(value):
 class JsonRows:
     _MARKERS = (-7_000_001, -7_000_002, -7_000_003, -7_000_004, -7_000_005)  # stand-ins no real call passes
 
-    def __init__(self, build, *, outer: str, numbers: tuple[str, ...] = (), dates: tuple[str, ...] = ()):
-        self._build, self._outer, self._numbers, self._dates = build, outer, numbers, dates
+    def __init__(self, build, *, outer: str | None = None, numbers: tuple[str, ...] = (),
+                 dates: tuple[str, ...] = (), fields: tuple[str, ...] = ()):
+        self._build, self._outer, self._numbers, self._dates, self._fields = build, outer, numbers, dates, fields
 
     def _markers(self) -> dict[str, object]:
         markers = dict(zip(self._numbers, self._MARKERS, strict=False))
@@ -45,7 +50,7 @@ class JsonRows:
         return markers
 
     @functools.cached_property
-    def _compiled(self) -> tuple[str, tuple, tuple[str, ...], dict]:
+    def _compiled(self) -> tuple:
         from django.contrib.postgres.expressions import ArraySubquery
         from django.db.models.functions import JSONObject
 
@@ -53,20 +58,48 @@ class JsonRows:
         outer, lists = self._build(SimpleNamespace(**markers, ref=OuterRef("pk")))
         arrays = {f"rows_{name}": ArraySubquery(rows.values(row=JSONObject(**fields)))
                   for name, (rows, fields) in lists.items()}
-        sql, params = outer.values(**arrays).query.sql_with_params()
+        query = outer.values(*self._fields, **arrays).query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
         slots = marker_slots(params, {value: name for name, value in markers.items()})
-        return sql, tuple(params), tuple(lists), slots
+        converters = compiler.get_converters([s[0] for s in compiler.select[:len(self._fields)]])
+        return sql, tuple(params), tuple(lists), slots, compiler, converters
 
-    def read(self, **values) -> dict[str, list[dict]]:
+    def read(self, **values) -> dict:
         if connection.vendor != "postgresql":
-            _, lists = self._build(SimpleNamespace(**values, ref=values[self._outer]))
-            return {name: [{key: _iso(row[path]) for key, path in fields.items()}
-                           for row in rows.values(*fields.values())]
-                    for name, (rows, fields) in lists.items()}
-        sql, template, names, slots = self._compiled
+            return self._read_each(values)
+        sql, template, names, slots, compiler, converters = self._compiled
         params = bind(template, slots, values)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            found = cursor.fetchone() or [None] * len(names)
-        return {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
-                for name, rows in zip(names, found, strict=True)}
+            found = cursor.fetchone()
+        present = found is not None
+        if not present:
+            found = [None] * (len(self._fields) + len(names))
+        elif converters:
+            found = next(iter(compiler.apply_converters([found], converters)))
+        own = len(self._fields)
+        result = {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+                  for name, rows in zip(names, found[own:], strict=True)}
+        if self._fields:
+            result["row"] = dict(zip(self._fields, found[:own], strict=True)) if present else None
+        return result
+
+    def _read_each(self, values) -> dict:
+        """One query a list (and the outer row's first, when ``fields`` are read)."""
+        row = ref = None
+        if self._fields:
+            outer, _ = self._build(SimpleNamespace(**values, ref=None))
+            row = outer.values(*self._fields, "pk").first()
+            if row is None:
+                _, lists = self._build(SimpleNamespace(**values, ref=None))
+                return {**{name: [] for name in lists}, "row": None}
+            ref = row.pop("pk")
+        else:
+            ref = values[self._outer]
+        _, lists = self._build(SimpleNamespace(**values, ref=ref))
+        result = {name: [{key: _iso(r[path]) for key, path in fields.items()} for r in rows.values(*fields.values())]
+                  for name, (rows, fields) in lists.items()}
+        if self._fields:
+            result["row"] = row
+        return result

@@ -6,7 +6,11 @@ and series that is about 0.5–1 ms of CPU, several times what PostgreSQL takes 
 positions of the markers among the parameters and the column converters, and then only substitutes the
 arguments and runs the SQL: the rows are the dicts ``QuerySet.values()`` gives.
 
-Rules for a ``build`` function: it returns a ``.values(...)`` queryset; every argument appears in the SQL as
+``PreparedObjects`` does the same for a queryset of model instances (its ``select_related`` objects and its
+``select_for_update`` kept): the locked declaration that every action reads.
+
+Rules for a ``build`` function: it returns a ``.values(...)`` queryset (``PreparedValues``) or a queryset of
+instances without annotations (``PreparedObjects``); every argument appears in the SQL as
 a parameter exactly as given (``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are
 inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``. A list of
 ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
@@ -15,8 +19,10 @@ parameter on PostgreSQL, whatever its length; elsewhere such a call builds its q
 
 import threading
 from datetime import date
+from types import SimpleNamespace
 
 from django.db import connection, connections, router
+from django.db.models.query import get_related_populators
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
 _MARKER_BASE = -7_310_000_000_000
@@ -46,7 +52,10 @@ def bind(params, slots, values) -> list:
     return [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
 
 
-class PreparedValues:
+class _Prepared:
+    """What both kinds share: compiled once per kind of arguments (list or not) and ``shape``, bound and run per
+    call."""
+
     MAX_SHAPES = 64  # compiled shapes kept per query (e.g. one per page number asked for)
 
     def __init__(self, build):
@@ -54,25 +63,24 @@ class PreparedValues:
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
-    def _compile(self, arrays: tuple[bool, ...], shape):
+    def _compile(self, arrays: tuple[bool, ...], shape) -> SimpleNamespace:
         markers = [_MARKER_BASE - i for i in range(len(arrays))]
         queryset = self._build(*([m] if array else m for m, array in zip(markers, arrays, strict=True)), *shape)
-        query = queryset.query
-        compiler = query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()  # also fills compiler.select, klass_info, annotation_col_map
         slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
-        # the columns' names in the SQL's order, as ValuesIterable reads them: since Django 5.2 values() keeps
-        # the order it was given, annotations among the fields (query.selected)
-        names = (list(query.selected) if query.selected
-                 else [*query.extra_select, *query.values_select, *query.annotation_select])
-        fields = [s[0] for s in compiler.select[0:compiler.col_count]]
-        converters = compiler.get_converters(fields)
-        return queryset.model, sql, tuple(params), slots, names, compiler, converters
+        return SimpleNamespace(queryset=queryset, compiler=compiler, sql=sql, params=tuple(params), slots=slots,
+                               converters=compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]]))
 
-    def rows(self, *args, shape=()) -> list[dict]:
+    @staticmethod
+    def _arrays(args) -> tuple[bool, ...] | None:
+        """Which arguments are lists; None when one is and the database has no array parameters (an IN list
+        elsewhere: SQL of its own length, so the call builds its queryset)."""
         arrays = tuple(isinstance(arg, list) for arg in args)
-        if any(arrays) and connection.vendor != "postgresql":  # an IN list elsewhere: SQL of its own length
-            return list(self._build(*args, *shape))
+        return None if any(arrays) and connection.vendor != "postgresql" else arrays
+
+    def _run(self, arrays, args, shape) -> tuple[SimpleNamespace, str, list]:
+        """(the compiled query, the database it ran on, its rows with Django's column converters applied)."""
         key = (arrays, tuple(shape))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -81,12 +89,59 @@ class PreparedValues:
                 if len(self._compiled) >= self.MAX_SHAPES:
                     self._compiled.clear()
                 self._compiled[key] = compiled
-        model, sql, params, slots, names, compiler, converters = compiled
-        alias = router.db_for_read(model)  # per call: a read replica for this request, or the primary
-        values = bind(params, slots, args)
+        model = compiled.queryset.model  # per call: a read replica for this request, or the primary
+        alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
         with connections[alias].cursor() as cursor:
-            cursor.execute(sql, values)
+            cursor.execute(compiled.sql, bind(compiled.params, compiled.slots, args))
             rows = cursor.fetchall()
-        if converters:
-            rows = compiler.apply_converters(rows, converters)
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        return compiled, alias, rows
+
+
+class PreparedValues(_Prepared):
+    """A ``.values(...)`` queryset: rows as the dicts ``QuerySet.values()`` gives."""
+
+    def _compile(self, arrays, shape) -> SimpleNamespace:
+        compiled = super()._compile(arrays, shape)
+        query = compiled.queryset.query
+        # the columns' names in the SQL's order, as ValuesIterable reads them: since Django 5.2 values() keeps
+        # the order it was given, annotations among the fields (query.selected)
+        compiled.names = (list(query.selected) if query.selected
+                          else [*query.extra_select, *query.values_select, *query.annotation_select])
+        return compiled
+
+    def rows(self, *args, shape=()) -> list[dict]:
+        arrays = self._arrays(args)
+        if arrays is None:
+            return list(self._build(*args, *shape))
+        compiled, _, rows = self._run(arrays, args, shape)
+        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+
+
+class PreparedObjects(_Prepared):
+    """A queryset of model instances, with its ``select_related`` objects and its ``select_for_update``
+    (compile it inside the transaction, as Django requires): instances as ``ModelIterable`` makes them."""
+
+    def _compile(self, arrays, shape) -> SimpleNamespace:
+        compiled = super()._compile(arrays, shape)
+        if compiled.compiler.annotation_col_map:
+            raise ValueError("prepared objects: annotations are not supported")
+        return compiled
+
+    def objects(self, *args, shape=()) -> list:
+        arrays = self._arrays(args)
+        if arrays is None:
+            return list(self._build(*args, *shape))
+        compiled, alias, rows = self._run(arrays, args, shape)
+        select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        found = []
+        for row in rows:
+            obj = klass_info["model"].from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found

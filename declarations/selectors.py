@@ -1,8 +1,10 @@
 """Reads shared by pages and the API: the gates, lists, the eligibility facts and material kinds."""
 
+import functools
 from datetime import date
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -10,12 +12,13 @@ from django.shortcuts import get_object_or_404
 from accounts.models import CreditRecord, Role
 from accounts.permissions import OVERSEEING_ROLES, is_system_admin, member_org_ids
 from accounts.selectors import gated_object, visible_organisation_ids
+from config.api import MAX_ID
 from config.clock import today
 from config.json_rows import JsonRows
 from config.lookups import AnyOf
-from config.prepared import PreparedValues
+from config.prepared import PreparedObjects, PreparedValues
 from titles.material_rules import DeclarationFacts, material_kinds
-from titles.selectors import effective_material_rules, rulebook_layers
+from titles.selectors import LAYER_FIELDS, active_layers, effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
 from .models import Declaration, DeclarationVersion, Material, Profile, QueueCount
@@ -30,7 +33,25 @@ def access_declaration(actor, pk, *, for_update: bool = False, with_related: tup
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
     (``with_related``: more relations to read in the same query, e.g. the page's ``recommendation``)."""
     return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
-                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration), refusal="您无权查看该申报")
+                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration),
+                        refusal="您无权查看该申报", fetch=functools.partial(_read_declaration, with_related=with_related))
+
+
+def _one_declaration(pk, for_update, *with_related):
+    queryset = _declarations().select_related(*with_related).filter(pk=pk)
+    return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+
+# every action locks its declaration, every page reads one: composing that query cost the ORM ~1 ms of CPU
+_DECLARATION = PreparedObjects(_one_declaration)
+
+
+def _read_declaration(pk, for_update: bool, *, with_related: tuple[str, ...]) -> Declaration | None:
+    pk = int(pk) if isinstance(pk, str) and pk.isdigit() else pk
+    if not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        return None  # no row has such an id
+    found = _DECLARATION.objects(pk, shape=(for_update, *with_related))
+    return found[0] if found else None
 
 
 def reviewed_employers(actor) -> list[int] | None:
@@ -170,7 +191,7 @@ def profile_of(user) -> Profile:
 def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dict]]:
     """What the eligibility input, the material table and the submitted version read besides the profile
     itself: name → (the rows in their model's order, the fields of each row)."""
-    from titles.models import PlanPhase
+    from titles.models import PlanPhase, ReviewPlan
 
     from .models import (
         Achievement,
@@ -217,29 +238,57 @@ def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dic
                       {"id": "pk", "kind": "kind", "name": "display_name", "size": "size", "sha256": "sha256"}),
         "declaration_phase": (PlanPhase.objects.filter(plan_id=declaration.plan_id, kind="declaration"),
                               {"start": "start", "end": "end"}),
+        # which rulebook layers are in force for the declaration (parsed once per process: titles.selectors)
+        "rulebook_layers": (active_layers(
+            Subquery(ReviewPlan.objects.filter(pk=declaration.plan_id).values("organisation__region_code")),
+            Subquery(Declaration.objects.filter(pk=declaration.pk).values("year"))).order_by("pk"),
+            {field: field for field in LAYER_FIELDS}),
     }
 
 
-def applicant_rows(declaration, profile: Profile, *, as_of=None) -> dict[str, list[dict]]:
-    """Every list of the applicant and the declaration that a submit reads (education, titles, … the
-    materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows per list, the SQL
-    compiled once: composing it costs the ORM ~9 ms of CPU, the query < 1 ms) where the lists cost a query
-    each otherwise (issue 20: 16 queries of the submit). Dates are ISO strings."""
-    rows = _APPLICANT_ROWS.read(declaration=declaration.pk, applicant=declaration.applicant_id, profile=profile.pk,
-                                plan=declaration.plan_id, as_of=as_of or today())
+def applicant_rows(declaration, profile: Profile | None = None, *, as_of=None) -> dict:
+    """The applicant's profile and every list of the applicant and the declaration that a submit reads
+    (education, titles, … the materials), as plain rows, in one round trip on PostgreSQL (an array of JSON rows
+    per list beside the profile's row, the SQL compiled once: composing it costs the ORM ~9 ms of CPU, the query
+    < 1 ms) where the lists cost a query each otherwise (issue 20: 16 queries of the submit). Dates are ISO
+    strings; ``"profile"``: the ``Profile`` (with its ``post_series``' name), or ``profile`` when given. Which
+    rulebook layers are in force is read in the same query and handed to ``titles.selectors.rulebook_for`` (inside
+    ``one_rulebook_read``, the action's later reads of the rulebook make no query)."""
+    values = {"declaration": declaration.pk, "applicant": declaration.applicant_id, "plan": declaration.plan_id,
+              "as_of": as_of or today()}
+    rows = _APPLICANT_ROWS.read(**values)
+    if rows["row"] is None:  # no profile yet: made empty, as every page makes it
+        profile = profile or profile_of(declaration.applicant)
+        rows = _APPLICANT_ROWS.read(**values)
+    rows["profile"] = profile or _profile(rows["row"])
+    del rows["row"]
+    rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year,
+                 layers=rows.pop("rulebook_layers"))  # kept for the action (titles.selectors.one_rulebook_read)
     if "_declaration_window" not in declaration.plan.__dict__:  # read with the lists: ``declaration_window``
         declaration.plan._declaration_window = next(
             ((date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in rows["declaration_phase"]), None)
     return rows
 
 
+_PROFILE_FIELDS = tuple(field.attname for field in Profile._meta.concrete_fields)
+
+
+def _profile(row: dict) -> Profile:
+    from titles.models import Series
+
+    profile = Profile.from_db(connection.alias, _PROFILE_FIELDS, [row[name] for name in _PROFILE_FIELDS])
+    if profile.post_series_id is not None:
+        profile.post_series = Series(pk=profile.post_series_id, name=row["post_series__name"])
+    return profile
+
+
 def _applicant_lists(m):
-    return Profile.objects.filter(pk=m.profile), _row_specs(
+    return Profile.objects.filter(user_id=m.applicant), _row_specs(
         SimpleNamespace(pk=m.declaration, applicant_id=m.applicant, plan_id=m.plan), m.ref, m.as_of)
 
 
-_APPLICANT_ROWS = JsonRows(_applicant_lists, outer="profile",
-                           numbers=("declaration", "applicant", "profile", "plan"), dates=("as_of",))
+_APPLICANT_ROWS = JsonRows(_applicant_lists, numbers=("declaration", "applicant", "plan"), dates=("as_of",),
+                           fields=(*_PROFILE_FIELDS, "post_series__name"))
 
 
 def sector_of(declaration) -> str:
@@ -326,10 +375,8 @@ def _credit_sanction(row: dict) -> dict:
 
 def rulebook_in_force(declaration) -> list[dict]:
     """The rulebook layers the verdict used, for the submitted version."""
-    return [{"id": layer.pk, "name": layer.name, "region_code": layer.region_code, "year": layer.year,
-             "version": layer.version}
-            for layer in rulebook_layers(region_code=declaration.plan.organisation.region_code,
-                                         year=declaration.year)]
+    in_force = rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year)
+    return [dict(layer) for layer in in_force.summary]
 
 
 def available_actions(actor, declaration) -> list[str]:

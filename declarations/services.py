@@ -17,6 +17,7 @@ from accounts.errors import CONFLICT, INVALID, TOO_LARGE, DomainError
 from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
+from config.prepared import PreparedObjects
 from reviews.actions import Outcome
 from reviews.models import Decision
 from titles.documents import citation
@@ -345,8 +346,8 @@ def submission_problems(declaration, profile: Profile | None = None, verdict: di
 def _submit(*, actor, declaration, payload, request) -> str:
     if payload.get("pledge") is not True:
         raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
-    profile = profile_of(declaration.applicant)
-    rows = applicant_rows(declaration, profile)  # one read: the verdict, the material check and the version
+    rows = applicant_rows(declaration)  # one read: the profile, the verdict, the material check and the version
+    profile = rows["profile"]
     case = eligibility_case(declaration, profile, rows=rows)
     verdict = live_verdict(declaration, profile, case=case)
     problems = submission_problems(declaration, profile, verdict, rows=rows)
@@ -473,9 +474,16 @@ _TELL_APPLICANT = {State.RETURNED, State.UNIT_PUBLICITY, State.NOT_RECOMMENDED, 
                    State.COMMITTEE_REVIEW}
 
 
-def _next_actors(declaration) -> list:
+def _members(organisation_id, *roles):
     from accounts.models import RoleMembership
 
+    return RoleMembership.objects.filter(organisation_id=organisation_id, role__in=roles).select_related("user")
+
+
+_MEMBERS = PreparedObjects(_members)  # each transition tells the next body's members: compiled once
+
+
+def _next_actors(declaration) -> list:
     from .permissions import bureau_of, department_of
 
     where, roles = _STATE_ROLES.get(declaration.state, (None, ()))
@@ -483,7 +491,7 @@ def _next_actors(declaration) -> list:
             "bureau": lambda: bureau_of(declaration)}.get(where, lambda: None)()  # only the body it names
     if body is None:
         return []
-    return [m.user for m in RoleMembership.objects.filter(organisation=body, role__in=roles).select_related("user")]
+    return [m.user for m in _MEMBERS.objects(body.pk, shape=tuple(roles))]
 
 
 def _notify(declaration, *, action: str, comment: str, decision_pk) -> None:

@@ -9,7 +9,6 @@ Seeds: 002 二(一) (材料清单 per series), 002 五(六) (纪律处分审查�
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,15 +71,16 @@ DEFAULT_MATERIAL_RULES: dict[str, dict[str, dict]] = {
 
 
 def overlay_material_rules(base: Mapping, patch: Mapping) -> dict:
-    """A layer over the table: by series, then by kind code; ``None`` removes the entry."""
-    merged = copy.deepcopy(dict(base))
+    """A layer over the table: by series, then by kind code; ``None`` removes the entry. ``base`` is left as it
+    is: a series the layer changes is copied (one level), every kind it changes is a new dict."""
+    merged = dict(base)
     for series, kinds in (patch or {}).items():
         if kinds is None:
             merged.pop(series, None)
             continue
         if not isinstance(kinds, Mapping):
             raise ValueError(f"申报材料目录无效：{series} 应为对象（材料代码 → 要求）")
-        table = merged.setdefault(series, {})
+        table = merged[series] = dict(merged.get(series, {}))
         for code, kind in kinds.items():
             if kind is None:
                 table.pop(code, None)

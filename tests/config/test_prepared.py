@@ -69,3 +69,31 @@ def test_an_annotation_among_the_fields_keeps_its_name():
     for pk in (parent.pk, child.pk):
         assert PreparedValues(build).rows(pk) == list(build(pk))
     assert PreparedValues(build).rows(child.pk) == [{"pk": child.pk, "n": 0, "parent__name": "上级", "name": "下级"}]
+
+
+def test_prepared_objects_are_the_querysets_instances_with_their_related_objects_and_lock(
+        django_assert_num_queries):
+    from django.db import connection, transaction
+
+    from config.prepared import PreparedObjects
+
+    parent = OrganisationFactory(name="上级")
+    child, orphan = OrganisationFactory(name="下级", parent=parent), OrganisationFactory(name="独立")
+
+    def build(pk, for_update):
+        queryset = Organisation.objects.select_related("parent").filter(pk=pk)
+        return queryset.select_for_update(of=("self",)) if for_update else queryset
+
+    prepared = PreparedObjects(build)
+    for organisation in (child, orphan, parent):
+        with django_assert_num_queries(1) as queries:
+            found = prepared.objects(organisation.pk, shape=(False,))
+        expected = build(organisation.pk, False).get()
+        assert found == [expected] and found[0].name == expected.name and not found[0]._state.adding
+        with django_assert_num_queries(0):  # the related object came with it (None for no parent)
+            assert (found[0].parent and found[0].parent.name) == (expected.parent and expected.parent.name)
+    assert "FOR UPDATE" not in queries.captured_queries[0]["sql"]
+    with transaction.atomic(), django_assert_num_queries(1) as queries:
+        assert prepared.objects(child.pk, shape=(True,))[0].parent == parent
+    assert 'FOR UPDATE OF "accounts_organisation"' in queries.captured_queries[0]["sql"] or connection.vendor != "postgresql"
+    assert prepared.objects(orphan.pk + 1000, shape=(False,)) == []
