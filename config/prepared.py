@@ -6,9 +6,10 @@ and series that is about 0.5–1 ms of CPU, several times what PostgreSQL takes 
 positions of the markers among the parameters and the column converters, and then only substitutes the
 arguments and runs the SQL: the rows are the dicts ``QuerySet.values()`` gives.
 
-Rules for a ``build`` function: it returns a ``.values(...)`` queryset; every argument appears in the SQL as
-a parameter exactly as given (``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are
-inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``.
+Rules for a ``build`` function: it returns a ``.values(...)`` queryset; every argument (a number or a date;
+text where its position is in ``text_args``) appears in the SQL as a parameter exactly as given
+(``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are inlined: name the page in
+``shape``); whatever else changes the SQL's text goes into ``shape``.
 """
 
 import threading
@@ -24,7 +25,7 @@ def marker_slots(params, markers: dict) -> tuple:
     """Where each marker value (``markers``: value → the name of the argument it stands for) stands among a
     compiled query's ``params``: per parameter the argument's name, or None for a value of the query's own.
     Every marker must be a parameter (an inlined one could not be replaced): else ValueError."""
-    slots = tuple(markers.get(param) if isinstance(param, int | date) else None for param in params)
+    slots = tuple(markers.get(param) if isinstance(param, int | date | str) else None for param in params)
     missing = set(markers.values()) - set(slots)
     if missing:
         raise ValueError(f"prepared query: arguments {sorted(map(str, missing))} are not parameters of its SQL")
@@ -39,13 +40,14 @@ def bind(params, slots, values) -> list:
 class PreparedValues:
     MAX_SHAPES = 64  # compiled shapes kept per query (e.g. one per page number asked for)
 
-    def __init__(self, build):
+    def __init__(self, build, *, text_args: tuple[int, ...] = ()):
         self._build = build
+        self._text_args = text_args  # positions of arguments that are text (a text column's value)
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
     def _compile(self, n_args: int, shape):
-        markers = [_MARKER_BASE - i for i in range(n_args)]
+        markers = [f"\x00prepared-{i}" if i in self._text_args else _MARKER_BASE - i for i in range(n_args)]
         queryset = self._build(*markers, *shape)
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)

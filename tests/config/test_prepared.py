@@ -31,3 +31,13 @@ def test_an_argument_that_is_not_a_parameter_is_refused():
     prepared = PreparedValues(lambda pk: Organisation.objects.filter(pk__gte=0).values("pk")[:1] if pk else None)
     with pytest.raises(ValueError, match="not parameters"):
         prepared.rows(5)  # built without the argument: the page would ignore it
+
+
+def test_a_text_argument_is_a_parameter_when_named_in_text_args():
+    first = OrganisationFactory(name="甲单位")
+    OrganisationFactory(name="乙单位")
+    prepared = PreparedValues(lambda name: Organisation.objects.filter(name=name).values("pk"), text_args=(0,))
+    assert prepared.rows("甲单位") == [{"pk": first.pk}] and prepared.rows("丙单位") == []
+    unnamed = PreparedValues(lambda name: Organisation.objects.filter(name=name).values("pk"))
+    with pytest.raises(ValueError, match="not parameters"):  # a number's marker, made text by the field
+        unnamed.rows("甲单位")
