@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from config.api import MAX_ID
-from config.json_rows import JsonRows
+from config.json_rows import JsonRows, json_row
 
 from .models import Declaration, DeclarationVersion, Material
 from .selectors import VIEW_REFUSAL, materials_of, may_view
@@ -36,7 +36,7 @@ _RELATED = {
 
 def _page_lists(m):
     from django.db.models import CharField, Exists, JSONField, OuterRef, Subquery
-    from django.db.models.functions import Cast, JSONObject
+    from django.db.models.functions import Cast
 
     from accounts.models import Event
     from reviews.models import CorrectionNotice, Decision, MaterialVerification, Objection, Recommendation
@@ -44,8 +44,8 @@ def _page_lists(m):
     own = {f.attname: f.attname for f in Declaration._meta.concrete_fields}
     related = {f"{name}__{field}": f"{name}__{field}" for name, fields in _RELATED.items() for field in fields}
     latest = (MaterialVerification.objects.filter(material=OuterRef("pk")).order_by("-pk")
-              .values(row=JSONObject(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
-                                     comment="comment"))[:1])
+              .values(row=json_row(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
+                                   comment="comment"))[:1])
     decided = Decision.objects.filter(declaration_id=m.declaration)
     applicant = Subquery(Declaration.objects.filter(pk=m.declaration).values("applicant_id")[:1])
     return Declaration.objects.filter(pk=m.declaration), {
