@@ -28,3 +28,42 @@ def test_the_lists_are_the_querysets_rows_and_their_keys_are_no_parameters(djang
 def test_a_key_is_a_name():
     with pytest.raises(ValueError, match="letters, digits"):
         json_row(**{"it's": "name"})
+
+
+def _children_of():
+    return JsonRows(lambda m: (Organisation.objects.filter(pk=m.parent), {
+        "children": (Organisation.objects.filter(parent_id=m.ref).order_by("pk"), {"name": "name"})}),
+        outer="parent", numbers=("parent",))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_query_is_prepared_once_per_connection(monkeypatch):
+    """PREPARE on the connection's first use, then EXECUTE alone; prepared again when the statement is gone
+    (a pooler's reset, DEALLOCATE) or the connection is new; run as it is inside a transaction and on a
+    connection that is not kept (CONN_MAX_AGE 0)."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    parent = OrganisationFactory(name="上级")
+    OrganisationFactory(name="下级", parent=parent)
+    rows = _children_of()
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+
+    def read():
+        with CaptureQueriesContext(connection) as done:
+            assert rows.read(parent=parent.pk) == {"children": [{"name": "下级"}]}
+        return [query["sql"].split()[0] for query in done.captured_queries]
+
+    assert read() == ["PREPARE", "EXECUTE"]
+    assert read() == ["EXECUTE"]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert read() == ["EXECUTE", "PREPARE", "EXECUTE"]  # the first EXECUTE failed: no such statement
+    assert read() == ["EXECUTE"]
+    connection.close()
+    assert read() == ["PREPARE", "EXECUTE"]
+    with transaction.atomic():
+        assert read() == ["SELECT"]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    assert read() == ["SELECT"]
