@@ -10,10 +10,10 @@ arguments and runs the SQL: the rows are the dicts ``QuerySet.values()`` gives.
 ``select_for_update`` kept): the locked declaration that every action reads.
 
 Rules for a ``build`` function: it returns a ``.values(...)`` queryset (``PreparedValues``) or a queryset of
-instances without annotations (``PreparedObjects``); every argument appears in the SQL as
-a parameter exactly as given (``filter(pk=arg)``, ``filter(plan_id__in=args)``), never inlined (slices are
-inlined: name the page in ``shape``); whatever else changes the SQL's text goes into ``shape``. A list of
-ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
+instances without annotations (``PreparedObjects``); every argument (a number or a date; text where its
+position is in ``text_args``) appears in the SQL as a parameter exactly as given (``filter(pk=arg)``,
+``filter(plan_id__in=args)``), never inlined (slices are inlined: name the page in ``shape``); whatever else
+changes the SQL's text goes into ``shape``. A list of ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
 parameter on PostgreSQL, whatever its length; elsewhere such a call builds its queryset each time).
 """
 
@@ -44,7 +44,7 @@ def _marker_of(param):
     of one value (a list argument stands in as ``[marker]``), that value: the whole array is bound."""
     if isinstance(param, list) and len(param) == 1:
         param = param[0]
-    return param if isinstance(param, int | date) else None
+    return param if isinstance(param, int | date | str) else None
 
 
 def bind(params, slots, values) -> list:
@@ -58,13 +58,14 @@ class _Prepared:
 
     MAX_SHAPES = 64  # compiled shapes kept per query (e.g. one per page number asked for)
 
-    def __init__(self, build):
+    def __init__(self, build, *, text_args: tuple[int, ...] = ()):
         self._build = build
+        self._text_args = text_args  # positions of arguments that are text (a text column's value)
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
     def _compile(self, arrays: tuple[bool, ...], shape) -> SimpleNamespace:
-        markers = [_MARKER_BASE - i for i in range(len(arrays))]
+        markers = [f"\x00prepared-{i}" if i in self._text_args else _MARKER_BASE - i for i in range(len(arrays))]
         queryset = self._build(*([m] if array else m for m, array in zip(markers, arrays, strict=True)), *shape)
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()  # also fills compiler.select, klass_info, annotation_col_map

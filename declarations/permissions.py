@@ -37,6 +37,8 @@ def oversees_employer(user, declaration):
 @rules.predicate
 def runs_its_review_meeting(user, declaration):
     """The committee secretary of the office whose meeting reviews (or reviewed) the declaration."""
+    if not has_role(user, Role.COMMITTEE_SECRETARY):  # no secretary anywhere: no need to look for the meeting
+        return False
     committee = reviewing_committee(declaration, closed_too=True)
     return committee is not None and has_role(user, Role.COMMITTEE_SECRETARY, committee.office)
 
@@ -105,8 +107,11 @@ def may_take(user, declaration, transition: Transition) -> bool:
         return False
     if transition.actor == Actor.APPLICANT:
         return bool(is_applicant(user, declaration))
+    roles = _STEP_ROLES[transition.actor]
+    if not any(has_role(user, role) for role in roles):  # the role nowhere: no need to find whose step it is
+        return False
     body = deciding_body(declaration, transition.actor)
-    return body is not None and any(has_role(user, role, body) for role in _STEP_ROLES[transition.actor])
+    return body is not None and any(has_role(user, role, body) for role in roles)
 
 
 def may_verify(user, declaration) -> bool:

@@ -29,12 +29,20 @@ def _declarations() -> QuerySet[Declaration]:
     return Declaration.objects.select_related("applicant", "employer", "plan", "series", "specialty")
 
 
+VIEW_REFUSAL = "您无权查看该申报"
+
+
+def may_view(actor, declaration) -> bool:
+    """The check of ``access_declaration`` (and of the declaration's page, ``declarations.page``)."""
+    return actor.has_perm("declarations.view_declaration", declaration)
+
+
 def access_declaration(actor, pk, *, for_update: bool = False, with_related: tuple[str, ...] = ()) -> Declaration:
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
-    (``with_related``: more relations to read in the same query, e.g. the page's ``recommendation``)."""
+    (``with_related``: more relations to read in the same query)."""
     return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
-                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration),
-                        refusal="您无权查看该申报", fetch=functools.partial(_read_declaration, with_related=with_related))
+                        allowed=lambda declaration: may_view(actor, declaration), refusal=VIEW_REFUSAL,
+                        fetch=functools.partial(_read_declaration, with_related=with_related))
 
 
 def _one_declaration(pk, for_update, *with_related):

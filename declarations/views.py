@@ -4,7 +4,6 @@ materials, the pledge and submission; the declaration's status page with its tim
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -12,14 +11,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.models import Event, Role
+from accounts.models import Role
 from titles.models import Level, ReviewPlan
 from titles.selectors import plan_citations
 from titles.views import verdict_rows
 
 from .flow import State
 from .forms import PARTS, ProfileForm
-from .models import ROUTES, Declaration
+from .models import ROUTES
+from .page import declaration_page
 from .permissions import may_verify
 from .selectors import (
     access_declaration,
@@ -302,24 +302,16 @@ ACTION_DONE = [("submit", "提交"), ("withdraw", "撤回")]
 
 @login_required
 def detail(request, pk):
-    declaration = access_declaration(request.user, pk, with_related=("recommendation",))  # None: no query later
-    events = (Event.objects.filter(content_type=ContentType.objects.get_for_model(Declaration),
-                                   object_id=str(declaration.pk)).select_related("actor").order_by("created_at", "pk"))
-    from reviews.selectors import declaration_timeline, version_diff
+    page = declaration_page(request.user, pk)  # the gate and everything below: one query
+    declaration, versions = page["declaration"], page["versions"]
+    from reviews.selectors import version_diff
 
-    timeline = declaration_timeline(declaration)  # materials, versions, corrections and decisions: one query
-    versions = timeline["versions"]
-    recommendation = getattr(declaration, "recommendation", None) if declaration.state != State.DRAFT else None
-    is_owner = declaration.applicant_id == request.user.pk
+    recommendation = page["recommendation"] if declaration.state != State.DRAFT else None
     return render(request, "declarations/detail.html", {
-        "declaration": declaration, "events": events, "versions": versions,
-        "materials": timeline["materials"],
-        "actions": available_actions(request.user, declaration), "is_owner": is_owner,
+        **page, "actions": available_actions(request.user, declaration),
+        "is_owner": declaration.applicant_id == request.user.pk,
         "next_step": NEXT_STEP.get(declaration.state, ""), "state_labels": dict(State.choices),
-        "decisions": timeline["decisions"], "correction": timeline["correction"],
-        "corrections": timeline["corrections"],
         "diff": version_diff(versions[-2].snapshot, versions[-1].snapshot) if len(versions) > 1 else None,
-        "recommendation": recommendation,
-        "objections": recommendation.objections.all() if recommendation else [],
+        "recommendation": recommendation, "objections": page["objections"] if recommendation else [],
         "may_verify": may_verify(request.user, declaration),
     })

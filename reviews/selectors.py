@@ -3,8 +3,6 @@ results' publications (the bureau's and the public's), their objections and the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404
@@ -16,13 +14,11 @@ from accounts.permissions import is_system_admin, member_org_ids
 from accounts.selectors import gated_object
 from config.api import MAX_ID
 from config.clock import today
-from config.json_rows import JsonRows
 from config.prepared import PreparedValues
 from titles.pagination import PER_PAGE, Page, page_from_rows
 
 from .models import (
     CorrectionNotice,
-    Decision,
     LateStep,
     MaterialVerification,
     Objection,
@@ -38,81 +34,6 @@ def latest_verifications(declaration) -> dict[int, MaterialVerification]:
     for row in rows:
         latest.setdefault(row.material_id, row)
     return latest
-
-
-def _timeline_lists(m):
-    from django.db.models import JSONField, OuterRef, Subquery
-    from django.db.models.functions import JSONObject
-
-    from declarations.models import Declaration, DeclarationVersion
-    from declarations.selectors import materials_of
-
-    latest = (MaterialVerification.objects.filter(material=OuterRef("pk")).order_by("-pk")
-              .values(row=JSONObject(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
-                                     comment="comment"))[:1])
-    return Declaration.objects.filter(pk=m.declaration), {
-        "materials": (materials_of(m.ref, m.applicant).annotate(
-            latest_verification=Subquery(latest, output_field=JSONField())),
-            {"pk": "pk", "kind": "kind", "display_name": "display_name", "size": "size",
-             "duplicate_elsewhere": "duplicate_elsewhere", "latest_verification": "latest_verification"}),
-        "versions": (DeclarationVersion.objects.filter(declaration_id=m.ref).order_by("number"),
-                     {"number": "number", "created_at": "created_at", "snapshot": "snapshot"}),
-        "corrections": (CorrectionNotice.objects.filter(declaration_id=m.ref).order_by("pk"),
-                        {"pk": "pk", "returned_from": "returned_from", "number": "number", "items": "items",
-                         "deadline": "deadline", "comment": "comment", "resubmitted_at": "resubmitted_at"}),
-        "decisions": (Decision.objects.filter(declaration_id=m.ref).order_by("created_at", "pk"),
-                      {"action": "action", "basis": "basis", "from_state": "from_state", "to_state": "to_state",
-                       "comment": "comment", "created_at": "created_at", "body_name": "body__name",
-                       "actor_real_name": "actor__real_name", "actor_username": "actor__username"}),
-    }
-
-
-_TIMELINE = JsonRows(_timeline_lists, outer="declaration", numbers=("declaration", "applicant"))
-
-
-def declaration_timeline(declaration) -> dict:
-    """The declaration page's materials (``declaration_materials``: the duplicate-file warning), each with
-    its latest verification, its submitted versions, returns for correction (the open one apart) and
-    decisions with who took them, in one query (``JsonRows``) where they cost five: ``{"materials",
-    "versions", "corrections", "correction", "decisions"}``. Materials as ``{"material", "verification"}``,
-    versions and corrections as unsaved rows, decisions as dicts with their ``actor`` (or None: the system)
-    and ``body``."""
-    from declarations.models import DeclarationVersion, Material
-
-    lists = _TIMELINE.read(declaration=declaration.pk, applicant=declaration.applicant_id)
-    materials = []
-    for row in lists["materials"]:
-        found, duplicate = row.pop("latest_verification"), row.pop("duplicate_elsewhere")
-        material = _unsaved(Material, row, declaration=declaration)
-        material.duplicate_elsewhere = duplicate
-        materials.append({"material": material,
-                          "verification": _unsaved(MaterialVerification, found) if found else None})
-    versions = [_unsaved(DeclarationVersion, row, declaration=declaration) for row in lists["versions"]]
-    corrections = [_unsaved(CorrectionNotice, row, declaration=declaration) for row in lists["corrections"]]
-    decisions = []
-    for row in lists["decisions"]:
-        actor = ({"real_name": row["actor_real_name"], "username": row["actor_username"]}
-                 if row["actor_username"] is not None else None)
-        decisions.append({**row, "created_at": _parsed(Decision, "created_at", row["created_at"]), "actor": actor,
-                          "body": {"name": row["body_name"]} if row["body_name"] is not None else None})
-    return {"materials": materials, "versions": versions, "corrections": corrections, "decisions": decisions,
-            "correction": next((c for c in reversed(corrections) if c.resubmitted_at is None), None)}
-
-
-def _parsed(model, name: str, value):
-    """A value of a ``JsonRows`` row as its model field holds it (dates and times come as ISO strings)."""
-    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    if value is None or field.get_internal_type() not in ("DateField", "DateTimeField"):
-        return value
-    value = field.to_python(value)
-    if isinstance(value, datetime) and timezone.is_naive(value):  # SQLite's JSON writes UTC without its offset
-        value = timezone.make_aware(value, UTC)
-    return value
-
-
-def _unsaved(model, row: dict, **related):
-    """A row of ``JsonRows`` as an unsaved instance, for display only."""
-    return model(**{key: _parsed(model, key, value) for key, value in row.items()}, **related)
 
 
 def open_correction(declaration) -> CorrectionNotice | None:

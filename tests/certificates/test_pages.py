@@ -64,6 +64,32 @@ def test_the_api_names_missing_fields_and_answers_a_revoked_certificate(issued, 
     assert "证书已撤销" in page and "弄虚作假、学术不端取得" in page and "伪造" not in page
 
 
+def test_a_look_up_is_one_query_and_shows_what_the_whole_row_shows(issued, bureau_user, django_assert_num_queries):
+    """The certificate is read with only what the page shows, its SQL compiled once (issue 20): the same public
+    view as from the whole row, valid or revoked, and nothing read again later."""
+    from certificates.selectors import find_for_verification, public_view
+
+    anonymous = Client(REMOTE_ADDR="10.0.0.9")
+    link = f"/verify/{issued.number}/{issued.verification_code}/"
+    anonymous.get(link)
+    with django_assert_num_queries(1):
+        assert "证书有效" in anonymous.get(link).content.decode()
+    with django_assert_num_queries(1):
+        assert anonymous.get(f"/verify/{issued.number}/ABCDEFGH/").status_code == 404
+
+    def look_up():
+        with django_assert_num_queries(1):
+            found = find_for_verification(f" {issued.number} ", issued.verification_code.lower())
+            shown = public_view(found)
+        assert found.pk == issued.pk and shown == public_view(Certificate.objects.get(pk=issued.pk))
+        return shown
+
+    assert look_up()["status"] == "valid"
+    revoke_certificate(actor=bureau_user, certificate_id=issued.pk, reason="fraud", text="伪造")
+    revoked = look_up()
+    assert revoked["status"] == "revoked" and revoked["revocation_reason"] == "fraud" and revoked["revoked_on"]
+
+
 def test_look_ups_are_rate_limited_per_address(settings, issued):
     settings.CERTIFICATE_VERIFY_RATE = "3/min"
     first, second = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")

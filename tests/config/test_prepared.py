@@ -97,3 +97,13 @@ def test_prepared_objects_are_the_querysets_instances_with_their_related_objects
         assert prepared.objects(child.pk, shape=(True,))[0].parent == parent
     assert 'FOR UPDATE OF "accounts_organisation"' in queries.captured_queries[0]["sql"] or connection.vendor != "postgresql"
     assert prepared.objects(orphan.pk + 1000, shape=(False,)) == []
+
+
+def test_a_text_argument_is_a_parameter_when_named_in_text_args():
+    first = OrganisationFactory(name="甲单位")
+    OrganisationFactory(name="乙单位")
+    prepared = PreparedValues(lambda name: Organisation.objects.filter(name=name).values("pk"), text_args=(0,))
+    assert prepared.rows("甲单位") == [{"pk": first.pk}] and prepared.rows("丙单位") == []
+    unnamed = PreparedValues(lambda name: Organisation.objects.filter(name=name).values("pk"))
+    with pytest.raises(ValueError, match="not parameters"):  # a number's marker, made text by the field
+        unnamed.rows("甲单位")

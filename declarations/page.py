@@ -1,0 +1,164 @@
+"""The declaration's page: its gate and everything it shows, read in one query (issue 20).
+
+The page showed the declaration with its applicant, unit, plan, series and recommendation (one query,
+compiled by the ORM on every request), the objections to the recommendation, and, in a second query, the
+materials with their duplicate-file warning and latest verification, the versions, the returns and the
+decisions with who took them; the events when there is no decision. ``declaration_page`` reads all of it
+as arrays of JSON rows of one statement compiled once per process (``config.json_rows.JsonRows``), then
+asks the same permission as ``access_declaration`` of the declaration it built: one query a page, whatever
+the number of materials, versions, returns, decisions or objections.
+"""
+
+from datetime import UTC, datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import DEFERRED
+from django.http import Http404
+from django.utils import timezone
+
+from config.api import MAX_ID
+from config.json_rows import JsonRows, json_row
+
+from .models import Declaration, DeclarationVersion, Material
+from .selectors import VIEW_REFUSAL, materials_of, may_view
+
+# the related rows' fields the page and the permission checks read; any other field is deferred (read on
+# first access, never a silent default)
+_RELATED = {
+    "applicant": ("id", "username", "real_name"),
+    "employer": ("id", "name", "kind", "parent_id", "region_code", "sector"),
+    "plan": ("id", "name", "organisation_id"),
+    "series": ("id", "name"),
+    "specialty": ("id", "name", "series_id"),
+}
+
+
+def _page_lists(m):
+    from django.db.models import CharField, Exists, JSONField, OuterRef, Subquery
+    from django.db.models.functions import Cast
+
+    from accounts.models import Event
+    from reviews.models import CorrectionNotice, Decision, MaterialVerification, Objection, Recommendation
+
+    own = {f.attname: f.attname for f in Declaration._meta.concrete_fields}
+    related = {f"{name}__{field}": f"{name}__{field}" for name, fields in _RELATED.items() for field in fields}
+    latest = (MaterialVerification.objects.filter(material=OuterRef("pk")).order_by("-pk")
+              .values(row=json_row(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
+                                   comment="comment"))[:1])
+    decided = Decision.objects.filter(declaration_id=m.declaration)
+    applicant = Subquery(Declaration.objects.filter(pk=m.declaration).values("applicant_id")[:1])
+    return Declaration.objects.filter(pk=m.declaration), {
+        "declaration": (Declaration.objects.filter(pk=m.ref), {**own, **related}),
+        "recommendation": (Recommendation.objects.filter(declaration_id=m.ref),
+                           {f.attname: f.attname for f in Recommendation._meta.concrete_fields}),
+        "objections": (Objection.objects.filter(recommendation__declaration_id=m.ref).order_by("recorded_at", "pk"),
+                       {"pk": "pk", "text": "text", "recorded_at": "recorded_at", "outcome": "outcome",
+                        "reason": "reason"}),
+        "materials": (materials_of(m.ref, applicant).annotate(
+            latest_verification=Subquery(latest, output_field=JSONField())),
+            {"pk": "pk", "kind": "kind", "display_name": "display_name", "size": "size",
+             "duplicate_elsewhere": "duplicate_elsewhere", "latest_verification": "latest_verification"}),
+        "versions": (DeclarationVersion.objects.filter(declaration_id=m.ref).order_by("number"),
+                     {"number": "number", "created_at": "created_at", "snapshot": "snapshot"}),
+        "corrections": (CorrectionNotice.objects.filter(declaration_id=m.ref).order_by("pk"),
+                        {"pk": "pk", "returned_from": "returned_from", "number": "number", "items": "items",
+                         "deadline": "deadline", "comment": "comment", "resubmitted_at": "resubmitted_at"}),
+        "decisions": (Decision.objects.filter(declaration_id=m.ref).order_by("created_at", "pk"),
+                      {"action": "action", "basis": "basis", "from_state": "from_state", "to_state": "to_state",
+                       "comment": "comment", "created_at": "created_at", "body_name": "body__name",
+                       "actor_real_name": "actor__real_name", "actor_username": "actor__username"}),
+        # what the timeline shows when there is no decision (declarations made before decisions were kept)
+        "events": (Event.objects.filter(content_type_id=m.content_type, object_id=Cast(m.ref, CharField()))
+                   .filter(~Exists(decided)).order_by("created_at", "pk"),
+                   {"created_at": "created_at", "action": "action"}),
+    }
+
+
+_PAGE = JsonRows(_page_lists, outer="declaration", numbers=("declaration", "content_type"))
+
+
+def _value(field, value):
+    """A value of a ``JsonRows`` row as its model field holds it (dates and times come as ISO strings)."""
+    if value is None or field.get_internal_type() not in ("DateField", "DateTimeField"):
+        return value
+    value = field.to_python(value)
+    if isinstance(value, datetime) and timezone.is_naive(value):  # SQLite's JSON writes UTC without its offset
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _instance(model, row: dict, **related):
+    """A row as a model instance as the ORM would load it; fields not in the row are deferred."""
+    pk_name = model._meta.pk.attname
+    values = []
+    for field in model._meta.concrete_fields:
+        key = "pk" if field.attname == pk_name and "pk" in row else field.attname
+        values.append(_value(field, row[key]) if key in row else DEFERRED)
+    instance = model.from_db(None, [f.attname for f in model._meta.concrete_fields], values)
+    for name, value in related.items():
+        setattr(instance, name, value)
+    return instance
+
+
+def _declaration(row: dict) -> Declaration:
+    from accounts.models import Organisation, User
+    from titles.models import ReviewPlan, Series, Specialty
+
+    models = {"applicant": User, "employer": Organisation, "plan": ReviewPlan, "series": Series,
+              "specialty": Specialty}
+    related = {}
+    for name, fields in _RELATED.items():
+        values = {field: row[f"{name}__{field}"] for field in fields}
+        related[name] = _instance(models[name], values) if values["id"] is not None else None
+    return _instance(Declaration, row, **related)
+
+
+def declaration_page(actor, pk: int) -> dict:
+    """``access_declaration`` (404 when absent, 403 when not visible) and what the declaration's page shows,
+    in one query: ``{"declaration", "recommendation", "objections", "materials", "versions", "corrections",
+    "correction", "decisions", "events"}``. Materials as ``{"material", "verification"}`` (the material with
+    ``duplicate_elsewhere``); versions, corrections, the recommendation and its objections as model
+    instances for display; decisions as dicts with their ``actor`` (or None: the system) and ``body``;
+    the events only when there is no decision."""
+    from accounts.models import Event
+    from reviews.models import CorrectionNotice, Decision, MaterialVerification, Objection, Recommendation
+
+    if not 0 < pk <= MAX_ID:  # no such row; PostgreSQL could not even compare it
+        raise Http404("没有该申报")
+    lists = _PAGE.read(declaration=pk, content_type=ContentType.objects.get_for_model(Declaration).pk)
+    if not lists["declaration"]:
+        raise Http404("没有该申报")
+    declaration = _declaration(lists["declaration"][0])
+    if not may_view(actor, declaration):
+        raise PermissionDenied(VIEW_REFUSAL)
+    materials = []
+    for row in lists["materials"]:
+        found, duplicate = row.pop("latest_verification"), row.pop("duplicate_elsewhere")
+        material = _instance(Material, row, declaration=declaration)
+        material.duplicate_elsewhere = duplicate
+        materials.append({"material": material,
+                          "verification": _instance(MaterialVerification, found) if found else None})
+    corrections = [_instance(CorrectionNotice, row, declaration=declaration) for row in lists["corrections"]]
+    decisions = []
+    created_at = Decision._meta.get_field("created_at")
+    for row in lists["decisions"]:
+        actor_row = ({"real_name": row["actor_real_name"], "username": row["actor_username"]}
+                     if row["actor_username"] is not None else None)
+        decisions.append({**row, "created_at": _value(created_at, row["created_at"]), "actor": actor_row,
+                          "body": {"name": row["body_name"]} if row["body_name"] is not None else None})
+    event_created_at = Event._meta.get_field("created_at")
+    recommendation = (_instance(Recommendation, lists["recommendation"][0], declaration=declaration)
+                      if lists["recommendation"] else None)
+    return {
+        "declaration": declaration,
+        "recommendation": recommendation,
+        "objections": [_instance(Objection, row, recommendation=recommendation) for row in lists["objections"]],
+        "materials": materials,
+        "versions": [_instance(DeclarationVersion, row, declaration=declaration) for row in lists["versions"]],
+        "corrections": corrections,
+        "correction": next((c for c in reversed(corrections) if c.resubmitted_at is None), None),
+        "decisions": decisions,
+        "events": [{"action": row["action"], "created_at": _value(event_created_at, row["created_at"])}
+                   for row in lists["events"]],
+    }
