@@ -286,3 +286,4 @@ def test_the_queue_rows_show_each_fact_and_escape_what_people_typed(client, in_w
     Declaration.objects.filter(pk=declaration.pk).update(state="withdrawn")
     assert "没有符合条件的申报" not in client.get("/reviews/").content.decode()
     assert "没有符合条件的申报" in client.get("/reviews/?state=employer_review").content.decode()
+
