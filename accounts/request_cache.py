@@ -103,6 +103,22 @@ def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched:
     return value
 
 
+def current_version(version_key: str) -> str | None:
+    """The version under ``version_key`` (made when there is none yet), for a value kept elsewhere (in a
+    process: ``titles.selectors.kept_rulebook``); None when the cache is off or cannot be reached."""
+    if not enabled():
+        return None
+    try:
+        version = cache.get(version_key)
+        if version is None:
+            cache.add(version_key, uuid.uuid4().hex, timeout=None)
+            version = cache.get(version_key)
+    except Exception:
+        logger.warning("缓存不可用：%s", version_key, exc_info=True)
+        return None
+    return version
+
+
 def bump(version_key: str, *, required: bool = True) -> None:
     """Invalidate every entry stored under ``version_key``: now, and once more after the commit.
     ``required``: when the cache cannot be reached the change is refused (an entry that survived the

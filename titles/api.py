@@ -18,6 +18,7 @@ from .plan_rules import PHASE_LABELS
 from .selectors import (
     access_plan,
     eligibility_verdict,
+    kept_rulebook,
     plan_api_page,
     plan_citations,
     plan_document_name,
@@ -49,7 +50,8 @@ class EligibilityCheckView(APIView):
                                  response_only=True, status_codes=["400"])],
     )
     def post(self, request):
-        return Response(eligibility_verdict(request.data))  # InvalidCase: 400 by config.api's handler
+        # InvalidCase: 400 by config.api's handler; the rulebook kept in the process while no layer changed
+        return Response(eligibility_verdict(request.data, rulebook_in_force=kept_rulebook))
 
 
 # --- annual review plans -------------------------------------------------------------------------

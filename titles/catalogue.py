@@ -1,10 +1,11 @@
 """The catalogue page's body (/titles/catalogue/): the 27 series with their title names per level and specialties,
 and the qualifications the national rulebook in force counts as titles. It changes a few times a year but cost
 four queries and ~15 CPU ms to draw (README.md, 速度), so the drawn body is kept in the shared cache
-(``accounts.request_cache.cached``) per year and language, under one version that every change of what it shows
-replaces: a series, specialty, title name or rulebook version saved or deleted (the admin, the rulebook services,
-the demo, the tests' factories: signals below), and every ``migrate`` (data migrations write with ``update()``).
-Off without a shared cache (``REQUEST_CACHE``): then it is drawn for each request."""
+(``accounts.request_cache.cached``) per year and language, under two versions that every change of what it shows
+replaces: the catalogue's (a series, specialty or title name saved or deleted) and the rulebooks' (a rulebook
+version saved or deleted; ``titles.selectors.kept_rulebook`` follows it too), whoever writes (the admin, the
+rulebook services, the demo, the tests' factories: signals below), and both at every ``migrate`` (data
+migrations write with ``update()``). Off without a shared cache (``REQUEST_CACHE``): then drawn each time."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,13 +16,11 @@ from accounts import request_cache
 
 from .eligibility.facts import LEVEL_NAMES
 from .models import Level, RulebookVersion, Series, Specialty, TitleName
-from .selectors import catalogue, effective_rulebook
-
-SHOWN = (Series, Specialty, TitleName, RulebookVersion)  # every model whose rows the body shows
+from .selectors import catalogue, effective_rulebook, rulebooks_version
 
 
-def version() -> str:
-    return request_cache.scoped("zc:catalogue:v")
+def version() -> tuple[str, str]:
+    return request_cache.scoped("zc:catalogue:v"), rulebooks_version()
 
 
 def context(year: int) -> dict:
@@ -51,13 +50,22 @@ def body() -> str:
 
 
 def changed(**_kwargs) -> None:
-    request_cache.bump(version())
+    request_cache.bump(version()[0])
+
+
+def rulebooks_changed(**_kwargs) -> None:
+    request_cache.bump(rulebooks_version())
+
+
+def migrated(**_kwargs) -> None:
+    request_cache.bump_many(version())
 
 
 def connect() -> None:
     from django.db.models.signals import post_delete, post_migrate, post_save
 
-    for model in SHOWN:
-        post_save.connect(changed, sender=model, dispatch_uid=f"catalogue_{model.__name__}_save")
-        post_delete.connect(changed, sender=model, dispatch_uid=f"catalogue_{model.__name__}_delete")
-    post_migrate.connect(changed, dispatch_uid="catalogue_migrate")
+    for model, receiver in ((Series, changed), (Specialty, changed), (TitleName, changed),
+                            (RulebookVersion, rulebooks_changed)):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"catalogue_{model.__name__}_save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"catalogue_{model.__name__}_delete")
+    post_migrate.connect(migrated, dispatch_uid="catalogue_migrate")

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts import request_cache
 from accounts.models import Organisation, OrganisationKind, Role
 from accounts.permissions import bureau_region_codes, is_system_admin, member_org_ids
 from accounts.selectors import visible_organisations
@@ -199,6 +200,33 @@ def effective_rulebook(*, region_code: str = "", year: int | None = None) -> Rul
     return rulebook_for(region_code=region_code, year=year).eligibility
 
 
+def rulebooks_version() -> str:
+    """One version for every rulebook layer, replaced whenever a layer is saved or deleted and at every
+    ``migrate`` (``titles.catalogue.connect``)."""
+    return request_cache.scoped("zc:rulebooks:v")
+
+
+_kept_rulebooks: dict[tuple, tuple[str, Rulebook]] = {}  # (region, year) → (rulebooks' version, rulebook)
+
+
+def kept_rulebook(*, region_code: str = "", year: int | None = None) -> Rulebook:
+    """``effective_rulebook``, kept in this process while the rulebooks' version in the shared cache stays the
+    same (one round trip to Redis instead of reading and parsing the layers: the public self-check API). The
+    version is read before the layers, so a change committed meanwhile is read on the next call. Without a
+    shared cache, or when it cannot be reached, the layers are read each time."""
+    version = request_cache.current_version(rulebooks_version())
+    if version is None:
+        return effective_rulebook(region_code=region_code, year=year)
+    kept = _kept_rulebooks.get((region_code, year))
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    rulebook = effective_rulebook(region_code=region_code, year=year)
+    if len(_kept_rulebooks) >= 1000:  # regions × years asked of this process
+        _kept_rulebooks.clear()
+    _kept_rulebooks[(region_code, year)] = (version, rulebook)
+    return rulebook
+
+
 def effective_plan_rules(*, region_code: str = "", year: int | None = None) -> PlanRules:
     return rulebook_for(region_code=region_code, year=year).plan_rules
 
@@ -250,14 +278,15 @@ def catalogue():
     return Series.objects.filter(is_active=True).prefetch_related("title_names", "specialties")
 
 
-def eligibility_verdict(data) -> dict:
+def eligibility_verdict(data, *, rulebook_in_force=effective_rulebook) -> dict:
     """Run the eligibility contract on a JSON-decoded case with the rulebook in force for its year
-    (and, when the case names one, its ``region_code``). Raises ``InvalidCase`` on bad input."""
+    (and, when the case names one, its ``region_code``). Raises ``InvalidCase`` on bad input.
+    ``rulebook_in_force``: ``kept_rulebook`` where no transaction is open (the self-check API)."""
     case = parse_case(data)
     region = data.get("region_code") or ""
     if region and not (isinstance(region, str) and REGION_CODE.fullmatch(region)):
         raise InvalidCase({"region_code": f"行政区划代码应为 6 至 12 位数字，实际为 {region!r}"[:200]})
-    return verdict_to_dict(evaluate(case, effective_rulebook(region_code=region, year=case.declaration_year)))
+    return verdict_to_dict(evaluate(case, rulebook_in_force(region_code=region, year=case.declaration_year)))
 
 
 def access_plan(actor, pk, *, for_update: bool = False):
