@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from outbox.services import enqueue, enqueue_many, insert_messages_sql, send_after_commit
+from outbox.services import enqueue_many, insert_messages_sql, send_after_commit
 
 from . import request_cache
 from .models import Notification, User
@@ -17,19 +17,46 @@ EMAIL_BATCH = 200  # notifications per outbox message when many are written at o
 
 
 def notify(*, recipients, key: str, title: str, body: str = "", link: str = "") -> list[Notification]:
-    """Notify each recipient once for ``key``; call it inside the change's transaction."""
+    """Notify each recipient once for ``key``; call it inside the change's transaction. One INSERT for every
+    recipient and one for their e-mails' outbox messages (a transition tells one body's members)."""
+    users = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if not users:
+        return []
+    fields = {"key": key[:120], "title": title[:200], "body": body, "link": link[:200]}
+    created = _insert_new(list(users), fields)
+    request_cache.bump_unread(notice.recipient_id for notice in created)
+    enqueue_many(kind=SEND_EMAIL, payloads=[{"notification_id": notice.pk} for notice in created
+                                            if users[notice.recipient_id].email])
+    return created
+
+
+def _insert_new(recipient_ids: list[int], fields: dict) -> list[Notification]:
+    """The notifications of ``fields`` for the recipients not yet told about its key (the unique
+    (recipient, key)), written; answers those written. PostgreSQL: one ``INSERT … ON CONFLICT DO NOTHING``
+    (no savepoint per recipient); elsewhere a savepoint per recipient, as an IntegrityError needs."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        created = []
+        for recipient_id in recipient_ids:
+            try:
+                with transaction.atomic():
+                    created.append(Notification.objects.create(recipient_id=recipient_id, **fields))
+            except IntegrityError:  # already told about this occasion
+                continue
+        return created
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO {Notification._meta.db_table} (recipient_id, key, title, body, link, created_at)
+            SELECT r, %(key)s, %(title)s, %(body)s, %(link)s, %(now)s
+            FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY AS t(r, o) ORDER BY o
+            ON CONFLICT (recipient_id, key) DO NOTHING
+            RETURNING id, recipient_id""", {**fields, "now": now, "ids": recipient_ids})
+        written = cursor.fetchall()
     created = []
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
-        try:
-            with transaction.atomic():
-                notice = Notification.objects.create(recipient=user, key=key[:120], title=title[:200], body=body,
-                                                     link=link[:200])
-        except IntegrityError:  # already told about this occasion
-            continue
+    for pk, recipient_id in written:
+        notice = Notification(pk=pk, recipient_id=recipient_id, created_at=now, **fields)
+        notice._state.adding, notice._state.db = False, connection.alias
         created.append(notice)
-        request_cache.bump(request_cache.unread_version(user.pk), required=False)
-        if user.email:
-            enqueue(kind=SEND_EMAIL, payload={"notification_id": notice.pk})
     return created
 
 

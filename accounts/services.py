@@ -62,7 +62,7 @@ def _chain(events: list[Event], prev_hash: str) -> None:
         event.hash = prev_hash = chain_hash(prev_hash, event.chain_content())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the transition's transaction: no savepoint (two round trips)
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",
                  request=None) -> Event:
     """Append one entry to the immutable event log. Call it inside the transition's transaction.

@@ -53,6 +53,26 @@ def test_each_notice_goes_once_and_each_email_once(settings, org_tree):
     assert len(mail.outbox) == 1 and Notification.objects.get().emailed_at is not None
 
 
+def test_many_recipients_cost_two_statements_and_one_already_told_is_skipped(org_tree, django_assert_num_queries):
+    """A body's members are told in one INSERT (a recipient told before is passed over without a savepoint each,
+    and the transaction goes on) and their e-mails in one INSERT into the outbox."""
+    from django.db import connection, transaction
+
+    users = [user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"], email=f"h{i}@example.cn" if i else "")
+             for i in range(4)]
+    with transaction.atomic():
+        notify(recipients=users[1:2], key="k2", title="t")
+        with django_assert_num_queries(2 if connection.vendor == "postgresql" else 14):  # a savepoint each elsewhere
+            told = notify(recipients=users, key="k2", title="待办", link="/x/")
+        assert sorted(n.recipient_id for n in told) == sorted(u.pk for u in users if u.pk != users[1].pk)
+        assert Notification.objects.filter(key="k2").count() == 4  # the transaction still works
+    assert {n.pk: n.title for n in told} == dict(Notification.objects.filter(pk__in=[n.pk for n in told])
+                                                 .values_list("pk", "title"))
+    # e-mails for those with an address, once: users[1]'s from its first notice, users[2] and users[3] now
+    assert sorted(m.payload["notification_id"] for m in OutboxMessage.objects.all()) == sorted(
+        [Notification.objects.get(recipient=users[1]).pk, *(n.pk for n in told if n.recipient_id != users[0].pk)])
+
+
 def test_nobody_reads_someone_elses_notifications(client, org_tree):
     from django.db import transaction
 
