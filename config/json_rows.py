@@ -22,24 +22,22 @@ converters applied): ``read`` returns them under ``"row"`` (None when there is n
 then empty). Elsewhere than PostgreSQL the outer row is read first, and ``m.ref`` is its pk.
 
 Outside a transaction, on a kept connection (``CONN_MAX_AGE`` not 0), the query runs as a server-side
-prepared statement of that connection (``PREPARE`` on its first use, then ``EXECUTE``): PostgreSQL parses
-and plans a query of a dozen sub-selects once per connection instead of on every call. Inside a transaction
-(the services) it runs as it is; with ``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which
-does not keep a session's prepared statements) too.
+prepared statement of that connection (``config.prepared.execute``: ``PREPARE`` on its first use, then
+``EXECUTE``): PostgreSQL parses and plans a query of a dozen sub-selects once per connection instead of on
+every call. Inside a transaction (the services) it runs as it is; with ``DB_CONN_MAX_AGE=0`` (behind PgBouncer
+in transaction mode, which does not keep a session's prepared statements) too.
 """
 
 import functools
-import hashlib
-import itertools
 import json
 import re
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import OuterRef
 
-from .prepared import bind, marker_slots
+from .prepared import bind, execute, marker_slots
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -98,10 +96,7 @@ class JsonRows:
         sql, template, names, slots, compiler, converters = self._compiled
         params = bind(template, slots, values)
         with connection.cursor() as cursor:
-            if connection.in_atomic_block or connection.settings_dict["CONN_MAX_AGE"] == 0:
-                cursor.execute(sql, params)
-            else:
-                self._execute_prepared(cursor, params)
+            execute(connection, cursor, sql, params)  # a prepared statement of a kept connection
             found = cursor.fetchone()
         present = found is not None
         if not present:
@@ -114,35 +109,6 @@ class JsonRows:
         if self._fields:
             result["row"] = dict(zip(self._fields, found[:own], strict=True)) if present else None
         return result
-
-    @functools.cached_property
-    def _statement(self) -> tuple[str, str, str]:
-        """The query as a server-side prepared statement: its name (from its text), ``PREPARE`` (its SQL with
-        ``$1``, ``$2``, … for its parameters, in order) and ``EXECUTE`` (the same parameters, bound by psycopg)."""
-        sql, template = self._compiled[:2]
-        numbers = itertools.count(1)
-        body = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
-        name = "json_rows_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
-        return name, f"PREPARE {name} AS {body}", f"EXECUTE {name}({', '.join(['%s'] * len(template))})"
-
-    def _execute_prepared(self, cursor, params) -> None:
-        """Run the query as a prepared statement of this connection, prepared on its first use: PostgreSQL
-        then neither parses nor plans it again (about 1.5 ms of its CPU for the declaration page's query,
-        four times its execution). Only on a kept connection outside a transaction (``read``): a statement
-        gone with the connection's state (a pooler's reset, ``DEALLOCATE``) is prepared again, which inside
-        a transaction the failed ``EXECUTE`` would have aborted."""
-        name, prepare, execute = self._statement
-        prepared = _prepared_on(connection)
-        if name not in prepared:
-            _prepare(cursor, prepare)
-            prepared.add(name)
-        try:
-            cursor.execute(execute, params)
-        except DatabaseError as error:
-            if getattr(error.__cause__, "sqlstate", None) != "26000":  # invalid_sql_statement_name
-                raise
-            _prepare(cursor, prepare)
-            cursor.execute(execute, params)
 
     def _read_each(self, values) -> dict:
         """One query a list (and the outer row's first, when ``fields`` are read)."""
@@ -163,19 +129,3 @@ class JsonRows:
             result["row"] = row
         return result
 
-
-def _prepared_on(connection) -> set[str]:
-    """The names of the statements prepared on the connection's current database session."""
-    session = connection.connection
-    held = getattr(connection, "_json_rows_prepared", None)
-    if held is None or held[0] is not session:
-        held = connection._json_rows_prepared = (session, set())
-    return held[1]
-
-
-def _prepare(cursor, prepare: str) -> None:
-    try:
-        cursor.execute(prepare)
-    except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) != "42P05":  # duplicate_prepared_statement: it is there
-            raise

@@ -15,13 +15,22 @@ position is in ``text_args``) appears in the SQL as a parameter exactly as given
 ``filter(plan_id__in=args)``), never inlined (slices are inlined: name the page in ``shape``); whatever else
 changes the SQL's text goes into ``shape``. A list of ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
 parameter on PostgreSQL, whatever its length; elsewhere such a call builds its queryset each time).
+
+Outside a transaction, on a kept PostgreSQL connection (``CONN_MAX_AGE`` not 0), the SQL runs as a server-side
+prepared statement of that connection (``execute``: ``PREPARE`` on its first use, then ``EXECUTE``), so
+PostgreSQL neither parses nor plans it again either. Inside a transaction (the services) it runs as it is; with
+``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which keeps no session's prepared statements) too.
 """
 
+import functools
+import hashlib
+import itertools
+import re
 import threading
 from datetime import date
 from types import SimpleNamespace
 
-from django.db import connection, connections, router
+from django.db import DatabaseError, connection, connections, router
 from django.db.models.query import get_related_populators
 
 # integers no row has as a key: the ORM keeps them as they are, so they can be found among the parameters
@@ -50,6 +59,55 @@ def _marker_of(param):
 def bind(params, slots, values) -> list:
     """The compiled ``params`` with each marker's slot replaced by this call's value (``values[name]``)."""
     return [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
+
+
+def execute(db, cursor, sql: str, params) -> None:
+    """``cursor.execute(sql, params)``, as a server-side prepared statement of the connection ``db`` when it is
+    PostgreSQL, kept (``CONN_MAX_AGE`` not 0) and outside a transaction: prepared on its first use in the
+    connection's session, then only executed. A statement gone with the session's state (a pooler's reset,
+    ``DEALLOCATE``) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted."""
+    if db.vendor != "postgresql" or db.in_atomic_block or db.settings_dict["CONN_MAX_AGE"] == 0:
+        cursor.execute(sql, params)
+        return
+    name, prepare, run = _statement(sql, len(params))
+    prepared = _prepared_on(db)
+    if name not in prepared:
+        _prepare(cursor, prepare)
+        prepared.add(name)
+    try:
+        cursor.execute(run, params)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "26000":  # invalid_sql_statement_name
+            raise
+        _prepare(cursor, prepare)
+        cursor.execute(run, params)
+
+
+@functools.lru_cache(maxsize=1024)
+def _statement(sql: str, n_params: int) -> tuple[str, str, str]:
+    """The query as a server-side prepared statement: its name (from its text), ``PREPARE`` (its SQL with ``$1``,
+    ``$2``, … for its parameters, in order) and ``EXECUTE`` (the same parameters, bound by psycopg)."""
+    numbers = itertools.count(1)
+    body = re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+    name = "zc_" + hashlib.sha256(sql.encode()).hexdigest()[:24]
+    return name, f"PREPARE {name} AS {body}", f"EXECUTE {name}({', '.join(['%s'] * n_params)})"
+
+
+def _prepared_on(db) -> set[str]:
+    """The names of the statements prepared on the connection's current database session."""
+    session = db.connection
+    held = getattr(db, "_zc_prepared", None)
+    if held is None or held[0] is not session:
+        held = db._zc_prepared = (session, set())
+    return held[1]
+
+
+def _prepare(cursor, prepare: str) -> None:
+    try:
+        cursor.execute(prepare)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "42P05":  # duplicate_prepared_statement: it is there
+            raise
 
 
 class _Prepared:
@@ -93,7 +151,7 @@ class _Prepared:
         model = compiled.queryset.model  # per call: a read replica for this request, or the primary
         alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
         with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, bind(compiled.params, compiled.slots, args))
+            execute(connections[alias], cursor, compiled.sql, bind(compiled.params, compiled.slots, args))
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)

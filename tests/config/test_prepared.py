@@ -1,6 +1,7 @@
 """config/prepared.py: a queryset compiled once gives, run with other values, what the queryset gives."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 
 from accounts.models import Organisation
@@ -107,3 +108,41 @@ def test_a_text_argument_is_a_parameter_when_named_in_text_args():
     unnamed = PreparedValues(lambda name: Organisation.objects.filter(name=name).values("pk"))
     with pytest.raises(ValueError, match="not parameters"):  # a number's marker, made text by the field
         unnamed.rows("甲单位")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_prepared_query_is_a_server_side_statement_of_the_connection(monkeypatch):
+    """The plan page's kind of query: PREPARE on the connection's first use, then EXECUTE alone with each call's
+    values (the rows those of the queryset); prepared again when the statement is gone or the connection new; run
+    as it is inside a transaction and on a connection that is not kept (CONN_MAX_AGE 0)."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    parent = OrganisationFactory(name="上级")
+    children = [OrganisationFactory(name=f"下级{i}", parent=parent) for i in range(2)]
+
+    def build(pk):
+        return Organisation.objects.filter(pk=pk).values("pk", "name", "parent__name")
+
+    prepared = PreparedValues(build)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+
+    def read(organisation):
+        with CaptureQueriesContext(connection) as done:
+            rows = prepared.rows(organisation.pk)
+        assert rows == list(build(organisation.pk))
+        return [query["sql"].split()[0] for query in done.captured_queries]
+
+    assert read(children[0]) == ["PREPARE", "EXECUTE"]
+    assert read(children[1]) == ["EXECUTE"]
+    assert read(parent) == ["EXECUTE"]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert read(children[0]) == ["EXECUTE", "PREPARE", "EXECUTE"]  # the first EXECUTE failed: no such statement
+    connection.close()
+    assert read(children[1]) == ["PREPARE", "EXECUTE"]
+    with transaction.atomic():
+        assert read(children[0]) == ["SELECT"]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    assert read(children[0]) == ["SELECT"]
