@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from config.api import MAX_ID
 from config.json_rows import JsonRows, json_row
+from titles.material_rules import kind_labels
+from titles.selectors import LAYER_FIELDS, active_layers, rulebook_for
 
 from .models import Declaration, DeclarationVersion, Material
 from .selectors import VIEW_REFUSAL, materials_of, may_view
@@ -48,8 +50,13 @@ def _page_lists(m):
                                    comment="comment"))[:1])
     decided = Decision.objects.filter(declaration_id=m.declaration)
     applicant = Subquery(Declaration.objects.filter(pk=m.declaration).values("applicant_id")[:1])
+    this = Declaration.objects.filter(pk=m.ref)
     return Declaration.objects.filter(pk=m.declaration), {
-        "declaration": (Declaration.objects.filter(pk=m.ref), {**own, **related}),
+        "declaration": (this, {**own, **related, "plan_region_code": "plan__organisation__region_code"}),
+        # which rulebook layers are in force (parsed once per process): the names of the materials' kinds
+        "rulebook_layers": (active_layers(Subquery(this.values("plan__organisation__region_code")[:1]),
+                                          Subquery(this.values("year")[:1])).order_by("pk"),
+                            {field: field for field in LAYER_FIELDS}),
         "recommendation": (Recommendation.objects.filter(declaration_id=m.ref),
                            {f.attname: f.attname for f in Recommendation._meta.concrete_fields}),
         "objections": (Objection.objects.filter(recommendation__declaration_id=m.ref).order_by("recorded_at", "pk"),
@@ -129,14 +136,19 @@ def declaration_page(actor, pk: int) -> dict:
     lists = _PAGE.read(declaration=pk, content_type=ContentType.objects.get_for_model(Declaration).pk)
     if not lists["declaration"]:
         raise Http404("没有该申报")
-    declaration = _declaration(lists["declaration"][0])
+    row = lists["declaration"][0]
+    declaration = _declaration(row)
     if not may_view(actor, declaration):
         raise PermissionDenied(VIEW_REFUSAL)
+    in_force = rulebook_for(region_code=row["plan_region_code"] or "", year=declaration.year,
+                            layers=lists["rulebook_layers"])
+    labels = kind_labels(in_force.materials, declaration.series.name if declaration.series else "")
     materials = []
     for row in lists["materials"]:
         found, duplicate = row.pop("latest_verification"), row.pop("duplicate_elsewhere")
         material = _instance(Material, row, declaration=declaration)
         material.duplicate_elsewhere = duplicate
+        material.kind_label = labels.get(material.kind, material.kind)  # a kind no longer in the table: its code
         materials.append({"material": material,
                           "verification": _instance(MaterialVerification, found) if found else None})
     corrections = [_instance(CorrectionNotice, row, declaration=declaration) for row in lists["corrections"]]

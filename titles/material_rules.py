@@ -106,6 +106,11 @@ def _applies(when: str | None, facts: DeclarationFacts) -> bool:
     }[when]
 
 
+def kind_labels(rules: Mapping, series: str) -> dict[str, str]:
+    """Each kind's name in the series' table over the common one (a material's kind as people read it)."""
+    return {code: kind["label"] for code, kind in {**rules.get("*", {}), **rules.get(series, {})}.items()}
+
+
 def material_kinds(rules: Mapping, facts: DeclarationFacts) -> list[MaterialKind]:
     """The kinds this declaration takes: the series' table over the common one, where they apply."""
     table = {**rules.get("*", {}), **rules.get(facts.series, {})}

@@ -17,9 +17,27 @@ pytestmark = pytest.mark.django_db
 EVALUATION = {"members": 9, "for": 7, "against": 1, "abstain": 1}
 # the page's own reads: one statement on PostgreSQL, a query per list elsewhere (config.json_rows); the
 # session, and the user, roles and unread count from Redis when REDIS_URL is set, else a query each
-QUERIES = ((1 if connection.vendor == "postgresql" else 8)
+QUERIES = ((1 if connection.vendor == "postgresql" else 9)
            + (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1)
            + (0 if django_settings.REQUEST_CACHE else 3))
+
+
+def test_the_materials_show_their_kinds_names_from_the_rulebook_in_force(client, in_window, plan, applicant,
+                                                                         people):
+    """Each material under its kind's name in the material table in force for the declaration (its plan's region
+    and year), not its code."""
+    from titles.material_rules import kind_labels
+    from titles.selectors import effective_material_rules
+
+    declaration = submitted(applicant, plan)
+    client.force_login(people["handler"])
+    page = _page(client, declaration)
+    materials = page.split("申报材料")[1].split("</table>")[0]
+    labels = kind_labels(effective_material_rules(region_code=plan.organisation.region_code, year=declaration.year),
+                         declaration.series.name)
+    kinds = set(declaration.materials.values_list("kind", flat=True))
+    assert kinds and all(f"<td>{labels[kind]}</td>" in materials for kind in kinds)
+    assert not any(f"<td>{kind}</td>" in materials for kind in kinds)
 
 
 def _page(client, declaration):
