@@ -65,7 +65,8 @@ def execute(db, cursor, sql: str, params) -> None:
     """``cursor.execute(sql, params)``, as a server-side prepared statement of the connection ``db`` when it is
     PostgreSQL, kept (``CONN_MAX_AGE`` not 0) and outside a transaction: prepared on its first use in the
     connection's session, then only executed. A statement gone with the session's state (a pooler's reset,
-    ``DEALLOCATE``) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted."""
+    ``DEALLOCATE``) or made stale by a migration that changed what it returns (a deploy while web processes keep
+    their connections) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted."""
     if db.vendor != "postgresql" or db.in_atomic_block or db.settings_dict["CONN_MAX_AGE"] == 0:
         cursor.execute(sql, params)
         return
@@ -77,7 +78,10 @@ def execute(db, cursor, sql: str, params) -> None:
     try:
         cursor.execute(run, params)
     except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) != "26000":  # invalid_sql_statement_name
+        state = getattr(error.__cause__, "sqlstate", None)
+        if state == "0A000":  # "cached plan must not change result type": a migration changed a table it reads
+            cursor.execute(f"DEALLOCATE {name}")
+        elif state != "26000":  # invalid_sql_statement_name: gone with a pooler's reset or DEALLOCATE
             raise
         _prepare(cursor, prepare)
         cursor.execute(run, params)

@@ -146,3 +146,34 @@ def test_outside_a_transaction_a_prepared_query_is_a_server_side_statement_of_th
         assert read(children[0]) == ["SELECT"]
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     assert read(children[0]) == ["SELECT"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_made_stale_by_a_migration_is_prepared_again(monkeypatch):
+    """A deploy migrates while the web processes keep their connections: a table a prepared statement reads gains
+    a column, PostgreSQL refuses the old plan ("cached plan must not change result type"), and the statement is
+    prepared again instead of answering 500 until the connection is replaced."""
+    from django.test.utils import CaptureQueriesContext
+
+    from config.prepared import execute
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE zc_prepared_probe (a integer)")
+        cursor.execute("INSERT INTO zc_prepared_probe VALUES (1), (2)")
+    try:
+        def run():
+            with CaptureQueriesContext(connection) as done, connection.cursor() as cursor:
+                execute(connection, cursor, "SELECT * FROM zc_prepared_probe WHERE a = %s", [2])
+                rows = cursor.fetchall()
+            return rows, [query["sql"].split()[0] for query in done.captured_queries]
+
+        assert run() == ([(2,)], ["PREPARE", "EXECUTE"])
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE zc_prepared_probe ADD COLUMN b integer DEFAULT 7")
+        assert run() == ([(2, 7)], ["EXECUTE", "DEALLOCATE", "PREPARE", "EXECUTE"])
+        assert run() == ([(2, 7)], ["EXECUTE"])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE zc_prepared_probe")
