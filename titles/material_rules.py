@@ -106,16 +106,20 @@ def _applies(when: str | None, facts: DeclarationFacts) -> bool:
     }[when]
 
 
+def _series_table(rules: Mapping, series: str) -> dict:
+    """The series' table over the common one."""
+    return {**rules.get("*", {}), **rules.get(series, {})}
+
+
 def kind_labels(rules: Mapping, series: str) -> dict[str, str]:
-    """Each kind's name in the series' table over the common one (a material's kind as people read it)."""
-    return {code: kind["label"] for code, kind in {**rules.get("*", {}), **rules.get(series, {})}.items()}
+    """Each kind's name in the series' table (a material's kind as people read it)."""
+    return {code: kind["label"] for code, kind in _series_table(rules, series).items()}
 
 
 def material_kinds(rules: Mapping, facts: DeclarationFacts) -> list[MaterialKind]:
     """The kinds this declaration takes: the series' table over the common one, where they apply."""
-    table = {**rules.get("*", {}), **rules.get(facts.series, {})}
     kinds = []
-    for code, kind in table.items():
+    for code, kind in _series_table(rules, facts.series).items():
         if _applies(kind.get("when"), facts):
             kinds.append(MaterialKind(code=code, label=kind["label"], required=bool(kind.get("required", True)),
                                       when=kind.get("when"), source=kind.get("source", "")))
