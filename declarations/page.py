@@ -5,25 +5,23 @@ compiled by the ORM on every request), the objections to the recommendation, and
 materials with their duplicate-file warning and latest verification, the versions, the returns and the
 decisions with who took them; the events when there is no decision. ``declaration_page`` reads all of it
 as arrays of JSON rows of one statement compiled once per process (``config.json_rows.JsonRows``), then
-asks the same permission as ``access_declaration`` of the declaration it built: one query a page, whatever
+passes the declaration it built through the one gate, ``access_declaration``: one query a page, whatever
 the number of materials, versions, returns, decisions or objections.
 """
 
 from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
 from django.db.models import DEFERRED
-from django.http import Http404
 from django.utils import timezone
 
 from config.api import MAX_ID
 from config.json_rows import JsonRows, json_row
 from titles.material_rules import kind_labels
-from titles.selectors import LAYER_FIELDS, active_layers, rulebook_for
+from titles.selectors import active_layer_rows, rulebook_for
 
 from .models import Declaration, DeclarationVersion, Material
-from .selectors import VIEW_REFUSAL, materials_of, may_view
+from .selectors import access_declaration, materials_of
 
 # the related rows' fields the page and the permission checks read; any other field is deferred (read on
 # first access, never a silent default)
@@ -54,9 +52,8 @@ def _page_lists(m):
     return Declaration.objects.filter(pk=m.declaration), {
         "declaration": (this, {**own, **related, "plan_region_code": "plan__organisation__region_code"}),
         # which rulebook layers are in force (parsed once per process): the names of the materials' kinds
-        "rulebook_layers": (active_layers(Subquery(this.values("plan__organisation__region_code")[:1]),
-                                          Subquery(this.values("year")[:1])).order_by("pk"),
-                            {field: field for field in LAYER_FIELDS}),
+        "rulebook_layers": active_layer_rows(Subquery(this.values("plan__organisation__region_code")[:1]),
+                                             Subquery(this.values("year")[:1])),
         "recommendation": (Recommendation.objects.filter(declaration_id=m.ref),
                            {f.attname: f.attname for f in Recommendation._meta.concrete_fields}),
         "objections": (Objection.objects.filter(recommendation__declaration_id=m.ref).order_by("recorded_at", "pk"),
@@ -131,15 +128,11 @@ def declaration_page(actor, pk: int) -> dict:
     from accounts.models import Event
     from reviews.models import CorrectionNotice, Decision, MaterialVerification, Objection, Recommendation
 
-    if not 0 < pk <= MAX_ID:  # no such row; PostgreSQL could not even compare it
-        raise Http404("没有该申报")
-    lists = _PAGE.read(declaration=pk, content_type=ContentType.objects.get_for_model(Declaration).pk)
-    if not lists["declaration"]:
-        raise Http404("没有该申报")
-    row = lists["declaration"][0]
-    declaration = _declaration(row)
-    if not may_view(actor, declaration):
-        raise PermissionDenied(VIEW_REFUSAL)
+    lists = (_PAGE.read(declaration=pk, content_type=ContentType.objects.get_for_model(Declaration).pk)
+             if 0 < pk <= MAX_ID else {"declaration": []})  # past bigint: no such row, PostgreSQL could not compare
+    row = lists["declaration"][0] if lists["declaration"] else None
+    # the one gate of declarations (404 when absent, 403 when not visible), over the row read above
+    declaration = access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(row) if row else None)
     in_force = rulebook_for(region_code=row["plan_region_code"] or "", year=declaration.year,
                             layers=lists["rulebook_layers"])
     labels = kind_labels(in_force.materials, declaration.series.name if declaration.series else "")

@@ -18,7 +18,7 @@ from config.json_rows import JsonRows
 from config.lookups import AnyOf
 from config.prepared import PreparedObjects, PreparedValues
 from titles.material_rules import DeclarationFacts, material_kinds
-from titles.selectors import LAYER_FIELDS, active_layers, effective_material_rules, rulebook_for
+from titles.selectors import active_layer_rows, effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
 from .models import Declaration, DeclarationVersion, Material, Profile, QueueCount
@@ -29,20 +29,15 @@ def _declarations() -> QuerySet[Declaration]:
     return Declaration.objects.select_related("applicant", "employer", "plan", "series", "specialty")
 
 
-VIEW_REFUSAL = "您无权查看该申报"
-
-
-def may_view(actor, declaration) -> bool:
-    """The check of ``access_declaration`` (and of the declaration's page, ``declarations.page``)."""
-    return actor.has_perm("declarations.view_declaration", declaration)
-
-
-def access_declaration(actor, pk, *, for_update: bool = False, with_related: tuple[str, ...] = ()) -> Declaration:
+def access_declaration(actor, pk, *, for_update: bool = False, with_related: tuple[str, ...] = (),
+                       fetch=None) -> Declaration:
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
-    (``with_related``: more relations to read in the same query)."""
+    (``with_related``: more relations to read in the same query; ``fetch(pk, for_update)``: the declaration
+    read another way, None when absent, e.g. with everything its page shows: ``declarations.page``)."""
     return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
-                        allowed=lambda declaration: may_view(actor, declaration), refusal=VIEW_REFUSAL,
-                        fetch=functools.partial(_read_declaration, with_related=with_related))
+                        allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration),
+                        refusal="您无权查看该申报",
+                        fetch=fetch or functools.partial(_read_declaration, with_related=with_related))
 
 
 def _one_declaration(pk, for_update, *with_related):
@@ -247,10 +242,9 @@ def _row_specs(declaration, profile_ref, as_of) -> dict[str, tuple[QuerySet, dic
         "declaration_phase": (PlanPhase.objects.filter(plan_id=declaration.plan_id, kind="declaration"),
                               {"start": "start", "end": "end"}),
         # which rulebook layers are in force for the declaration (parsed once per process: titles.selectors)
-        "rulebook_layers": (active_layers(
+        "rulebook_layers": active_layer_rows(
             Subquery(ReviewPlan.objects.filter(pk=declaration.plan_id).values("organisation__region_code")),
-            Subquery(Declaration.objects.filter(pk=declaration.pk).values("year"))).order_by("pk"),
-            {field: field for field in LAYER_FIELDS}),
+            Subquery(Declaration.objects.filter(pk=declaration.pk).values("year"))),
     }
 
 
