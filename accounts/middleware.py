@@ -7,6 +7,9 @@ query, and two more round trips saved later in the request), and with the sessio
 trip when the browser brings the signed hint naming its user (``USER_HINT_COOKIE``); the session is verified
 as Django verifies it.
 
+``OTPMiddleware``: django-otp's, with the session's verified device read through the shared cache with the
+user's row (``accounts.request_cache.otp_device``) instead of a query on every request of a two-factor role.
+
 ``StaffSessionMiddleware``: staff sessions end after ``SESSION_IDLE_MINUTES`` without a request and
 when the browser closes. ``SignInCompletionMiddleware``: a signed-in user who still owes a step of the
 sign-in (the TOTP code of a two-factor role, or a new password after a reset) can reach only the
@@ -14,6 +17,7 @@ pages of that step and sign-out.
 """
 
 import time
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -27,6 +31,9 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import LazyObject, SimpleLazyObject, empty
 from django.utils.http import urlencode
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as otp_middleware
+from django_otp.models import Device
 
 from . import request_cache
 from .permissions import is_staff_user, requires_two_factor
@@ -121,6 +128,33 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
             response.delete_cookie(USER_HINT_COOKIE, path=settings.SESSION_COOKIE_PATH,
                                    domain=settings.SESSION_COOKIE_DOMAIN, samesite=settings.SESSION_COOKIE_SAMESITE)
         return response
+
+
+def _checked_device(persistent_id: str):
+    """The device a session names as ``Device.from_persistent_id`` finds it, without its secret: what the
+    middleware checks (its user, whether it is confirmed) and its name, so the shared cache never holds a TOTP
+    key; a method that needs more (checking a token) reads the rest from the database (deferred fields)."""
+    with suppress(ValueError, LookupError, AttributeError):
+        return Device._filter_persistent_id(persistent_id).only("id", "user_id", "name", "confirmed").first()
+    return None
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified()``), the device read through the
+    request cache: a bureau reviewer's every request read it with a query (issue 20). The checks are django-otp's
+    own (``_finalize_device``: the session's device must be the user's and confirmed, else it is forgotten);
+    a device saved or deleted replaces the user's version, so the change counts on the next request."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = None
+            if persistent_id:
+                persistent_id = self._normalize_persistent_id(persistent_id)
+                device = request_cache.otp_device(user, persistent_id, lambda: _checked_device(persistent_id))
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
 
 LAST_ACTIVITY_KEY = "last_activity"

@@ -14,6 +14,10 @@ value (the version it stored it under is gone). Entry and version are read in on
   new password, a deactivation, the admin's changes) and by ``accounts.services.record_sign_in``, which
   sets ``last_login`` with an UPDATE; a signed-in session is still checked against the password's hash
   (Django's session verification), now against the row of the current version;
+- the verified two-factor device of the session (django-otp's middleware read it from the database on
+  every request of a bureau reviewer): under the user's version, which a device of the user saved or deleted
+  (confirmed, unconfirmed, removed, used for a sign-in) replaces too; kept without its secret, only what the
+  middleware checks (``otp_device``);
 - role memberships: one version for every user (``ROLES``), replaced whenever a role membership or an
   organisation is saved or deleted (signals below: grants and revocations in ``accounts.services``, the
   admin, the demo, the tests' factories alike; organisations for the tree and region the predicates read);
@@ -180,10 +184,15 @@ def _unread_key(user_id) -> str:
     return f"zc:unread:{_scope()}:{user_id}"
 
 
+def _device_key(user_id) -> str:
+    return f"zc:otp:{_scope()}:{user_id}"
+
+
 def user_keys(user_id) -> list[str]:
-    """What ``load_user`` reads in one round trip: the user's row, roles and unread count with their versions."""
+    """What ``load_user`` reads in one round trip: the user's row, roles, unread count and two-factor device with
+    their versions."""
     return [_user_key(user_id), user_version(user_id), _roles_key(user_id), roles_version(),
-            _unread_key(user_id), unread_version(user_id), unread_epoch()]
+            _unread_key(user_id), unread_version(user_id), unread_epoch(), _device_key(user_id)]
 
 
 def load_user(user_id, compute, *, found: dict | None = None):
@@ -255,6 +264,23 @@ def unread_count(user, compute):
                   prefetched=_prefetched(user))
 
 
+def otp_device(user, persistent_id: str, compute):
+    """The device named by the session's ``persistent_id`` as ``compute()`` reads it (None when there is none),
+    for django-otp's middleware (``accounts.middleware.OTPMiddleware``): from the entry read ahead with the user
+    when it was stored under the user's current version for that same device. A device of the user saved or
+    deleted replaces the user's version (``device_changed``), so a removed or unconfirmed device stops verifying
+    the session on the next request."""
+    named = cached(_device_key(user.pk), user_version(user.pk), lambda: (persistent_id, compute()),
+                   prefetched=_prefetched(user))
+    if named[0] == persistent_id:
+        return named[1]
+    return compute()  # another device than the one kept (a second device signed in elsewhere): rare
+
+
+def device_changed(instance, **_kwargs) -> None:
+    bump(user_version(instance.user_id))
+
+
 def roles_changed(**_kwargs) -> None:
     bump(roles_version())
 
@@ -273,3 +299,10 @@ def connect() -> None:
         post_delete.connect(roles_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_delete")
     post_save.connect(user_changed, sender=User, dispatch_uid="request_cache_User_save")
     post_delete.connect(user_changed, sender=User, dispatch_uid="request_cache_User_delete")
+    from django.apps import apps
+    from django_otp.models import Device
+
+    for model in apps.get_models():  # every kind of two-factor device installed (TOTP, static codes)
+        if issubclass(model, Device):
+            post_save.connect(device_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_save")
+            post_delete.connect(device_changed, sender=model, dispatch_uid=f"request_cache_{model.__name__}_delete")

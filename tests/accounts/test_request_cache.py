@@ -192,3 +192,59 @@ def test_a_count_changed_during_the_request_is_read_again(org_tree):
     loaded = request_cache.load_user(person.pk, lambda: get_user_model().objects.get(pk=person.pk))
     mark_read(user=loaded)
     assert unread_count(loaded) == 0
+
+
+# --- the verified two-factor device (accounts.middleware.OTPMiddleware, request_cache.otp_device) ----------
+
+
+def _device_of(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.get(user=user)
+
+
+def test_a_warm_request_of_a_bureau_reviewer_reads_the_device_without_a_query(client, org_tree):
+    from django.core.cache import cache
+
+    reviewer = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    client.force_login(reviewer)  # signed in with a confirmed TOTP device (tests/clients.py)
+    assert client.get("/reviews/").status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get("/reviews/").status_code == 200
+    assert "otp_totp_totpdevice" not in _tables(warm)
+    kept = cache.get(f"zc:otp:{request_cache._scope()}:{reviewer.pk}")
+    assert kept is not None and "key" not in kept[1][1].__dict__  # the device kept without its secret
+
+
+@pytest.mark.parametrize("change", ["deleted", "unconfirmed"])
+def test_a_device_deleted_or_unconfirmed_stops_counting_on_the_next_request(client, org_tree, change):
+    reviewer = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    client.force_login(reviewer)
+    assert client.get("/reviews/").status_code == 200
+    assert client.get("/reviews/").status_code == 200  # the device now from the cache
+    device = _device_of(reviewer)
+    if change == "deleted":
+        device.delete()
+    else:
+        device.confirmed = False
+        device.save()
+    response = client.get("/reviews/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/")
+
+
+def test_a_device_of_another_user_does_not_verify_the_session(client, org_tree):
+    """The session names a device that is not the user's (django-otp's own check, kept): not verified, from
+    the cache or not."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    reviewer = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    other = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    client.force_login(other)
+    stranger = _device_of(other).persistent_id
+    client.force_login(reviewer)
+    for _ in range(2):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = stranger
+        session.save()
+        response = client.get("/reviews/")
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/")
