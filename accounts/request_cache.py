@@ -189,10 +189,11 @@ def _device_key(user_id) -> str:
 
 
 def user_keys(user_id) -> list[str]:
-    """What ``load_user`` reads in one round trip: the user's row, roles, unread count and two-factor device with
-    their versions."""
+    """What ``load_user`` reads in one round trip: the user's row, roles, unread count, two-factor device and the
+    organisations they may see, with their versions."""
     return [_user_key(user_id), user_version(user_id), _roles_key(user_id), roles_version(),
-            _unread_key(user_id), unread_version(user_id), unread_epoch(), _device_key(user_id)]
+            _unread_key(user_id), unread_version(user_id), unread_epoch(), _device_key(user_id),
+            _organisations_key(user_id)]
 
 
 def load_user(user_id, compute, *, found: dict | None = None):
@@ -223,10 +224,15 @@ def memberships(user, compute):
     return cached(_roles_key(user.pk), roles_version(), compute, prefetched=_prefetched(user))
 
 
+def _organisations_key(user_id) -> str:
+    return f"zc:orgs:{_scope()}:{user_id}"
+
+
 def organisation_ids(user, compute):
     """The ids of the organisations the user may see (the tree below their overseeing roles): they change
-    only with a membership or an organisation, so they share the roles version."""
-    return cached(f"zc:orgs:{_scope()}:{user.pk}", roles_version(), compute)
+    only with a membership or an organisation, so they share the roles version; read ahead with the user (the
+    bureau's queue asks them on every page: a round trip of its own before)."""
+    return cached(_organisations_key(user.pk), roles_version(), compute, prefetched=_prefetched(user))
 
 
 def unread_version(user_id) -> str:
