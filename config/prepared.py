@@ -14,7 +14,12 @@ instances without annotations (``PreparedObjects``); every argument (a number or
 position is in ``text_args``) appears in the SQL as a parameter exactly as given (``filter(pk=arg)``,
 ``filter(plan_id__in=args)``), never inlined (slices are inlined: name the page in ``shape``); whatever else
 changes the SQL's text goes into ``shape``. A list of ids may be one argument (a ``list``, used as ``config.lookups.AnyOf(F(column), argument)``: one array
-parameter on PostgreSQL, whatever its length; elsewhere such a call builds its queryset each time).
+parameter on PostgreSQL, whatever its length; elsewhere such a call builds its queryset each time). With
+``literal_arrays`` such a list is written into the statement's text instead (``'{1,2,3}'::bigint[]``, numbers
+only): one statement per distinct list, which PostgreSQL plans once with the values known and keeps (a generic
+plan, the values hashed), where an array parameter of the bureau's 209 employers made it plan every execution
+anew (it finds a plan for unknown values too costly to keep) — for a few lists asked again and again (the
+reviewers' scopes), at most ``MAX_LITERAL_STATEMENTS`` of them kept per connection.
 
 Outside a transaction, on a kept PostgreSQL connection (``CONN_MAX_AGE`` not 0), the SQL runs as a server-side
 prepared statement of that connection (``execute``: ``PREPARE`` on its first use, then ``EXECUTE``), so
@@ -27,6 +32,7 @@ import hashlib
 import itertools
 import re
 import threading
+from collections import OrderedDict
 from datetime import date
 from types import SimpleNamespace
 
@@ -61,18 +67,63 @@ def bind(params, slots, values) -> list:
     return [param if slot is None else values[slot] for param, slot in zip(params, slots, strict=True)]
 
 
-def execute(db, cursor, sql: str, params) -> None:
+def literal_array(values) -> str:
+    """A list of numbers as a PostgreSQL array literal (``'{1,2,3}'``) for the text of a statement; anything but
+    integers is refused (nothing else is ever written into a statement's text)."""
+    if not all(type(value) is int for value in values):
+        raise TypeError("prepared query: only lists of integers are written into a statement's text")
+    return "'{" + ",".join(map(str, values)) + "}'"
+
+
+def inlined(pieces: tuple[str, ...], params, literal: tuple[bool, ...]) -> tuple[str, list]:
+    """The statement whose text, split at its parameters, is ``pieces``, with the parameters marked in ``literal``
+    written into the text as array literals: (its SQL, the parameters left)."""
+    sql, left = [pieces[0]], []
+    for param, is_literal, piece in zip(params, literal, pieces[1:], strict=True):
+        if is_literal:
+            sql.append(literal_array(param))
+        else:
+            sql.append("%s")
+            left.append(param)
+        sql.append(piece)
+    return "".join(sql), left
+
+
+def _pieces(sql: str) -> tuple[str, ...]:
+    """``sql`` split at its ``%s`` (``%%`` kept as it is)."""
+    pieces, start = [], 0
+    for found in re.finditer(r"%%|%s", sql):
+        if found.group() == "%s":
+            pieces.append(sql[start:found.start()])
+            start = found.end()
+    return (*pieces, sql[start:])
+
+
+MAX_LITERAL_STATEMENTS = 64  # per connection: statements with a list in their text (one per reviewer's scope)
+
+
+def execute(db, cursor, sql: str, params, *, literal: bool = False) -> None:
     """``cursor.execute(sql, params)``, as a server-side prepared statement of the connection ``db`` when it is
     PostgreSQL, kept (``CONN_MAX_AGE`` not 0) and outside a transaction: prepared on its first use in the
     connection's session, then only executed. A statement gone with the session's state (a pooler's reset,
     ``DEALLOCATE``) or made stale by a migration that changed what it returns (a deploy while web processes keep
-    their connections) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted."""
+    their connections) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted.
+    ``literal``: the text holds a list (``inlined``): the least recently used of such statements beyond
+    ``MAX_LITERAL_STATEMENTS`` is deallocated, so that many lists do not pile up plans in the session."""
     if db.vendor != "postgresql" or db.in_atomic_block or db.settings_dict["CONN_MAX_AGE"] == 0:
         cursor.execute(sql, params)
         return
     name, prepare, run = _statement(sql, len(params))
-    prepared = _prepared_on(db)
+    prepared, literals = _prepared_on(db)
+    if literal:
+        literals[name] = None
+        literals.move_to_end(name)
     if name not in prepared:
+        if len(literals) > MAX_LITERAL_STATEMENTS:
+            oldest, _ = literals.popitem(last=False)
+            if oldest in prepared:
+                cursor.execute(f"DEALLOCATE {oldest}")
+                prepared.discard(oldest)
         _prepare(cursor, prepare)
         prepared.add(name)
     try:
@@ -97,13 +148,14 @@ def _statement(sql: str, n_params: int) -> tuple[str, str, str]:
     return name, f"PREPARE {name} AS {body}", f"EXECUTE {name}({', '.join(['%s'] * n_params)})"
 
 
-def _prepared_on(db) -> set[str]:
-    """The names of the statements prepared on the connection's current database session."""
+def _prepared_on(db) -> tuple[set[str], OrderedDict]:
+    """The names of the statements prepared on the connection's current database session, and of those with a
+    list in their text, the least recently used first."""
     session = db.connection
     held = getattr(db, "_zc_prepared", None)
     if held is None or held[0] is not session:
-        held = db._zc_prepared = (session, set())
-    return held[1]
+        held = db._zc_prepared = (session, set(), OrderedDict())
+    return held[1], held[2]
 
 
 def _prepare(cursor, prepare: str) -> None:
@@ -120,9 +172,10 @@ class _Prepared:
 
     MAX_SHAPES = 64  # compiled shapes kept per query (e.g. one per page number asked for)
 
-    def __init__(self, build, *, text_args: tuple[int, ...] = ()):
+    def __init__(self, build, *, text_args: tuple[int, ...] = (), literal_arrays: bool = False):
         self._build = build
         self._text_args = text_args  # positions of arguments that are text (a text column's value)
+        self._literal_arrays = literal_arrays  # lists written into the statement's text (module docstring)
         self._compiled: dict = {}
         self._lock = threading.Lock()
 
@@ -132,7 +185,9 @@ class _Prepared:
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()  # also fills compiler.select, klass_info, annotation_col_map
         slots = marker_slots(params, {marker: i for i, marker in enumerate(markers)})
+        literal = tuple(self._literal_arrays and slot is not None and arrays[slot] for slot in slots)
         return SimpleNamespace(queryset=queryset, compiler=compiler, sql=sql, params=tuple(params), slots=slots,
+                               literal=literal if any(literal) else None, pieces=_pieces(sql) if any(literal) else None,
                                converters=compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]]))
 
     @staticmethod
@@ -154,8 +209,11 @@ class _Prepared:
                 self._compiled[key] = compiled
         model = compiled.queryset.model  # per call: a read replica for this request, or the primary
         alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
+        sql, params = compiled.sql, bind(compiled.params, compiled.slots, args)
+        if compiled.literal:
+            sql, params = inlined(compiled.pieces, params, compiled.literal)
         with connections[alias].cursor() as cursor:
-            execute(connections[alias], cursor, compiled.sql, bind(compiled.params, compiled.slots, args))
+            execute(connections[alias], cursor, sql, params, literal=compiled.literal is not None)
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)

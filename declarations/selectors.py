@@ -138,7 +138,7 @@ def _queue_count_rows(actor_id, *scope):
             .annotate(n=Sum("n"), own=Coalesce(Subquery(own), 0)))
 
 
-_QUEUE_COUNTS = PreparedValues(_queue_count_rows)
+_QUEUE_COUNTS = PreparedValues(_queue_count_rows, literal_arrays=True)  # as the queue's page (reviews.selectors)
 
 
 def queue_counts(actor, employers: list[int] | None) -> dict[str, int]:

@@ -64,13 +64,16 @@ def _queue_page_rows(actor_id, *scope):
     return queue_rows(queue_within(employers[0] if employers else None, actor_id))[start:start + PER_PAGE + 1]
 
 
-_QUEUE_PAGE = PreparedValues(_queue_page_rows)
+# the employers written into the statement's text: planned once per scope and page, not at every execution
+_QUEUE_PAGE = PreparedValues(_queue_page_rows, literal_arrays=True)
 
 
 def queue_page(actor, employers: list[int] | None, *, number: int) -> Page:
     """Page ``number`` of the actor's unfiltered queue (``review_queue``) as labelled rows: one query, its
-    SQL compiled once per process and page number (config/prepared.py; the employers one array parameter),
-    where the ORM composed it anew for each request (issue 20). ``InvalidPage`` past the last page.
+    SQL compiled once per process and page number (config/prepared.py), where the ORM composed it anew for each
+    request (issue 20); the employers an array literal in its text, so that PostgreSQL keeps its plan (as an
+    array parameter of the bureau's 209 employers it planned the statement again at every execution, 0.7 ms of
+    its 0.9). ``InvalidPage`` past the last page.
     ``employers``: the actor's ``declarations.selectors.reviewed_employers``."""
     from declarations.selectors import queue_scope
 

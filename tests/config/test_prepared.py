@@ -177,3 +177,52 @@ def test_a_prepared_statement_made_stale_by_a_migration_is_prepared_again(monkey
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE zc_prepared_probe")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_literal_arrays_are_written_into_the_text_one_statement_per_list_and_only_so_many_kept(monkeypatch):
+    """``literal_arrays`` (the queue's employers): the list is in the statement's text, the rows those of the
+    queryset; each list its own statement, the least recently used deallocated past the bound; anything but
+    integers refused."""
+    from django.db.models import F, Q
+    from django.test.utils import CaptureQueriesContext
+
+    from config import prepared as module
+    from config.lookups import AnyOf
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    monkeypatch.setattr(module, "MAX_LITERAL_STATEMENTS", 2)
+    parent = OrganisationFactory(name="上级")
+    children = [OrganisationFactory(name=f"下级{i}", parent=parent) for i in range(3)]
+
+    def build(ids, parent_id):
+        return Organisation.objects.filter(Q(AnyOf(F("pk"), ids)), parent_id=parent_id).order_by("name").values("name")
+
+    literal = PreparedValues(build, literal_arrays=True)
+
+    def read(ids):
+        with CaptureQueriesContext(connection) as done:
+            rows = literal.rows(ids, parent.pk)
+        assert rows == list(build(ids, parent.pk))
+        return [query["sql"] for query in done.captured_queries]
+
+    def held() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return {row[0] for row in cursor.fetchall()}
+
+    lists = [[children[0].pk, children[1].pk], [children[2].pk, parent.pk], [c.pk for c in children]]
+    first = read(lists[0])
+    assert [sql.split()[0] for sql in first] == ["PREPARE", "EXECUTE"]
+    text = [module.literal_array(ids) for ids in lists]
+    assert f"{text[0]}::bigint[]" in first[0] and f"({parent.pk})" in first[1]
+    assert [sql.split()[0] for sql in read(lists[0])] == ["EXECUTE"]
+    read(lists[1])
+    read(lists[0])  # the first list used again: now the second is the least recently used
+    third = read(lists[2])
+    assert [sql.split()[0] for sql in third] == ["DEALLOCATE", "PREPARE", "EXECUTE"]
+    statements = " ".join(held())
+    assert text[0] in statements and text[1] not in statements and text[2] in statements
+    with pytest.raises(TypeError):
+        module.literal_array([1, "2); DROP TABLE accounts_user; --"])
