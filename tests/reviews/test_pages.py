@@ -43,6 +43,17 @@ def test_the_queue_counts_filters_and_keeps_its_queries(client, in_window, plan,
     assert client.get("/reviews/?year=abc").status_code == 400
 
 
+def test_the_counts_link_each_state_in_the_tables_order_and_say_when_there_is_none(client, in_window, plan,
+                                                                                 org_tree):
+    client.force_login(user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"]))
+    assert "暂无待办申报" in client.get("/reviews/").content.decode()
+    _bulk(plan, org_tree["employer_a"], 2, state="unit_publicity")
+    _bulk(plan, org_tree["employer_a"], 3)
+    counts = client.get("/reviews/").content.decode().split('data-testid="counts">')[1].split("</p>")[0]
+    assert counts == ('<a href="?state=employer_review">单位审核 <strong>3</strong></a> · '
+                      '<a href="?state=unit_publicity">单位推荐公示 <strong>2</strong></a>')
+
+
 def test_another_city_and_applicants_see_no_queue(client, in_window, plan, org_tree, applicant):
     _bulk(plan, org_tree["employer_a"], 3)
     client.force_login(user_with_role(Role.BUREAU_REVIEWER, org_tree["other_bureau"]))
