@@ -279,6 +279,23 @@ class QueueCount(models.Model):
         return f"{self.employer_id} {self.state} {self.n}"
 
 
+class QueueTotal(models.Model):
+    """How many submitted declarations the whole site has in each state: ``QueueCount`` summed over every
+    employer, kept by the same triggers (migration 0007) in the same statement. The counts of a reviewer who
+    sees every organisation (a province's bureau, the system admin) are these few rows, not the sum of one row
+    per employer and state (``selectors.queue_counts``). Never written by the application."""
+
+    state = models.CharField("状态", max_length=24, choices=State.choices, unique=True)
+    n = models.IntegerField("已提交的申报数")
+
+    class Meta:
+        verbose_name = "审核队列总数"
+        verbose_name_plural = "审核队列总数"
+
+    def __str__(self):
+        return f"{self.state} {self.n}"
+
+
 class ExceptionalRecommender(models.Model):
     declaration = models.ForeignKey(Declaration, verbose_name="申报", on_delete=models.CASCADE,
                                     related_name="recommenders")

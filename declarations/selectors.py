@@ -21,7 +21,7 @@ from titles.material_rules import DeclarationFacts, material_kinds
 from titles.selectors import active_layer_rows, effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
-from .models import Declaration, DeclarationVersion, Material, Profile, QueueCount
+from .models import Declaration, DeclarationVersion, Material, Profile, QueueCount, QueueTotal
 from .permissions import may_take
 
 
@@ -130,12 +130,25 @@ def queue_within(employers, actor_id) -> QuerySet[Declaration]:
 def _queue_count_rows(actor_id, *scope):
     """The counts of ``queue_counts`` as a ``values()`` queryset (prepared below; ``scope``: ``queue_scope``),
     each row with how many of the reviewer's own submitted declarations are there (rare: a handler who
-    declares; an uncorrelated subquery, evaluated once): those are not in their queue, so not in its counts."""
-    within = _employer_in(scope[0] if scope else None)
-    own = (Declaration.objects.filter(within, applicant_id=actor_id, submitted_at__isnull=False).order_by()
-           .values("applicant_id").annotate(n=Count("pk")).values("n"))
-    return (QueueCount.objects.filter(within).exclude(state=State.DRAFT).order_by().values("state")
-            .annotate(n=Sum("n"), own=Coalesce(Subquery(own), 0)))
+    declares; an uncorrelated subquery, evaluated once): those are not in their queue, so not in its counts.
+    Everywhere (the system admin), or over a list of employers that holds every organisation (a province's
+    bureau: checked in the same statement, so in the same snapshot as the figures), the site's totals
+    (``QueueTotal``: a row per state); else the sums of ``QueueCount`` over the employers."""
+    employers = scope[0] if scope else None
+    within = _employer_in(employers)
+    own = Coalesce(Subquery(Declaration.objects.filter(within, applicant_id=actor_id, submitted_at__isnull=False)
+                            .order_by().values("applicant_id").annotate(n=Count("pk")).values("n")), 0)
+    totals = QueueTotal.objects.exclude(state=State.DRAFT).order_by().values("state", "n").annotate(own=own)
+    if employers is None:
+        return totals
+    sums = (QueueCount.objects.filter(within).exclude(state=State.DRAFT).order_by().values("state")
+            .annotate(n=Sum("n"), own=own))
+    if not isinstance(employers, list):
+        return sums
+    from accounts.models import Organisation
+
+    everywhere = ~Exists(Organisation.objects.filter(~Q(AnyOf(F("pk"), employers))))
+    return totals.filter(everywhere).union(sums.filter(~everywhere), all=True)
 
 
 _QUEUE_COUNTS = PreparedValues(_queue_count_rows, literal_arrays=True)  # as the queue's page (reviews.selectors)

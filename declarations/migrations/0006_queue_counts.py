@@ -41,7 +41,10 @@ def _net(*parts: tuple[str, int]) -> str:
             f" GROUP BY employer_id, state HAVING SUM(d) <> 0) AS net;")
 
 
-POSTGRESQL = f"""
+def postgresql_function(*, after_counts: str = "", on_truncate: str = "") -> str:
+    """The trigger function; ``after_counts`` and ``on_truncate``: statements a later migration adds (0007: the
+    site's totals), run with the counts' net change in ``employers``, ``states`` and ``ns``."""
+    return f"""
 CREATE OR REPLACE FUNCTION declarations_queue_count() RETURNS trigger AS $$
 DECLARE
     employers bigint[];
@@ -55,7 +58,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         {_net(("old_rows", -1))}
     ELSE
-        DELETE FROM {TABLE};
+        DELETE FROM {TABLE};{on_truncate}
         RETURN NULL;
     END IF;
     IF employers IS NULL THEN
@@ -63,11 +66,14 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock({EVENT_CHAIN_LOCK});
     INSERT INTO {TABLE} (employer_id, state, n)
-        SELECT e, s, n FROM unnest(employers, states, ns) WITH ORDINALITY AS net(e, s, n, i) ORDER BY i {UPSERT};
+        SELECT e, s, n FROM unnest(employers, states, ns) WITH ORDINALITY AS net(e, s, n, i) ORDER BY i {UPSERT};{after_counts}
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-CREATE TRIGGER declarations_queue_count_insert AFTER INSERT ON {DECLARATIONS}
+"""
+
+
+POSTGRESQL = postgresql_function() + f"""CREATE TRIGGER declarations_queue_count_insert AFTER INSERT ON {DECLARATIONS}
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION declarations_queue_count();
 CREATE TRIGGER declarations_queue_count_update AFTER UPDATE ON {DECLARATIONS}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION declarations_queue_count();
@@ -86,14 +92,19 @@ def _sqlite_upsert(row: str, sign: int) -> str:
             f" WHERE {row}.{COUNTED} {UPSERT};")
 
 
-SQLITE = [
-    f"CREATE TRIGGER declarations_queue_count_insert AFTER INSERT ON {DECLARATIONS} BEGIN "
-    f"{_sqlite_upsert('NEW', 1)} END;",
-    f"CREATE TRIGGER declarations_queue_count_update AFTER UPDATE OF employer_id, state, submitted_at"
-    f" ON {DECLARATIONS} BEGIN {_sqlite_upsert('OLD', -1)} {_sqlite_upsert('NEW', 1)} END;",
-    f"CREATE TRIGGER declarations_queue_count_delete AFTER DELETE ON {DECLARATIONS} BEGIN "
-    f"{_sqlite_upsert('OLD', -1)} END;",
-]
+def sqlite_triggers(upsert=_sqlite_upsert) -> list[str]:
+    """The row-level triggers, each change written by ``upsert(row, sign)`` (0007 adds the site's totals)."""
+    return [
+        f"CREATE TRIGGER declarations_queue_count_insert AFTER INSERT ON {DECLARATIONS} BEGIN "
+        f"{upsert('NEW', 1)} END;",
+        f"CREATE TRIGGER declarations_queue_count_update AFTER UPDATE OF employer_id, state, submitted_at"
+        f" ON {DECLARATIONS} BEGIN {upsert('OLD', -1)} {upsert('NEW', 1)} END;",
+        f"CREATE TRIGGER declarations_queue_count_delete AFTER DELETE ON {DECLARATIONS} BEGIN "
+        f"{upsert('OLD', -1)} END;",
+    ]
+
+
+SQLITE = sqlite_triggers()
 SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS declarations_queue_count_{op};" for op in ("insert", "update", "delete")]
 BACKFILL = (f"INSERT INTO {TABLE} (employer_id, state, n) SELECT employer_id, state, COUNT(*) FROM {DECLARATIONS}"
             f" WHERE {COUNTED} GROUP BY employer_id, state")

@@ -110,13 +110,20 @@ def _counts(html: str) -> dict[str, int]:
     return {label: int(n) for label, n in re.findall(r'">(\S+) <strong>(\d+)</strong>', part)}
 
 
-def _recount(actor) -> dict[str, int]:
+def _recount_rows(actor) -> dict[str, int]:
     """The queue's counts counted the slow way, row by row (what the count table must always equal)."""
     from collections import Counter
 
-    from declarations.selectors import queue_counts, review_queue, reviewed_employers
+    from declarations.selectors import review_queue
 
-    exact = dict(Counter(review_queue(actor).values_list("state", flat=True)))
+    return dict(Counter(review_queue(actor).values_list("state", flat=True)))
+
+
+def _recount(actor) -> dict[str, int]:
+    """``_recount_rows``, checked against the counts the queue shows."""
+    from declarations.selectors import queue_counts, reviewed_employers
+
+    exact = _recount_rows(actor)
     assert queue_counts(actor, reviewed_employers(actor)) == exact
     return exact
 
@@ -169,6 +176,61 @@ def test_every_writer_of_a_state_moves_the_next_pages_counts(client, in_window, 
     for user in (handler, bureau, people["dept"], people["other_bureau"]):
         _recount(user)
     assert own.state == "employer_review"
+
+
+def test_a_reviewer_who_sees_every_organisation_reads_the_sites_totals_and_they_never_drift(
+        client, in_window, plan, org_tree, applicant, people, django_assert_max_num_queries):
+    """A province's bureau (above both cities) and the system admin see every organisation: their counts are the
+    site's totals per state (``QueueTotal``, kept by the count triggers), one query as for anyone; whatever
+    writes, the totals stay the sums of the per-employer counts and the counts stay those of the rows; a city's
+    bureau still sums its own employers; a unit created outside the province's tree sends the province back to
+    the sums at once."""
+    from django.db.models import F, Sum
+
+    from declarations.models import QueueCount, QueueTotal
+    from declarations.selectors import queue_counts, reviewed_employers
+    from tests.factories import OrganisationFactory
+
+    province = OrganisationFactory(name="省人社厅", kind="hr_bureau")
+    for city in ("bureau", "other_bureau"):
+        org_tree[city].parent = province
+        org_tree[city].save()
+    reviewers = {"province": user_with_role(Role.BUREAU_REVIEWER, province),
+                 "admin": user_with_role(Role.SYSTEM_ADMIN, province), "city": people["bureau"]}
+
+    def check(totals_read: set[str]):
+        sums = dict(QueueCount.objects.values("state").annotate(n=Sum("n")).values_list("state", "n"))
+        assert dict(QueueTotal.objects.values_list("state", "n")) == sums
+        for actor in reviewers.values():
+            employers = reviewed_employers(actor)
+            with django_assert_max_num_queries(1):
+                counts = queue_counts(actor, employers)
+            assert counts == _recount_rows(actor)
+        QueueTotal.objects.update(n=F("n") + 1000)  # which reviewers read the totals: they see this
+        try:
+            read = {name for name, actor in reviewers.items()
+                    if queue_counts(actor, reviewed_employers(actor)) != _recount_rows(actor)}
+        finally:
+            QueueTotal.objects.update(n=F("n") - 1000)
+        assert read == totals_read
+
+    check(set())
+    _bulk(plan, org_tree["employer_a"], 4)
+    _bulk(plan, org_tree["other_employer"], 3, state="bureau_review")
+    declaration = submitted(applicant, plan)
+    check({"province", "admin"})
+    Declaration.objects.filter(employer=org_tree["other_employer"]).update(state="rejected")
+    Declaration.objects.filter(applicant__username__startswith="bulk", employer=org_tree["employer_a"]).first().delete()
+    Declaration.objects.filter(pk=declaration.pk).update(employer=org_tree["other_employer"])
+    check({"province", "admin"})
+    assert queue_counts(reviewers["province"], reviewed_employers(reviewers["province"])) == {
+        "employer_review": 4, "rejected": 3}
+    elsewhere = OrganisationFactory(name="省外单位")  # not under the province: its declarations are not its
+    _bulk(plan, elsewhere, 2)
+    check({"admin"})
+    assert queue_counts(reviewers["province"], reviewed_employers(reviewers["province"]))["employer_review"] == 4
+    client.force_login(reviewers["province"])
+    assert _counts(client.get("/reviews/").content.decode()) == {"单位审核": 4, "审核不通过": 3}
 
 
 def test_the_unfiltered_queue_shows_the_filter_form_rendered_once(client, in_window, plan, org_tree):
