@@ -78,10 +78,13 @@ def literal_array(values) -> str:
 def inlined(pieces: tuple[str, ...], params, literal: tuple[bool, ...]) -> tuple[str, list]:
     """The statement whose text, split at its parameters, is ``pieces``, with the parameters marked in ``literal``
     written into the text as array literals: (its SQL, the parameters left)."""
-    sql, left = [pieces[0]], []
+    sql, left, written = [pieces[0]], [], {}  # a list used several times (the counts' four) written once
     for param, is_literal, piece in zip(params, literal, pieces[1:], strict=True):
         if is_literal:
-            sql.append(literal_array(param))
+            text = written.get(id(param))
+            if text is None:
+                text = written[id(param)] = literal_array(param)
+            sql.append(text)
         else:
             sql.append("%s")
             left.append(param)
