@@ -156,7 +156,8 @@ class Event(models.Model):
         related_name="+",
     )
     action = models.CharField("操作", max_length=64)
-    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    # no index of its own: (content_type, object_id, created_at) leads with it
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     from_state = models.CharField("原状态", max_length=64, blank=True)
@@ -249,8 +250,9 @@ class Notification(models.Model):
     outbox after commit, and ``emailed_at`` keeps it to one.
     """
 
+    # no index of its own: (recipient, key) and (recipient, read_at) lead with it
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE,
-                                  related_name="notifications")
+                                  related_name="notifications", db_index=False)
     key = models.CharField("去重键", max_length=120)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
