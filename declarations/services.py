@@ -25,6 +25,7 @@ from titles.eligibility import InvalidCase
 from titles.models import Level, ReviewPlan
 from titles.selectors import access_plan, eligibility_verdict, one_rulebook_read, plan_citations
 
+from .bulk import save_with_history
 from .flow import Action, State, known_action, transition_for
 from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
 from .permissions import deciding_body, may_take
@@ -266,7 +267,7 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         declaration.state = outcome.target or transition.target
         if declaration.state.startswith("<"):
             raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
-        declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
+        save_with_history(declaration, ["state", "version", "submitted_at"])  # with its history row
         decision = Decision.objects.create(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
