@@ -67,3 +67,45 @@ def test_without_a_request_the_row_has_no_user_as_simple_historys(in_window, pla
     declaration._change_reason = "撤回"
     theirs = _simple_history_row(declaration)
     assert _row(ours) == {**_row(theirs), "history_change_reason": None}
+
+
+def _serializer_json(declaration, user):
+    """What DeclarationSerializer answers for the declaration as it is in the database, seen by ``user``."""
+    from rest_framework.test import APIRequestFactory
+
+    from declarations.api import DeclarationSerializer
+    from declarations.selectors import access_declaration
+
+    request = APIRequestFactory().get("/")
+    request.user = user
+    return DeclarationSerializer(access_declaration(user, declaration.pk), context={"request": request}).data
+
+
+def test_an_actions_answer_is_the_declaration_serializers_json(client, in_window, plan, org_tree):
+    """The action's 200 answer is made by hand (declarations.api.declaration_data), equal to the serializer's
+    JSON key for key and in the same order: a submit, a return (with the notice's fields) and a resubmit; with a
+    specialty and without."""
+    from django.utils import timezone
+
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"], username="json-handler")
+    applicant, declaration = _draft(org_tree, plan, "json-api")
+    Declaration.objects.filter(pk=declaration.pk).update(specialty=plan.specialties.first(),
+                                                         expired_on=timezone.localdate())
+    steps = [(applicant, "submit", {"pledge": True}),
+             (handler, "return", {"items": [{"about": "material:id_card", "problem": "不清晰"}]}),
+             (applicant, "resubmit", {})]
+    for actor, action, payload in steps:
+        client.force_login(actor)
+        response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/{action}/", payload,
+                               content_type="application/json")
+        assert response.status_code == 200, response.content
+        answer = response.json()
+        assert list(answer.items()) == list(_serializer_json(declaration, actor).items())
+        assert answer["specialty_name"] and answer["expired_on"] and answer["submitted_at"].endswith("+08:00")
+        assert (answer["return_items"] is not None) == (action == "return")
+    _, bare = _draft(org_tree, plan, "json-bare")
+    client.force_login(bare.applicant)
+    answer = client.post(f"/api/v1/declarations/{bare.pk}/actions/withdraw/", {},
+                         content_type="application/json").json()
+    assert list(answer.items()) == list(_serializer_json(bare, bare.applicant).items())
+    assert answer["specialty"] is None and answer["specialty_name"] == "" and answer["actions"] == []
