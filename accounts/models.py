@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.prepared import PreparedObjects
+
 from .eventchain import event_content
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
@@ -98,9 +100,17 @@ class User(AbstractUser):
         if cached is None:
             from .request_cache import memberships
 
-            cached = memberships(self, lambda: list(self.role_memberships.select_related("organisation").order_by("pk")))
+            cached = memberships(self, self._read_memberships)
             self._memberships_cache = cached
         return cached
+
+    def _read_memberships(self) -> list["RoleMembership"]:
+        """``role_memberships.select_related("organisation").order_by("pk")``, its SQL compiled once per process
+        (read on every request whose user's roles are not in the shared cache: ≈ 0.5 ms of the ORM's CPU)."""
+        found = _MEMBERSHIPS.objects(self.pk)
+        for membership in found:
+            membership.user = self  # as the related manager gives them
+        return found
 
     def roles(self) -> list[str]:
         seen = []
@@ -319,3 +329,10 @@ class CreditRecord(models.Model):
     def description(self) -> str:
         """How the eligibility check and pages cite this record."""
         return f"职称评审诚信档案第 {self.pk} 号：{self.reason}（依据：{self.basis}）"
+
+
+def _user_memberships(user_id):
+    return RoleMembership.objects.filter(user_id=user_id).select_related("organisation").order_by("pk")
+
+
+_MEMBERSHIPS = PreparedObjects(_user_memberships)
