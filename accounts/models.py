@@ -137,6 +137,9 @@ class RoleMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_role_membership")
         ]
+        # the members of one role in an organisation (a transition tells the next step's handlers): without it
+        # PostgreSQL read every membership of the employer, its hundreds of applicants, to find two handlers
+        indexes = [models.Index(fields=["organisation", "role"], name="membership_org_role")]
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
