@@ -22,6 +22,7 @@ from contextlib import suppress
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import logout
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
@@ -34,6 +35,8 @@ from django.utils.http import urlencode
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 from django_otp.models import Device
+
+from config.prepared import PreparedObjects
 
 from . import request_cache
 from .permissions import is_staff_user, requires_two_factor
@@ -77,7 +80,7 @@ def get_user(request, hinted_user_id: int | None = None):
     if backend_path not in settings.AUTHENTICATION_BACKENDS:
         return AnonymousUser()
     backend = auth.load_backend(backend_path)
-    user = request_cache.load_user(user_id, lambda: backend.get_user(user_id),
+    user = request_cache.load_user(user_id, lambda: _backend_user(backend, user_id),
                                    found=found if user_id == hinted_user_id else None)
     if hasattr(user, "get_session_auth_hash"):
         session_hash = request.session.get(auth.HASH_SESSION_KEY)
@@ -91,6 +94,22 @@ def get_user(request, hinted_user_id: int | None = None):
                 request.session.flush()
                 user = None
     return user or AnonymousUser()
+
+
+def _signed_in_user(pk):
+    return auth.get_user_model()._default_manager.filter(pk=pk)
+
+
+_USER = PreparedObjects(_signed_in_user)
+
+
+def _backend_user(backend, user_id):
+    """``backend.get_user(user_id)``; for Django's ``ModelBackend`` (whose ``get_user`` is not overridden) the same
+    steps with the user's query compiled once per process (read whenever the user is not in the shared cache)."""
+    if type(backend).get_user is not ModelBackend.get_user:
+        return backend.get_user(user_id)
+    found = _USER.objects(user_id)
+    return found[0] if found and backend.user_can_authenticate(found[0]) else None
 
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from config.prepared import PreparedObjects
+
 from .eventchain import event_content
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
@@ -98,9 +100,17 @@ class User(AbstractUser):
         if cached is None:
             from .request_cache import memberships
 
-            cached = memberships(self, lambda: list(self.role_memberships.select_related("organisation").order_by("pk")))
+            cached = memberships(self, self._read_memberships)
             self._memberships_cache = cached
         return cached
+
+    def _read_memberships(self) -> list["RoleMembership"]:
+        """``role_memberships.select_related("organisation").order_by("pk")``, its SQL compiled once per process
+        (read on every request whose user's roles are not in the shared cache: ≈ 0.5 ms of the ORM's CPU)."""
+        found = _MEMBERSHIPS.objects(self.pk)
+        for membership in found:
+            membership.user = self  # as the related manager gives them
+        return found
 
     def roles(self) -> list[str]:
         seen = []
@@ -127,6 +137,9 @@ class RoleMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_role_membership")
         ]
+        # the members of one role in an organisation (a transition tells the next step's handlers): without it
+        # PostgreSQL read every membership of the employer, its hundreds of applicants, to find two handlers
+        indexes = [models.Index(fields=["organisation", "role"], name="membership_org_role")]
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
@@ -156,7 +169,8 @@ class Event(models.Model):
         related_name="+",
     )
     action = models.CharField("操作", max_length=64)
-    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    # no index of its own: (content_type, object_id, created_at) leads with it
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT, db_index=False)
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
     from_state = models.CharField("原状态", max_length=64, blank=True)
@@ -249,8 +263,9 @@ class Notification(models.Model):
     outbox after commit, and ``emailed_at`` keeps it to one.
     """
 
+    # no index of its own: (recipient, key) and (recipient, read_at) lead with it
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="收件人", on_delete=models.CASCADE,
-                                  related_name="notifications")
+                                  related_name="notifications", db_index=False)
     key = models.CharField("去重键", max_length=120)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
@@ -317,3 +332,10 @@ class CreditRecord(models.Model):
     def description(self) -> str:
         """How the eligibility check and pages cite this record."""
         return f"职称评审诚信档案第 {self.pk} 号：{self.reason}（依据：{self.basis}）"
+
+
+def _user_memberships(user_id):
+    return RoleMembership.objects.filter(user_id=user_id).select_related("organisation").order_by("pk")
+
+
+_MEMBERSHIPS = PreparedObjects(_user_memberships)

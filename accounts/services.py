@@ -1,6 +1,7 @@
 """Writes that mean something in accounts: the event log, accounts, roles, passwords, second factors
 and admin-console writes."""
 
+import functools
 import secrets
 import string
 
@@ -70,7 +71,6 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
     The entry is chained to the one before it (accounts/eventchain.py). On PostgreSQL a transaction
     lock serialises writers until commit, so two transactions never chain to the same predecessor.
     """
-    prev_hash = _lock_event_chain()
     event = Event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -83,9 +83,41 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
         ip_address=client_ip(request),
         created_at=timezone.now(),
     )
-    _chain([event], prev_hash)
-    event.save(force_insert=True)
+    if connection.vendor == "postgresql":
+        _append_in_postgresql(event)
+    else:
+        _chain([event], _lock_event_chain())
+        event.save(force_insert=True)
     return event
+
+
+def _append_in_postgresql(event: Event) -> None:
+    """Write ``event`` at the end of the chain in two statements: the chain's lock, then one INSERT that reads
+    the last hash and hashes the payload in PostgreSQL (three before: the last hash was read on its own). The
+    payload is ``chain_payload``'s, cut around the previous hash (``payload_template``: the text before it and
+    after it, the rest of the content known here) and hashed by ``accounts_event_chain_step`` (migration 0008,
+    the batch's function) as ``chain_hash`` hashes it. The INSERT's snapshot is taken after the lock is held, so
+    it reads the hash of the last event committed (in one statement with the lock it could read an older one)."""
+    (head, rest), _ = payload_template(event.chain_content(), ())
+    fields, sql = _event_insert()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK])
+        cursor.execute(sql, [*(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields),
+                             head, rest, GENESIS])
+        event.pk, event.prev_hash, event.hash = cursor.fetchone()
+    event._state.adding, event._state.db = False, connection.alias
+
+
+@functools.cache
+def _event_insert() -> tuple[list, str]:
+    """The fields an event's INSERT sets itself and its statement (``_append_in_postgresql``)."""
+    fields = [f for f in Event._meta.concrete_fields if f.attname not in ("id", "prev_hash", "hash")]
+    return fields, f"""
+        INSERT INTO {Event._meta.db_table} ({', '.join(f.column for f in fields)}, prev_hash, hash)
+        SELECT {', '.join(['%s'] * len(fields))}, last.hash, accounts_event_chain_step(last.hash, NULL, %s, %s)
+        FROM (SELECT coalesce((SELECT hash FROM {Event._meta.db_table} ORDER BY id DESC LIMIT 1), %s) AS hash) last
+        RETURNING id, prev_hash, hash
+    """
 
 
 @transaction.atomic

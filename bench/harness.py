@@ -22,7 +22,7 @@ CONNECTIONS = 16
 
 
 def log(name: str, message: str):
-    print(f"[bench/{name} {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[bench/{name} {time.strftime('%H:%M:%S', time.gmtime())}] {message}", flush=True)  # UTC
 
 
 def load_average() -> str:

@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.db_router.ReplicaReadsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.csp.CSPMiddleware",  # django-csp's, an ordinary response's headers built once per process
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.error_views.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -67,16 +67,43 @@ class DeclarationSerializer(serializers.ModelSerializer):
         return cache[declaration.pk]
 
     def get_return_items(self, declaration) -> list[dict] | None:
-        notice = self._notice(declaration)
-        return notice.items if notice else None
+        return _return_fields(self._notice(declaration))["return_items"]
 
     def get_return_deadline(self, declaration) -> str | None:
-        notice = self._notice(declaration)
-        return notice.deadline.isoformat() if notice else None
+        return _return_fields(self._notice(declaration))["return_deadline"]
 
     def get_returned_from(self, declaration) -> str | None:
-        notice = self._notice(declaration)
-        return notice.returned_from if notice else None
+        return _return_fields(self._notice(declaration))["returned_from"]
+
+
+def _return_fields(notice) -> dict:
+    """The open correction notice's fields of a declaration (all None when there is none)."""
+    return {"return_items": notice.items if notice else None,
+            "return_deadline": notice.deadline.isoformat() if notice else None,
+            "returned_from": notice.returned_from if notice else None}
+
+
+_MOMENT, _DAY = serializers.DateTimeField(), serializers.DateField()  # DRF's formats, as the serializer's fields
+
+
+def declaration_data(declaration, user) -> dict:
+    """``DeclarationSerializer(declaration).data`` for one declaration, made by hand: DRF builds the fields of a
+    ModelSerializer anew for every instance, ≈ 1 ms of CPU for the one declaration an action answers with. The
+    same keys, order and values (tested); the OpenAPI schema stays the serializer's."""
+    specialty, stamp = declaration.specialty, _MOMENT.to_representation
+    return {
+        "id": declaration.pk, "plan": declaration.plan_id, "year": declaration.year,
+        "series": declaration.series.name, "specialty": declaration.specialty_id,
+        "specialty_name": specialty.name if specialty is not None else "", "level": declaration.level,
+        "route": declaration.route, "green_channel_reference": declaration.green_channel_reference,
+        "employer": declaration.employer_id, "employer_name": declaration.employer.name,
+        "applicant_name": declaration.applicant.real_name, "state": declaration.state,
+        "state_display": declaration.get_state_display(), "version": declaration.version,
+        "actions": available_actions(user, declaration),
+        **_return_fields(open_correction(declaration) if declaration.state == State.RETURNED else None),
+        "created_at": stamp(declaration.created_at), "updated_at": stamp(declaration.updated_at),
+        "submitted_at": stamp(declaration.submitted_at), "expired_on": _DAY.to_representation(declaration.expired_on),
+    }
 
 
 class StartDeclarationSerializer(serializers.Serializer):
@@ -185,7 +212,7 @@ class DeclarationViewSet(mixins.CreateModelMixin, GatedViewSet):
         payload = request.data if isinstance(request.data, dict) else {}
         # take_action is its own transaction (an outer one only added a savepoint: two round trips a request)
         declaration = take_action(actor=request.user, declaration_id=pk, action=code, payload=payload, request=request)
-        return Response(DeclarationSerializer(declaration, context={"request": request}).data)
+        return Response(declaration_data(declaration, request.user))  # DeclarationSerializer's JSON, made by hand
 
 
 class VerifySerializer(serializers.Serializer):

@@ -214,10 +214,11 @@ class Declaration(models.Model):
 
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT,
                                   related_name="declarations")
+    # employer and plan: no index of their own, the indexes (employer, state) and (plan, state) lead with them
     employer = models.ForeignKey("accounts.Organisation", verbose_name="申报单位", on_delete=models.PROTECT,
-                                 related_name="declarations")
+                                 related_name="declarations", db_index=False)
     plan = models.ForeignKey("titles.ReviewPlan", verbose_name="评审方案", on_delete=models.PROTECT,
-                             related_name="declarations")
+                             related_name="declarations", db_index=False)
     year = models.PositiveSmallIntegerField("年度")
     series = models.ForeignKey("titles.Series", verbose_name="系列", on_delete=models.PROTECT, related_name="+")
     specialty = models.ForeignKey("titles.Specialty", verbose_name="专业", null=True, blank=True,
@@ -234,7 +235,9 @@ class Declaration(models.Model):
     # set by the deadline sweep once the plan's declaration window closed on a draft (已过申报期):
     # the draft stays a draft (submitting is refused by the window), it is only marked
     expired_on = models.DateField("已过申报期（日期）", null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    # the history is read by the declaration's id only (the admin's history pages): its copies of the
+    # foreign keys carry no index, which every write of a declaration would otherwise update
+    history = HistoricalRecords(no_db_index=["applicant", "employer", "plan", "series", "specialty"])
 
     class Meta:
         verbose_name = "职称申报"
@@ -281,7 +284,7 @@ class QueueCount(models.Model):
 
 class QueueTotal(models.Model):
     """How many submitted declarations the whole site has in each state: ``QueueCount`` summed over every
-    employer, kept by the same triggers (migration 0007) in the same statement. The counts of a reviewer who
+    employer, kept by the same triggers (migration 0008) in the same statement. The counts of a reviewer who
     sees every organisation (a province's bureau, the system admin) are these few rows, not the sum of one row
     per employer and state (``selectors.queue_counts``). Never written by the application."""
 

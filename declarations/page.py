@@ -47,13 +47,15 @@ def _page_lists(m):
               .values(row=json_row(verdict="verdict", signer_name="signer_name", signed_at="signed_at",
                                    comment="comment"))[:1])
     decided = Decision.objects.filter(declaration_id=m.declaration)
-    applicant = Subquery(Declaration.objects.filter(pk=m.declaration).values("applicant_id")[:1])
-    this = Declaration.objects.filter(pk=m.ref)
-    return Declaration.objects.filter(pk=m.declaration), {
-        "declaration": (this, {**own, **related, "plan_region_code": "plan__organisation__region_code"}),
-        # which rulebook layers are in force (parsed once per process): the names of the materials' kinds
-        "rulebook_layers": active_layer_rows(Subquery(this.values("plan__organisation__region_code")[:1]),
-                                             Subquery(this.values("year")[:1])),
+    page = Declaration.objects.filter(pk=m.declaration)  # by the page's parameter: the same row in any sub-select
+    applicant = Subquery(page.values("applicant_id")[:1])
+    return page, {
+        "declaration": (Declaration.objects.filter(pk=m.ref),
+                        {**own, **related, "plan_region_code": "plan__organisation__region_code"}),
+        # which rulebook layers are in force (parsed once per process): the names of the materials' kinds. Not
+        # OuterRef("pk") here: inside the layers' query it is the layer's own id
+        "rulebook_layers": active_layer_rows(Subquery(page.values("plan__organisation__region_code")[:1]),
+                                             Subquery(page.values("year")[:1])),
         "recommendation": (Recommendation.objects.filter(declaration_id=m.ref),
                            {f.attname: f.attname for f in Recommendation._meta.concrete_fields}),
         "objections": (Objection.objects.filter(recommendation__declaration_id=m.ref).order_by("recorded_at", "pk"),

@@ -17,6 +17,7 @@ from accounts.errors import CONFLICT, INVALID, TOO_LARGE, DomainError
 from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
+from config.inserts import insert_together
 from config.prepared import PreparedObjects
 from reviews.actions import Outcome
 from reviews.models import Decision
@@ -25,6 +26,7 @@ from titles.eligibility import InvalidCase
 from titles.models import Level, ReviewPlan
 from titles.selectors import access_plan, eligibility_verdict, one_rulebook_read, plan_citations
 
+from .bulk import save_with_history
 from .flow import Action, State, known_action, transition_for
 from .models import ROUTES, Declaration, DeclarationVersion, Material, Pledge, Profile
 from .permissions import deciding_body, may_take
@@ -266,11 +268,12 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         declaration.state = outcome.target or transition.target
         if declaration.state.startswith("<"):
             raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
-        declaration.save(update_fields=["state", "version", "submitted_at", "updated_at"])
-        decision = Decision.objects.create(
+        save_with_history(declaration, ["state", "version", "submitted_at"])  # with its history row
+        decision = Decision(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
             to_state=declaration.state, comment=outcome.comment)
+        insert_together(*outcome.records, decision)  # the action's own rows (a version, a pledge) with it
         declaration._actor_pk = actor.pk
         _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
@@ -343,7 +346,7 @@ def submission_problems(declaration, profile: Profile | None = None, verdict: di
     return problems
 
 
-def _submit(*, actor, declaration, payload, request) -> str:
+def _submit(*, actor, declaration, payload, request) -> Outcome:
     if payload.get("pledge") is not True:
         raise InvalidInput({"pledge": "提交前须阅读并签署诚信承诺（pledge 应为 true）"})
     rows = applicant_rows(declaration)  # one read: the profile, the verdict, the material check and the version
@@ -353,12 +356,13 @@ def _submit(*, actor, declaration, payload, request) -> str:
     problems = submission_problems(declaration, profile, verdict, rows=rows)
     if problems:
         raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
-    record_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile, verdict=verdict,
-                   case=case, rows=rows)
-    Pledge.objects.create(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
-                          text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
+    version = new_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile,
+                             verdict=verdict, case=case, rows=rows)
+    pledge = Pledge(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
+                    text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
     declaration.submitted_at = timezone.now()
-    return f"已签署诚信承诺（{PLEDGE_VERSION}），提交第 {declaration.version} 版"
+    return Outcome(comment=f"已签署诚信承诺（{PLEDGE_VERSION}），提交第 {declaration.version} 版",
+                   records=(version, pledge))
 
 
 def _withdraw(*, actor, declaration, payload, request) -> str:
@@ -368,11 +372,12 @@ def _withdraw(*, actor, declaration, payload, request) -> str:
     return comment.strip()
 
 
-def record_version(*, actor, declaration, action, profile: Profile, verdict: dict,
+def new_version(*, actor, declaration, action, profile: Profile, verdict: dict,
                    case: dict | None = None, rows: dict | None = None) -> DeclarationVersion:
     """The immutable record of what was submitted: profile and declaration, materials' checksums,
     the verdict and the rulebook layers it used (``case``: the verdict's eligibility input, ``rows``: the
-    ``applicant_rows`` it was built from, when already read)."""
+    ``applicant_rows`` it was built from, when already read). Not yet written: the action hands it to
+    ``take_action`` (``Outcome.records``), which writes it with the decision."""
     declaration.version += 1
     rows = rows if rows is not None else applicant_rows(declaration, profile)
     case = case if case is not None else eligibility_case(declaration, profile, rows=rows)
@@ -388,8 +393,8 @@ def record_version(*, actor, declaration, action, profile: Profile, verdict: dic
         "verdict": verdict,
         "rulebook": rulebook_in_force(declaration),
     }
-    return DeclarationVersion.objects.create(declaration=declaration, number=declaration.version, action=action,
-                                             snapshot=snapshot, created_by=actor)
+    return DeclarationVersion(declaration=declaration, number=declaration.version, action=action, snapshot=snapshot,
+                              created_by=actor)
 
 
 # --- the applicant's own profile (autosaved by the wizard; the history keeps every change) -------

@@ -32,6 +32,7 @@ class Outcome:
     comment: str = ""
     basis: str = ""
     target: str | None = None
+    records: tuple = ()  # new insert-only rows of the action (a version, a pledge), written with its decision
 
 
 def _errors():
@@ -132,7 +133,7 @@ def do_return(*, actor, declaration, payload, request) -> Outcome:
 
 def do_resubmit(*, actor, declaration, payload, request) -> Outcome:
     from declarations.selectors import applicant_rows, eligibility_case, profile_of
-    from declarations.services import live_verdict, record_version
+    from declarations.services import live_verdict, new_version
 
     DeclarationError, _ = _errors()
     notice = open_correction(declaration)
@@ -141,12 +142,13 @@ def do_resubmit(*, actor, declaration, payload, request) -> Outcome:
     profile = profile_of(declaration.applicant)
     rows = applicant_rows(declaration, profile)  # one read for the verdict and the version
     case = eligibility_case(declaration, profile, rows=rows)
-    record_version(actor=actor, declaration=declaration, action=Action.RESUBMIT, profile=profile,
-                   verdict=live_verdict(declaration, profile, case=case), case=case, rows=rows)
+    version = new_version(actor=actor, declaration=declaration, action=Action.RESUBMIT, profile=profile,
+                             verdict=live_verdict(declaration, profile, case=case), case=case, rows=rows)
     notice.resubmitted_at = timezone.now()
     notice.save(update_fields=["resubmitted_at"])
     late = "（已超过补正期限）" if today() > notice.deadline else ""
-    return Outcome(comment=f"补正后提交第 {declaration.version} 版{late}", target=notice.returned_from)
+    return Outcome(comment=f"补正后提交第 {declaration.version} 版{late}", target=notice.returned_from,
+                   records=(version,))
 
 
 # --- the employer: 民主评议, recommendation within the quota, the unit's 公示 ------------------------

@@ -179,8 +179,9 @@ class CorrectionNotice(models.Model):
 class Decision(ImmutableModel):
     """Every step taken on a declaration: who, for which body, on which basis, from and to, why."""
 
+    # no index of its own: (declaration, created_at) leads with it
     declaration = models.ForeignKey("declarations.Declaration", verbose_name="申报", on_delete=models.PROTECT,
-                                    related_name="decisions")
+                                    related_name="decisions", db_index=False)
     action = models.CharField("操作", max_length=24)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="办理人", null=True, on_delete=models.PROTECT,
                               related_name="+")

@@ -1,14 +1,14 @@
 """The rush benchmark's data set, built set-based (``INSERT … SELECT generate_series``, no ORM per row).
 
-    .venv/bin/python bench/rush/dataset.py [--declarations 500000] [--drafts 6000]
+    .venv/bin/python bench/rush/dataset.py [--declarations 500000] [--years 5] [--drafts 6000]
 
 On the configured DATABASE_URL (PostgreSQL), after ``migrate`` and the demo:
 - 200 bench employers (150 under the demo's competent department, 50 directly under the bureau),
   next to the demo's 长治市建筑设计研究院, which takes its share too (the demo handler's queue);
-- one published plan a year for the current year and the four before it (a bench committee of its
-  own); the current year's declaration window runs around today, so that drafts may really be
-  submitted by a production server (no ZC_TODAY);
-- ``--declarations`` declarations (default 500,000) of ``declarations / 5`` applicants, one a year,
+- one published plan a year for the current year and the ``--years`` − 1 before it (default 5 years; a bench
+  committee of its own); the current year's declaration window runs around today, so that drafts may really
+  be submitted by a production server (no ZC_TODAY);
+- ``--declarations`` declarations (default 500,000) of ``declarations / years`` applicants, one a year,
   in final states for past years and spread over every review state this year, each with two
   materials' metadata pointing at one tiny shared file (a unique checksum each);
 - ``--certificates`` issued certificates (default 5,000) for approved declarations of past years, numbered
@@ -200,7 +200,7 @@ ON CONFLICT (year, region_code, committee_code) DO UPDATE SET last = GREATEST(ce
 
 
 def log(message):
-    print(f"[bench/rush {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[bench/rush {time.strftime('%H:%M:%S', time.gmtime())}] {message}", flush=True)  # UTC, as run.py
 
 
 def _demo():
@@ -223,9 +223,9 @@ def _declaration_window(today: date) -> tuple[date, date]:
     return start, end
 
 
-def ensure_plans(draft) -> tuple[dict[int, int], int]:
-    """One published plan a year (this year and the four before) in a bench committee: ({year: plan id},
-    the committee's id)."""
+def ensure_plans(draft, years: int = 5) -> tuple[dict[int, int], int]:
+    """One published plan a year (this year and the ``years`` − 1 before) in a bench committee:
+    ({year: plan id}, the committee's id)."""
     from django.utils import timezone
 
     from committees.models import Committee
@@ -239,7 +239,7 @@ def ensure_plans(draft) -> tuple[dict[int, int], int]:
                   "series": demo_plan.series, "levels": ["intermediate"]})
     this_year = today().year
     plans = {}
-    for year in range(this_year - 4, this_year + 1):
+    for year in range(this_year - years + 1, this_year + 1):
         plan = ReviewPlan.objects.filter(committee=board, year=year).first()
         if plan is None:
             plan = ReviewPlan.objects.create(
@@ -261,7 +261,7 @@ def _run(cursor, sql, params=None):
     return cursor.rowcount, time.perf_counter() - started
 
 
-def build(declarations: int) -> dict:
+def build(declarations: int, years: int = 5) -> dict:
     """Make sure the bench declarations exist; return facts for the run (plans, employers, counts)."""
     from django.db import connection, transaction
 
@@ -269,7 +269,7 @@ def build(declarations: int) -> dict:
     from declarations.models import Declaration
 
     model, draft, bureau, dept = _demo()
-    plans, committee = ensure_plans(draft)
+    plans, committee = ensure_plans(draft, years)
     this_year = max(plans)
     existing = Declaration.objects.filter(applicant__username__startswith=BENCH_PREFIX + "a").count()
     employers = list(Organisation.objects.filter(name__startswith="基准单位").values_list("pk", flat=True))
@@ -435,6 +435,7 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--declarations", type=int, default=500_000)
+    parser.add_argument("--years", type=int, default=5, help="one plan a year: this year and the ones before")
     parser.add_argument("--drafts", type=int, default=0)
     parser.add_argument("--certificates", type=int, default=5000)
     parser.add_argument("--out", type=Path, help="write drafts.txt, staff.txt, detail.txt (sessions) here")
@@ -443,7 +444,7 @@ def main():
     import django
 
     django.setup()
-    facts = build(args.declarations)
+    facts = build(args.declarations, args.years)
     certificates = ensure_certificates(args.certificates, facts["plans"], facts["committee"])
     print(f"数据集：{facts['declarations']:,} 件申报，{certificates:,} 张证书")
     if args.out:

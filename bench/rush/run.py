@@ -2,7 +2,7 @@
 
     bash bench/rush/run.sh             # from a fresh clone (installs .venv, then runs this)
     .venv/bin/python bench/rush/run.py [--duration 10] [--rebuild] [--no-baseline] [--pages submit,detail]
-    .venv/bin/python bench/rush/run.py --only-sweep [--declarations 20000] [--sweep-today 2027-07-31]
+    .venv/bin/python bench/rush/run.py --only-sweep [--sweep-declarations 20000] [--sweep-today 2027-07-31]
 
 1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
    migrates, loads the demo and the data set set-based (dataset.py: 500,000 declarations, made once and
@@ -15,11 +15,14 @@
    The verification (signed out, a random link of 1,000 bench certificates) comes, as in production, through a
    proxy (127.0.0.1 is a trusted proxy) from many client addresses (X-Forwarded-For 10.x.y.z), each far below
    its rate limit (CERTIFICATE_VERIFY_RATE): the limit's Redis round trip is measured, never its 429;
-4. stops gunicorn; times the deadline sweeps over a copy of the data set (``CREATE DATABASE … TEMPLATE``, so
-   the data set stays as it is for the next run): ``manage.py run_deadlines --today <--sweep-today>`` (default
-   07-31 of next year, when ``terminate_unfinished`` ends every declaration this year left unfinished), with
-   its commit and its after-commit outbox sends; then ``verify_events`` on the copy, which is dropped;
-   ``--only-sweep`` does only this (after the data set), no server, wrk or baseline;
+4. stops gunicorn; times the deadline sweeps over 1,000,000 declarations: the data set of the sweeps,
+   ``bench_rush_sweeps`` (BENCH_RUSH_SWEEP_DATABASE_URL; dataset.py with ``--sweep-declarations`` 1,000,000
+   over ``--sweep-years`` 10: ten years of 100,000 declarations, this year's spread over the review chain as
+   in the rush's; made once and kept, like ``bench_rush``), copied for the run (``CREATE DATABASE …
+   TEMPLATE``, so it stays as it is): ``manage.py run_deadlines --today <--sweep-today>`` (default 07-31 of
+   next year, when ``terminate_unfinished`` ends every declaration this year left unfinished), with its commit
+   and its after-commit outbox sends; then ``verify_events`` on the copy, which is dropped; ``--only-sweep``
+   does only this, no server, wrk or baseline;
 5. runs ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after, and prints each figure,
    ours, the baseline, the ratio and the goal; everything is kept in var/bench-rush/<UTC time>/.
 """
@@ -44,6 +47,7 @@ PORT = int(os.environ.get("BENCH_RUSH_PORT", "8131"))
 BASELINE_PORT = int(os.environ.get("BENCH_RUSH_BASELINE_PORT", str(PORT + 1)))
 BASE_URL = f"http://127.0.0.1:{PORT}"
 DATABASE_URL = os.environ.get("BENCH_RUSH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_rush")
+SWEEP_DATABASE_URL = os.environ.get("BENCH_RUSH_SWEEP_DATABASE_URL", f"{DATABASE_URL}_sweeps")
 REDIS_URL = os.environ.get("BENCH_RUSH_REDIS_URL", "redis://127.0.0.1:6379/4")
 BASELINE_DB = os.environ.get("BENCH_RUSH_BASELINE_DB", "bench_rush_limit")
 CSRF = "benchrushcsrftoken0123456789abcd"  # any 32 characters: the cookie and the header must agree
@@ -133,19 +137,33 @@ def wrk_args(mode, out: Path, facts: dict, part: str) -> list[str]:
     return [mode, CSRF, session, str(out / "detail.txt") if mode == "detail" else "-"]
 
 
+def prepare_sweeps(env, args) -> dict:
+    """The sweeps' data set (made once, kept): migrated, then dataset.py's declarations over the years."""
+    sweep_env = {**env, "DATABASE_URL": SWEEP_DATABASE_URL}
+    if harness.create_database(SWEEP_DATABASE_URL, drop=args.rebuild):
+        log(f"created {SWEEP_DATABASE_URL.rsplit('/', 1)[-1]}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=sweep_env, check=True)
+    subprocess.run([sys.executable, str(HERE / "dataset.py"), "--declarations", str(args.sweep_declarations),
+                    "--years", str(args.sweep_years), "--certificates", "0"], cwd=ROOT, env=sweep_env, check=True)
+    return sweep_env
+
+
 def sweep(env, out: Path, day: str) -> str:
-    """The deadline sweeps over a copy of the data set (committed, as beat runs them), timed."""
+    """The deadline sweeps over a copy of the sweeps' data set (committed, as beat runs them), timed."""
     import psycopg
 
     python = sys.executable
-    name, admin_url = harness._admin_url(DATABASE_URL)
-    copy = f"{name}_sweep"
-    copy_url = DATABASE_URL.rsplit("/", 1)[0] + f"/{copy}"
+    name, admin_url = harness._admin_url(env["DATABASE_URL"])
+    copy = f"{name}_run"
+    copy_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{copy}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         started = time.monotonic()
         conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-        log(f"copied the data set to {copy} in {time.monotonic() - started:.1f} s")
+        log(f"copied the sweeps' data set to {copy} in {time.monotonic() - started:.1f} s")
+    with psycopg.connect(copy_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT count(*) FROM declarations_declaration").fetchone()[0]
+        conn.execute("CHECKPOINT")  # the copy's pages written out before the clock starts, not during the sweep
     sweep_env = {**env, "DATABASE_URL": copy_url}
     try:
         with open(out / "sweep.log", "w") as log_file:
@@ -161,7 +179,8 @@ def sweep(env, out: Path, day: str) -> str:
         verified = subprocess.run([python, "manage.py", "verify_events"], cwd=ROOT, env=sweep_env,
                                   capture_output=True, text=True)
         chain = "event chain whole" if verified.returncode == 0 else f"event chain BROKEN: {verified.stderr.strip()}"
-        return (f"run_deadlines --today {day}: exit {result.returncode}, {seconds:.1f} s (goal < 10 s); "
+        return (f"run_deadlines --today {day} over {rows:,} declarations: exit {result.returncode}, {seconds:.1f} s "
+                "(goal < 10 s); "
                 + ("; ".join(moved) or "nothing to do") + f"; verify_events: {chain}")
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -177,19 +196,11 @@ def _drop_sent_messages() -> None:
     redis.Redis.from_url(REDIS_URL).delete("celery")
 
 
-def prepare_sweep_only(env, args) -> None:
-    """--only-sweep: the database and the data set, no drafts or sessions."""
-    if harness.create_database(DATABASE_URL, drop=args.rebuild):
-        log("created the database")
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, str(HERE / "dataset.py"), "--declarations", str(args.declarations)], cwd=ROOT,
-                   env=env, check=True)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rebuild", action="store_true", help="drop bench_rush and build the data set again")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="drop bench_rush and bench_rush_sweeps and build the data sets again")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--only-sweep", action="store_true", help="only the data set and the deadline sweep")
@@ -198,6 +209,8 @@ def main():
     parser.add_argument("--pages", default=",".join(FIGURES))
     parser.add_argument("--declarations", type=int, default=int(os.environ.get("BENCH_RUSH_DECLARATIONS", 500_000)))
     parser.add_argument("--drafts", type=int, default=0, help="drafts made for this run (default: enough)")
+    parser.add_argument("--sweep-declarations", type=int, default=1_000_000, help="the sweeps' data set")
+    parser.add_argument("--sweep-years", type=int, default=10, help="… over this many years (one plan a year)")
     args = parser.parse_args()
     out = ROOT / "var" / "bench-rush" / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out.mkdir(parents=True, exist_ok=True)
@@ -205,9 +218,8 @@ def main():
     env["TRUSTED_PROXIES"] = "127.0.0.1"  # wrk stands for the proxy in front of the public verification
     started = time.monotonic()
     if args.only_sweep:
-        log(f"preparing {DATABASE_URL.rsplit('/', 1)[-1]} (migrate, data set); {harness.load_average()}")
-        prepare_sweep_only(env, args)
-        line = sweep(env, out, args.sweep_today)
+        log(f"preparing {SWEEP_DATABASE_URL.rsplit('/', 1)[-1]} (migrate, data set); {harness.load_average()}")
+        line = sweep(prepare_sweeps(env, args), out, args.sweep_today)
         log(f"sweep: {line}")
         (out / "table.md").write_text(f"deadline sweep: {line}\n{os.cpu_count()} CPUs; {harness.load_average()}\n")
         print(f"deadline sweep: {line}\n{os.cpu_count()} CPUs; {harness.load_average()} at the end")
@@ -236,7 +248,12 @@ def main():
                 f"{ours[mode]['errors']})")
     finally:
         harness.stop(gunicorn)
-    sweep_line = "skipped (--no-sweep)" if args.no_sweep else sweep(env, out, args.sweep_today)
+    if args.no_sweep:
+        sweep_line = "skipped (--no-sweep)"
+    else:
+        log(f"preparing {SWEEP_DATABASE_URL.rsplit('/', 1)[-1]} (migrate, the sweeps' data set); "
+            f"{harness.load_average()}")
+        sweep_line = sweep(prepare_sweeps(env, args), out, args.sweep_today)
     log(f"sweep: {sweep_line}")
     baseline = {}
     if not args.no_baseline:

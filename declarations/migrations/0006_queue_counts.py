@@ -42,7 +42,7 @@ def _net(*parts: tuple[str, int]) -> str:
 
 
 def postgresql_function(*, after_counts: str = "", on_truncate: str = "") -> str:
-    """The trigger function; ``after_counts`` and ``on_truncate``: statements a later migration adds (0007: the
+    """The trigger function; ``after_counts`` and ``on_truncate``: statements a later migration adds (0008: the
     site's totals), run with the counts' net change in ``employers``, ``states`` and ``ns``."""
     return f"""
 CREATE OR REPLACE FUNCTION declarations_queue_count() RETURNS trigger AS $$
@@ -93,7 +93,7 @@ def _sqlite_upsert(row: str, sign: int) -> str:
 
 
 def sqlite_triggers(upsert=_sqlite_upsert) -> list[str]:
-    """The row-level triggers, each change written by ``upsert(row, sign)`` (0007 adds the site's totals)."""
+    """The row-level triggers, each change written by ``upsert(row, sign)`` (0008 adds the site's totals)."""
     return [
         f"CREATE TRIGGER declarations_queue_count_insert AFTER INSERT ON {DECLARATIONS} BEGIN "
         f"{upsert('NEW', 1)} END;",

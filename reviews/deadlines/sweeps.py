@@ -18,7 +18,7 @@ from datetime import date
 
 from django.db.models import Exists, F, OuterRef, Subquery
 
-from declarations.bulk import take_system_action
+from declarations.bulk import take_system_action, update_returning
 from declarations.flow import Action, State, system_sources
 from declarations.models import Declaration
 from reviews.models import CorrectionNotice, LateStep, Objection, Recommendation
@@ -41,11 +41,9 @@ def expire_drafts(today: date) -> SweepResult:
     """Drafts whose plan's declaration window ended before today: marked expired, still drafts
     (submitting is refused by the window, ``outside_window``)."""
     result = SweepResult()
-    ids = list(Declaration.objects.filter(state=State.DRAFT, expired_on__isnull=True)
-               .annotate(window_end=_phase_end("declaration")).filter(window_end__lt=today)
-               .order_by("pk").values_list("pk", flat=True))
-    if ids:
-        Declaration.objects.filter(pk__in=ids).update(expired_on=today)
+    ids = update_returning(Declaration.objects.filter(state=State.DRAFT, expired_on__isnull=True)
+                           .annotate(window_end=_phase_end("declaration")).filter(window_end__lt=today),
+                           expired_on=today)
     result.add("标记为已过申报期", ids)
     return result
 
@@ -113,10 +111,7 @@ def initial_cutoff(today: date) -> SweepResult:
     if not cutoffs:
         return result
     initial = Declaration.objects.filter(route="initial", plan_id__in=list(cutoffs))
-    drafts = list(initial.filter(state=State.DRAFT, expired_on__isnull=True).order_by("pk")
-                  .values_list("pk", flat=True))
-    if drafts:
-        Declaration.objects.filter(pk__in=drafts).update(expired_on=today)
+    drafts = update_returning(initial.filter(state=State.DRAFT, expired_on__isnull=True), expired_on=today)
     result.add("初定草稿标记为已过申报期", drafts)
     for state, organisation in STEP_ORGANISATION.items():
         rows = list(initial.filter(state=state).filter(_not_recorded("initial")).order_by("pk")

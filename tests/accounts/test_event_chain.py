@@ -43,6 +43,26 @@ def test_each_event_is_chained_to_the_one_before(org_tree):
 
 
 @pytest.mark.django_db
+def test_an_events_hash_is_chain_hash_of_its_content_whatever_it_holds(org_tree, rf):
+    """On PostgreSQL the INSERT hashes the payload itself (accounts.services._append_in_postgresql): the hash is
+    the one ``chain_hash`` gives in Python, with quotes, backslashes, control characters and Chinese in the text."""
+    from accounts.eventchain import chain_hash
+
+    actor = user_with_role(Role.SYSTEM_ADMIN, org_tree["bureau"])
+    request = rf.post("/", REMOTE_ADDR="2001:db8::1")
+    request.user = actor
+    first = record_event(actor=actor, action="odd", obj=org_tree["employer_a"], request=request,
+                         comment='引号"、反斜杠\\、换行\n、制表\t、控制\x01\x1f、表情😀', from_state="a", to_state="b")
+    second = record_event(actor=None, action="plain", obj=org_tree["employer_a"])
+    for event in (first, second):
+        stored = Event.objects.get(pk=event.pk)
+        assert (stored.prev_hash, stored.hash) == (event.prev_hash, event.hash)
+        assert stored.hash == chain_hash(stored.prev_hash, stored.chain_content())
+    assert second.prev_hash == first.hash and Event.objects.get(pk=first.pk).ip_address == "2001:db8::1"
+    assert run_command("verify_events")[0] == 0
+
+
+@pytest.mark.django_db
 def test_verify_events_names_the_event_whose_comment_was_rewritten(org_tree):
     events = _three_events(org_tree)
     _tamper("UPDATE accounts_event SET comment = %s WHERE id = %s", ["改写的意见", events[1].pk])

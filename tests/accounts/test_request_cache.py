@@ -248,3 +248,29 @@ def test_a_device_of_another_user_does_not_verify_the_session(client, org_tree):
         session.save()
         response = client.get("/reviews/")
         assert response.status_code == 302 and response["Location"].startswith("/accounts/otp/")
+
+
+def test_what_the_cache_misses_is_read_as_the_orm_reads_it(org_tree):
+    """On a miss the user (ModelBackend.get_user) and their memberships (the related manager's query) are read
+    by statements compiled once per process: the same rows, the user attached without a query, and an
+    inactive user refused as the backend refuses them."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from accounts.middleware import _backend_user
+    from accounts.models import User
+
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
+    RoleMembership.objects.create(user=handler, organisation=org_tree["employer_b"], role=Role.EMPLOYER_ADMIN)
+    backend = ModelBackend()
+    read = _backend_user(backend, handler.pk)
+    assert read == backend.get_user(handler.pk) and read.password == handler.password
+    assert _backend_user(backend, 987654321) is None
+    with CaptureQueriesContext(connection) as queries:
+        ours = read._read_memberships()
+        assert all(m.user is read for m in ours) and [m.organisation.name for m in ours]
+    assert len(queries) == 1
+    theirs = list(handler.role_memberships.select_related("organisation").order_by("pk"))
+    assert [(m.pk, m.role, m.organisation_id, m.organisation.name) for m in ours] == [
+        (m.pk, m.role, m.organisation_id, m.organisation.name) for m in theirs] and len(ours) == 2
+    User.objects.filter(pk=handler.pk).update(is_active=False)
+    assert _backend_user(backend, handler.pk) is None is backend.get_user(handler.pk)

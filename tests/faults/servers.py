@@ -102,8 +102,13 @@ class PrivatePostgres:
     def start(self):
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.datadir} -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run(postgres_bin("pg_ctl"), "-D", self.datadir, "-o", options, "-l", f"{self.datadir}/server.log",
-                  "-w", "-t", "60", "start")
+        started = self._run(postgres_bin("pg_ctl"), "-D", self.datadir, "-o", options, "-l",
+                            f"{self.datadir}/server.log", "-w", "-t", "60", "start", check=False)
+        if started.returncode:  # say why: the log goes with the temporary folder
+            with open(f"{self.datadir}/server.log", errors="replace") as log:
+                tail = "".join(log.readlines()[-20:])
+            raise AssertionError(f"pg_ctl start failed ({started.returncode}) on port {self.port}: "
+                                 f"{started.stdout}{started.stderr}\nserver.log:\n{tail}")
         return self
 
     def stop(self, mode: str = "fast"):

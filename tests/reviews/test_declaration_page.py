@@ -40,6 +40,30 @@ def test_the_materials_show_their_kinds_names_from_the_rulebook_in_force(client,
     assert not any(f"<td>{kind}</td>" in materials for kind in kinds)
 
 
+def test_the_kinds_names_come_from_the_layers_of_the_declarations_region_and_year(client, in_window, plan,
+                                                                                   applicant, people):
+    """A layer of the plan's region and the declaration's year renames a kind: the page shows that name. The
+    layers are chosen by the declaration's own region and year, whatever ids the layers have (they were once
+    looked up by the declaration whose id equals the layer's, which showed the national names)."""
+    from titles.models import RulebookVersion
+
+    declaration = submitted(applicant, plan)
+    kind = declaration.materials.order_by("kind").values_list("kind", flat=True)[0]
+    for pk in (declaration.pk + 1000, declaration.pk + 1001):  # no declaration has these ids
+        assert not Declaration.objects.filter(pk=pk).exists()
+    RulebookVersion.objects.create(
+        pk=declaration.pk + 1000, name="本地材料表", region_code=plan.organisation.region_code,
+        year=declaration.year, version=1, status=RulebookVersion.Status.ACTIVE, eligibility={"name": "本地"},
+        materials={"*": {kind: {"label": "本地名称甲"}}, declaration.series.name: {kind: {"label": "本地名称甲"}}})
+    RulebookVersion.objects.create(
+        pk=declaration.pk + 1001, name="他地材料表", region_code="990000", year=declaration.year, version=1,
+        status=RulebookVersion.Status.ACTIVE, eligibility={"name": "他地"},
+        materials={"*": {kind: {"label": "他地名称乙"}}, declaration.series.name: {kind: {"label": "他地名称乙"}}})
+    client.force_login(people["handler"])
+    materials = _page(client, declaration).split("申报材料")[1].split("</table>")[0]
+    assert "<td>本地名称甲</td>" in materials and "他地名称乙" not in materials
+
+
 def _page(client, declaration):
     return client.get(f"/declarations/{declaration.pk}/").content.decode()
 

@@ -57,7 +57,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('declarations', '0006_queue_counts'),
+        ('declarations', '0007_drop_covered_fk_indexes'),
     ]
 
     operations = [

@@ -1,0 +1,46 @@
+"""New rows of several models written in one statement on PostgreSQL, its SQL made once per process.
+
+A transition writes a few immutable rows beside its new state (the submit: the version, the pledge and the
+decision). ``Model.objects.create`` compiles an INSERT for each and sends each to PostgreSQL on its own: about
+0.3 ms of CPU and a round trip a row. ``insert_together(version, pledge, decision)`` writes them in one
+statement (``WITH r0 AS (INSERT … RETURNING id), r1 AS (…) SELECT r0.id, r1.id, …``), with each field's value as
+``save()`` would send it (``pre_save``: ``auto_now_add``; ``get_db_prep_save``), and gives each instance its id
+as ``save()`` does. What it skips are the model's ``save()`` and the ``pre_save``/``post_save`` signals: use it
+only for models with neither (insert-only rows such as the declaration's versions, pledges and decisions).
+Elsewhere than PostgreSQL each instance is saved.
+"""
+
+import functools
+
+from django.db import connection
+
+
+def insert_together(*instances) -> None:
+    """Write the new ``instances`` (no id yet), in one statement on PostgreSQL; each gets its id."""
+    if any(instance.pk is not None for instance in instances):
+        raise ValueError("insert_together 只写入新行")
+    if connection.vendor != "postgresql":
+        for instance in instances:
+            instance.save(force_insert=True)
+        return
+    fields, sql = _statement(tuple(type(instance) for instance in instances))
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+              for instance, own in zip(instances, fields, strict=True) for field in own]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchone()
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding, instance._state.db = False, connection.alias
+
+
+@functools.cache
+def _statement(models: tuple) -> tuple[list, str]:
+    """Per model the fields written (every concrete one but the generated id) and the one statement."""
+    quote = connection.ops.quote_name
+    fields = [[f for f in model._meta.concrete_fields if not f.primary_key] for model in models]
+    inserts = [f"r{i} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in own)}) "
+               f"VALUES ({', '.join(['%s'] * len(own))}) RETURNING {quote(model._meta.pk.column)} AS id)"
+               for i, (model, own) in enumerate(zip(models, fields, strict=True))]
+    return fields, (f"WITH {', '.join(inserts)} SELECT {', '.join(f'r{i}.id' for i in range(len(models)))} "
+                    f"FROM {', '.join(f'r{i}' for i in range(len(models)))}")
