@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef
 from django.urls import reverse
 
 from accounts.models import Role, RoleMembership
@@ -20,11 +20,11 @@ from accounts.notifications import notify_many
 from declarations.flow import State
 from declarations.models import Declaration, Material
 from reviews.models import CorrectionNotice, MaterialVerification
-from titles.models import PlanPhase
 from titles.plan_rules import PHASE_LABELS
 from titles.selectors import RulesByScope, stored_calendar
 from titles.workdays import YearNotCovered
 
+from .phases import phase_end, plans_ending
 from .registry import REMINDER, SweepResult, register
 
 
@@ -77,8 +77,6 @@ def remind_corrections(today: date) -> SweepResult:
     return result
 
 
-def _phase_end(kind: str) -> Subquery:
-    return Subquery(PlanPhase.objects.filter(plan=OuterRef("plan_id"), kind=kind).values("end")[:1])
 
 
 def _unverified():
@@ -104,8 +102,9 @@ QUEUES = (
 def remind_reviewers(today: date) -> SweepResult:
     result, horizon = SweepResult(), Horizon(today)
     for code, phase, states, organisation, role, condition, what in QUEUES:
-        waiting = Declaration.objects.filter(state__in=states).annotate(deadline=_phase_end(phase)).filter(
-            deadline__gte=today, deadline__lte=horizon.furthest)
+        waiting = (Declaration.objects.filter(plan_id__in=plans_ending(phase, end__gte=today, end__lte=horizon.furthest),
+                                              state__in=states)
+                   .annotate(deadline=phase_end(phase)).filter(deadline__gte=today, deadline__lte=horizon.furthest))
         if condition is not None:
             waiting = waiting.filter(condition())
         groups = [row for row in waiting.order_by().values(

@@ -26,12 +26,8 @@ from titles.models import PlanPhase, ReviewPlan
 from titles.plan_rules import PHASE_LABELS
 from titles.selectors import RulesByScope
 
+from .phases import phase_end, plans_ending
 from .registry import SweepResult, register
-
-
-def _phase_end(kind: str) -> Subquery:
-    return Subquery(PlanPhase.objects.filter(plan=OuterRef("plan_id"), kind=kind).values("end")[:1])
-
 
 # --- 1. the declaration window closed: drafts are marked 已过申报期 ------------------------------
 
@@ -41,8 +37,9 @@ def expire_drafts(today: date) -> SweepResult:
     """Drafts whose plan's declaration window ended before today: marked expired, still drafts
     (submitting is refused by the window, ``outside_window``)."""
     result = SweepResult()
-    ids = update_returning(Declaration.objects.filter(state=State.DRAFT, expired_on__isnull=True)
-                           .annotate(window_end=_phase_end("declaration")).filter(window_end__lt=today),
+    ids = update_returning(Declaration.objects.filter(plan_id__in=plans_ending("declaration", end__lt=today),
+                                                      state=State.DRAFT, expired_on__isnull=True)
+                           .annotate(window_end=phase_end("declaration")).filter(window_end__lt=today),
                            expired_on=today)
     result.add("标记为已过申报期", ids)
     return result
@@ -83,7 +80,8 @@ def push_deadlines(today: date) -> SweepResult:
     ``LateStep`` names the organisation whose step missed the date, once."""
     result = SweepResult()
     for phase, states in PUSH_PHASES.items():
-        rows = list(Declaration.objects.filter(state__in=states).annotate(deadline=_phase_end(phase))
+        rows = list(Declaration.objects.filter(plan_id__in=plans_ending(phase, end__lt=today), state__in=states)
+                    .annotate(deadline=phase_end(phase))
                     .filter(deadline__lt=today).filter(_not_recorded(phase)).order_by("pk")
                     .values("pk", "plan_id", "state", "deadline", organisation=F(STEP_ORGANISATION[states[0]])))
         _record_late(result, f"{PHASE_LABELS[phase]}逾期未推送", rows, phase, today)
