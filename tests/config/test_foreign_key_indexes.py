@@ -52,3 +52,13 @@ def test_the_declaration_history_copies_no_foreign_key_index():
     indexed = {cols[0] for cols in _indexes(table)}
     assert indexed.isdisjoint({"applicant_id", "employer_id", "plan_id", "series_id", "specialty_id"})
     assert "id" in indexed  # the history of one declaration: by its id
+
+
+@pytest.mark.django_db
+def test_the_declarations_table_leaves_room_for_updates_on_postgresql():
+    """fillfactor 85 (migration declarations/0009): an update of columns no index reads stays on its page (HOT)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'declarations_declaration'")
+        assert "fillfactor=85" in (cursor.fetchone()[0] or [])
