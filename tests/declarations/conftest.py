@@ -35,3 +35,17 @@ def attach_required_materials(declaration, actor):
                                 uploaded_by=actor)
             material.file.save("x.pdf", ContentFile(b"%PDF-1.4 x"), save=False)
             material.save()
+
+
+def ready_draft(org_tree, plan, username):
+    """An applicant of employer_a with a filled profile and a draft in ``plan`` with every required material:
+    ready to submit. Answers (applicant, declaration)."""
+    from accounts.models import Role
+    from declarations.services import start_declaration
+    from tests.factories import user_with_role
+
+    applicant = user_with_role(Role.APPLICANT, org_tree["employer_a"], username=username)
+    fill_profile(applicant, series=plan.series)
+    declaration = start_declaration(actor=applicant, plan_id=plan.pk, level="intermediate")
+    attach_required_materials(declaration, applicant)
+    return applicant, declaration

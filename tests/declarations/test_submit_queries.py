@@ -7,7 +7,7 @@ from django.db import connection
 
 from accounts.models import Role
 from declarations.models import Declaration
-from tests.declarations.conftest import attach_required_materials, fill_profile
+from tests.declarations.conftest import ready_draft
 from tests.factories import user_with_role
 
 # what a submit costs on PostgreSQL, the production database: the lists are one query there (elsewhere one a list,
@@ -39,22 +39,13 @@ def _others(plan, employer, n):
                                      for u in users])
 
 
-def _draft(org_tree, plan, name):
-    from declarations.services import start_declaration
-
-    applicant = user_with_role(Role.APPLICANT, org_tree["employer_a"], username=name)
-    fill_profile(applicant, series=plan.series)
-    declaration = start_declaration(actor=applicant, plan_id=plan.pk, level="intermediate")
-    attach_required_materials(declaration, applicant)
-    return applicant, declaration
-
 
 @pytest.mark.parametrize("others", [1, 60])
 def test_a_submit_costs_the_same_with_few_or_many_declarations(client, in_window, plan, org_tree, others,
                                                                django_assert_max_num_queries):
     _others(plan, org_tree["employer_a"], others)
     user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
-    applicant, declaration = _draft(org_tree, plan, f"submitter{others}")
+    applicant, declaration = ready_draft(org_tree, plan, f"submitter{others}")
     client.force_login(applicant)
     with django_assert_max_num_queries(MOST) as queries:
         response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
@@ -80,14 +71,14 @@ def test_the_one_query_rows_are_the_rows_of_each_list(in_window, plan, org_tree,
     from declarations.models import Achievement, Sanction, WorkPeriod
     from declarations.selectors import applicant_rows, profile_of
 
-    applicant, declaration = _draft(org_tree, plan, "rows")
+    applicant, declaration = ready_draft(org_tree, plan, "rows")
     profile = profile_of(applicant)
     WorkPeriod.objects.create(profile=profile, employer_name="甲单位", post="技术员", start=date(2015, 7, 1))
     Achievement.objects.create(profile=profile, kind="paper", title="论文", date=date(2020, 5, 1), representative=True)
     Sanction.objects.create(profile=profile, kind="gov_demerit", date=date(2019, 3, 1), entered_by=applicant)
     CreditRecord.objects.create(subject=applicant, kind=CreditRecord.Kind.APPLICANT, reason="弄虚作假", basis="文件",
                                 starts_on=date(2020, 1, 1), expires_on=date(2023, 1, 1))
-    _, other = _draft(org_tree, plan, "rows2")  # the SQL is compiled once: each call gets its own rows
+    _, other = ready_draft(org_tree, plan, "rows2")  # the SQL is compiled once: each call gets its own rows
     one_query, others = applicant_rows(declaration), applicant_rows(other)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     per_list, others_per_list = applicant_rows(declaration), applicant_rows(other)
@@ -110,7 +101,7 @@ def test_the_rows_of_an_applicant_without_a_profile_make_it(in_window, plan, org
     from declarations.models import Profile
     from declarations.selectors import applicant_rows
 
-    applicant, declaration = _draft(org_tree, plan, f"noprofile-{vendor}")
+    applicant, declaration = ready_draft(org_tree, plan, f"noprofile-{vendor}")
     Profile.objects.filter(user=applicant).delete()
     monkeypatch.setattr(connection, "vendor", vendor)
     rows = applicant_rows(declaration)

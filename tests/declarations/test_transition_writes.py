@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from accounts.models import Role
 from declarations.models import Declaration
 from declarations.services import take_action
-from tests.declarations.conftest import attach_required_materials, fill_profile
+from tests.declarations.conftest import ready_draft
 from tests.factories import user_with_role
 
 pytestmark = [pytest.mark.django_db,
@@ -17,15 +17,6 @@ pytestmark = [pytest.mark.django_db,
 History = Declaration.history.model
 SET_BY_EACH_WRITE = {"history_id", "history_date", "updated_at"}
 
-
-def _draft(org_tree, plan, name):
-    from declarations.services import start_declaration
-
-    applicant = user_with_role(Role.APPLICANT, org_tree["employer_a"], username=name)
-    fill_profile(applicant, series=plan.series)
-    declaration = start_declaration(actor=applicant, plan_id=plan.pk, level="intermediate")
-    attach_required_materials(declaration, applicant)
-    return applicant, declaration
 
 
 def _row(history):
@@ -42,7 +33,7 @@ def _simple_history_row(declaration, **attributes):
 
 
 def test_the_submits_history_row_is_simple_historys(client, in_window, plan, org_tree):
-    applicant, declaration = _draft(org_tree, plan, "history-api")
+    applicant, declaration = ready_draft(org_tree, plan, "history-api")
     client.force_login(applicant)
     before = History.objects.filter(id=declaration.pk).count()
     response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
@@ -59,7 +50,7 @@ def test_the_submits_history_row_is_simple_historys(client, in_window, plan, org
 
 
 def test_without_a_request_the_row_has_no_user_as_simple_historys(in_window, plan, org_tree):
-    applicant, declaration = _draft(org_tree, plan, "history-service")
+    applicant, declaration = ready_draft(org_tree, plan, "history-service")
     take_action(actor=applicant, declaration_id=declaration.pk, action="withdraw", payload={"comment": " 不报了 "})
     ours = History.objects.filter(id=declaration.pk).latest("history_id")
     assert ours.state == "withdrawn" and ours.history_user_id is None
@@ -88,7 +79,7 @@ def test_an_actions_answer_is_the_declaration_serializers_json(client, in_window
     from django.utils import timezone
 
     handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"], username="json-handler")
-    applicant, declaration = _draft(org_tree, plan, "json-api")
+    applicant, declaration = ready_draft(org_tree, plan, "json-api")
     Declaration.objects.filter(pk=declaration.pk).update(specialty=plan.specialties.first(),
                                                          expired_on=timezone.localdate())
     steps = [(applicant, "submit", {"pledge": True}),
@@ -103,7 +94,7 @@ def test_an_actions_answer_is_the_declaration_serializers_json(client, in_window
         assert list(answer.items()) == list(_serializer_json(declaration, actor).items())
         assert answer["specialty_name"] and answer["expired_on"] and answer["submitted_at"].endswith("+08:00")
         assert (answer["return_items"] is not None) == (action == "return")
-    _, bare = _draft(org_tree, plan, "json-bare")
+    _, bare = ready_draft(org_tree, plan, "json-bare")
     client.force_login(bare.applicant)
     answer = client.post(f"/api/v1/declarations/{bare.pk}/actions/withdraw/", {},
                          content_type="application/json").json()
