@@ -357,7 +357,7 @@ def _submit(*, actor, declaration, payload, request) -> Outcome:
     if problems:
         raise DeclarationError(problems[0]["rule"], "不能提交：" + "；".join(p["message"] for p in problems))
     version = new_version(actor=actor, declaration=declaration, action=Action.SUBMIT, profile=profile,
-                             verdict=verdict, case=case, rows=rows)
+                          verdict=verdict, case=case, rows=rows)
     pledge = Pledge(declaration=declaration, version_number=declaration.version, text_version=PLEDGE_VERSION,
                     text=PLEDGE_TEXT, signed_by=actor, ip_address=client_ip(request))
     declaration.submitted_at = timezone.now()
@@ -373,7 +373,7 @@ def _withdraw(*, actor, declaration, payload, request) -> str:
 
 
 def new_version(*, actor, declaration, action, profile: Profile, verdict: dict,
-                   case: dict | None = None, rows: dict | None = None) -> DeclarationVersion:
+                case: dict | None = None, rows: dict | None = None) -> DeclarationVersion:
     """The immutable record of what was submitted: profile and declaration, materials' checksums,
     the verdict and the rulebook layers it used (``case``: the verdict's eligibility input, ``rows``: the
     ``applicant_rows`` it was built from, when already read). Not yet written: the action hands it to

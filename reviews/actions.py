@@ -143,7 +143,7 @@ def do_resubmit(*, actor, declaration, payload, request) -> Outcome:
     rows = applicant_rows(declaration, profile)  # one read for the verdict and the version
     case = eligibility_case(declaration, profile, rows=rows)
     version = new_version(actor=actor, declaration=declaration, action=Action.RESUBMIT, profile=profile,
-                             verdict=live_verdict(declaration, profile, case=case), case=case, rows=rows)
+                          verdict=live_verdict(declaration, profile, case=case), case=case, rows=rows)
     notice.resubmitted_at = timezone.now()
     notice.save(update_fields=["resubmitted_at"])
     late = "（已超过补正期限）" if today() > notice.deadline else ""
