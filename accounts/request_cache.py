@@ -9,6 +9,9 @@ Never stale after a change: each entry is stored with the *version* it was compu
 change replaces the version with a new random token (``bump``) at once and again after its commit, so
 that a reader who computed the entry from the database before the commit cannot bring back the old
 value (the version it stored it under is gone). Entry and version are read in one round trip.
+A version replaced inside a transaction of the application is *tainted* for its thread until the commit: that
+thread alone sees the uncommitted change, so it neither serves nor stores entries under it, and after a rollback
+(which replaces nothing) no entry computed from the rolled-back change can be served under the version left behind.
 
 - the user's row: one version per user, replaced whenever the user is saved or deleted (signals below: a
   new password, a deactivation, the admin's changes) and by ``accounts.services.record_sign_in``, which
@@ -87,7 +90,8 @@ def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched:
         versions = [found.get(k) for k in version_keys]
         entry = found.get(key)
         version = versions[0] if len(versions) == 1 else tuple(versions)
-        if None not in versions and isinstance(entry, tuple) and entry[0] == version:
+        keep = not _tainted_in(versions)  # else this thread's uncommitted change: read it, keep nothing under it
+        if keep and None not in versions and isinstance(entry, tuple) and entry[0] == version:
             return entry[1]
         if None in versions:
             for k, v in zip(version_keys, versions, strict=True):
@@ -100,6 +104,8 @@ def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched:
         logger.warning("缓存不可用，直接读取数据库：%s", key, exc_info=True)
         return compute()
     value = compute()
+    if not keep:
+        return value
     try:
         cache.set(key, (version, value), timeout=TIMEOUT)
     except Exception:
@@ -120,7 +126,7 @@ def current_version(version_key: str) -> str | None:
     except Exception:
         logger.warning("缓存不可用：%s", version_key, exc_info=True)
         return None
-    return version
+    return None if _tainted_in([version]) else version
 
 
 def bump(version_key: str, *, required: bool = True) -> None:
@@ -138,16 +144,73 @@ def bump_many(version_keys, *, required: bool = True) -> None:
     Prefetched.forget(keys)
 
     def replace():
-        cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=None)
+        tokens = {key: uuid.uuid4().hex for key in keys}
+        cache.set_many(tokens, timeout=None)
+        return tokens.values()
 
     try:
-        replace()
+        tokens = replace()
     except Exception:
         if required:
             raise
         logger.warning("缓存不可用，未能使其失效：%s 等 %d 项", keys[0], len(keys), exc_info=True)
         return
-    transaction.on_commit(replace, robust=True)
+    block = _outermost_block_of_the_application()
+    if block is None:
+        transaction.on_commit(replace, robust=True)
+        return
+
+    def after_commit():
+        _untaint(tokens)
+        replace()
+
+    _taint(tokens, block, after_commit)
+    transaction.on_commit(after_commit, robust=True)
+
+
+_tainted = threading.local()
+TAINTED_AT_MOST = 10_000  # versions left behind by rolled-back transactions, oldest forgotten first
+
+
+def _outermost_block_of_the_application():
+    """The outermost atomic block the application opened, or None (a test case's own blocks stand for
+    committed work: Django marks them ``_from_testcase``)."""
+    return next((block for block in transaction.get_connection().atomic_blocks if not block._from_testcase), None)
+
+
+def _taint(tokens, block, after_commit) -> None:
+    kept = getattr(_tainted, "tokens", None)
+    if kept is None:
+        kept = _tainted.tokens = {}
+    kept.update(dict.fromkeys(tokens, (block, after_commit)))
+    while len(kept) > TAINTED_AT_MOST:
+        del kept[next(iter(kept))]
+
+
+def _untaint(tokens) -> None:
+    kept = getattr(_tainted, "tokens", None)
+    if kept:
+        for token in tokens:
+            kept.pop(token, None)
+
+
+def _tainted_in(versions) -> bool:
+    """Some of ``versions`` was set by this thread in a transaction still open, or rolled back since. A block
+    that ended with its after-commit step still waiting was saved inside a test case's transaction: committed
+    work for the test. (Committed for real, the step has run and forgotten its versions.)"""
+    kept = getattr(_tainted, "tokens", None)
+    if not kept:
+        return False
+    connection = transaction.get_connection()
+    for version in versions:
+        if version not in kept:
+            continue
+        block, after_commit = kept[version]
+        if block in connection.atomic_blocks:
+            return True
+        if not any(step is after_commit for _, step, _ in connection.run_on_commit):
+            return True  # rolled back
+    return False
 
 
 def _scope() -> str:

@@ -2,7 +2,7 @@
 and no permission or figure survives the change it depends on."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts import request_cache
@@ -81,6 +81,39 @@ def test_an_entry_computed_before_the_commit_is_not_served_after_it():
     request_cache.bump("zc:test:v")
     assert request_cache.cached("zc:test", "zc:test:v", lambda: "after") == "after"
     assert request_cache.cached("zc:test", "zc:test:v", lambda: "not computed again") == "after"
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_roles_read_inside_a_transaction_that_rolls_back_are_not_served_after_it(client, org_tree):
+    """Inside its transaction a service sees its own uncommitted grant; the roles it read then must not outlive a
+    rollback (the version the grant set is still current afterwards: nothing replaces it)."""
+    from accounts.models import User
+
+    admin = user_with_role(Role.EMPLOYER_ADMIN, org_tree["employer_a"])
+    person = user_with_role(Role.APPLICANT, org_tree["employer_a"])
+    assert [m.role for m in User.objects.get(pk=person.pk).memberships()] == [Role.APPLICANT]
+    with pytest.raises(_RolledBack), transaction.atomic():
+        grant_role(actor=admin, user=person, organisation=org_tree["employer_a"], role=Role.EMPLOYER_HANDLER)
+        inside = User.objects.get(pk=person.pk).memberships()
+        assert {m.role for m in inside} == {Role.APPLICANT, Role.EMPLOYER_HANDLER}  # its own change, read
+        raise _RolledBack
+    assert [m.role for m in User.objects.get(pk=person.pk).memberships()] == [Role.APPLICANT]
+    client.force_login(person)
+    assert client.get("/reviews/").status_code == 403
+
+
+def test_a_version_replaced_inside_a_transaction_keeps_nothing_until_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        request_cache.bump("zc:test:v")
+        assert request_cache.cached("zc:test", "zc:test:v", lambda: "uncommitted") == "uncommitted"
+        assert request_cache.cached("zc:test", "zc:test:v", lambda: "read again") == "read again"
+        assert request_cache.current_version("zc:test:v") is None  # nothing kept in a process either
+    assert request_cache.cached("zc:test", "zc:test:v", lambda: "committed") == "committed"
+    assert request_cache.cached("zc:test", "zc:test:v", lambda: "not computed again") == "committed"
+    assert request_cache.current_version("zc:test:v") is not None
 
 
 def test_the_unread_count_follows_notify_and_read(client, org_tree):
