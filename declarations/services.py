@@ -268,7 +268,6 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         declaration.state = outcome.target or transition.target
         if declaration.state.startswith("<"):
             raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
-        save_with_history(declaration, ["state", "version", "submitted_at"])  # with its history row
         decision = Decision(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
@@ -276,6 +275,10 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         insert_together(*outcome.records, decision)  # the action's own rows (a version, a pledge) with it
         declaration._actor_pk = actor.pk
         _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
+        # Last, just before the commit: the new state with its history row, whose queue counts' trigger takes the
+        # event chain's site-wide lock (held until the commit, as the event's own lock), then the event. Every
+        # transition waits for that lock, so it is held for these two statements and the commit only.
+        save_with_history(declaration, ["state", "version", "submitted_at"])
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
                      comment=outcome.comment, request=request)
     return declaration
