@@ -18,7 +18,7 @@ from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
 from config.inserts import insert_together
-from config.prepared import PreparedObjects
+from config.prepared import PreparedObjects, retrying_stale
 from reviews.actions import Outcome
 from reviews.models import Decision
 from titles.documents import citation
@@ -252,6 +252,13 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
     if not known_action(action):
         raise Http404(f"没有该操作：{action}")
     payload = payload if isinstance(payload, dict) else {}
+    # the locked declaration and the lists are read by statements PostgreSQL keeps prepared, inside the transaction
+    # too: when a migration made one stale the transaction rolls back and the action runs once more without them
+    return retrying_stale(_take_action, actor=actor, declaration_id=declaration_id, action=action, payload=payload,
+                          request=request)
+
+
+def _take_action(*, actor, declaration_id, action: str, payload: dict, request) -> Declaration:
     with transaction.atomic(), one_rulebook_read():
         # the plan's issuing bureau too: its region picks the rulebook and the citations of every action
         declaration = access_declaration(actor, declaration_id, for_update=True, with_related=("plan__organisation",))
