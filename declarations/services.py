@@ -282,12 +282,12 @@ def _take_action(*, actor, declaration_id, action: str, payload: dict, request) 
         insert_together(*outcome.records, decision)  # the action's own rows (a version, a pledge) with it
         declaration._actor_pk = actor.pk
         _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
-        # Last, just before the commit: the new state with its history row, whose queue counts' trigger takes the
-        # event chain's site-wide lock (held until the commit, as the event's own lock), then the event. Every
-        # transition waits for that lock, so it is held for these two statements and the commit only.
-        save_with_history(declaration, ["state", "version", "submitted_at"])
+        # Last, just before the commit, in one round trip: the new state with its history row, whose queue counts'
+        # trigger takes the event chain's site-wide lock (held until the commit, as the event's own lock), then the
+        # event. Every transition waits for that lock, so it is held for this round trip and the commit only.
+        new_state = save_with_history(declaration, ["state", "version", "submitted_at"], defer=True)
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
-                     comment=outcome.comment, request=request)
+                     comment=outcome.comment, request=request, before=new_state)
     return declaration
 
 
