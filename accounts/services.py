@@ -65,11 +65,14 @@ def _chain(events: list[Event], prev_hash: str) -> None:
 
 @transaction.atomic(savepoint=False)  # inside the transition's transaction: no savepoint (two round trips)
 def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str = "", comment: str = "",
-                 request=None) -> Event:
+                 request=None, before: tuple[str, list] | None = None) -> Event:
     """Append one entry to the immutable event log. Call it inside the transition's transaction.
 
     The entry is chained to the one before it (accounts/eventchain.py). On PostgreSQL a transaction
     lock serialises writers until commit, so two transactions never chain to the same predecessor.
+    ``before``: a statement of the change, (SQL, parameters), sent in the same round trip ahead of the chain's
+    lock (a transition's new state: ``declarations.bulk.save_with_history(…, defer=True)``); elsewhere than
+    PostgreSQL it is run on its own first.
     """
     event = Event(
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -84,26 +87,37 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
         created_at=timezone.now(),
     )
     if connection.vendor == "postgresql":
-        _append_in_postgresql(event)
+        _append_in_postgresql(event, before)
     else:
+        if before is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*before)
         _chain([event], _lock_event_chain())
         event.save(force_insert=True)
     return event
 
 
-def _append_in_postgresql(event: Event) -> None:
-    """Write ``event`` at the end of the chain in two statements: the chain's lock, then one INSERT that reads
-    the last hash and hashes the payload in PostgreSQL (three before: the last hash was read on its own). The
+def _append_in_postgresql(event: Event, before: tuple[str, list] | None = None) -> None:
+    """Write ``event`` at the end of the chain in two statements sent in one round trip (after ``before``, when
+    given): the chain's lock, then one INSERT that reads the last hash and hashes the payload in PostgreSQL. The
     payload is ``chain_payload``'s, cut around the previous hash (``payload_template``: the text before it and
     after it, the rest of the content known here) and hashed by ``accounts_event_chain_step`` (migration 0008,
     the batch's function) as ``chain_hash`` hashes it. The INSERT's snapshot is taken after the lock is held, so
-    it reads the hash of the last event committed (in one statement with the lock it could read an older one)."""
+    it reads the hash of the last event committed (in one statement with the lock it could read an older one):
+    statements sent together as one query (the simple protocol, which psycopg's client-side binding uses) each
+    take their own snapshot (tests/accounts/test_event_chain_concurrency.py)."""
     (head, rest), _ = payload_template(event.chain_content(), ())
     fields, sql = _event_insert()
+    statements = ["SELECT pg_advisory_xact_lock(%s)", sql]
+    params = [EVENT_CHAIN_LOCK, *(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields),
+              head, rest, GENESIS]
+    if before is not None:
+        statements.insert(0, before[0])
+        params[:0] = before[1]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK])
-        cursor.execute(sql, [*(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields),
-                             head, rest, GENESIS])
+        cursor.execute(";\n".join(statements), params)
+        for _ in statements[1:]:  # to the INSERT's rows
+            cursor.nextset()
         event.pk, event.prev_hash, event.hash = cursor.fetchone()
     event._state.adding, event._state.db = False, connection.alias
 

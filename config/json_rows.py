@@ -24,8 +24,10 @@ then empty). Elsewhere than PostgreSQL the outer row is read first, and ``m.ref`
 Outside a transaction, on a kept connection (``CONN_MAX_AGE`` not 0), the query runs as a server-side
 prepared statement of that connection (``config.prepared.execute``: ``PREPARE`` on its first use, then
 ``EXECUTE``): PostgreSQL parses and plans a query of a dozen sub-selects once per connection instead of on
-every call. Inside a transaction (the services) it runs as it is; with ``DB_CONN_MAX_AGE=0`` (behind PgBouncer
-in transaction mode, which does not keep a session's prepared statements) too.
+every call. Inside a transaction it runs as it is, unless the transaction is one of ``config.prepared.retrying_stale``
+(the transitions' ``take_action``: run again without prepared statements when one was stale); with
+``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which does not keep a session's prepared statements)
+always as it is.
 """
 
 import functools

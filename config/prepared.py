@@ -23,8 +23,11 @@ reviewers' scopes), at most ``MAX_LITERAL_STATEMENTS`` of them kept per connecti
 
 Outside a transaction, on a kept PostgreSQL connection (``CONN_MAX_AGE`` not 0), the SQL runs as a server-side
 prepared statement of that connection (``execute``: ``PREPARE`` on its first use, then ``EXECUTE``), so
-PostgreSQL neither parses nor plans it again either. Inside a transaction (the services) it runs as it is; with
-``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which keeps no session's prepared statements) too.
+PostgreSQL neither parses nor plans it again either. Inside a transaction it runs as it is (a stale statement's
+failed ``EXECUTE`` would abort the transaction), unless the transaction was opened by ``retrying_stale``, which
+runs its work once more, without prepared statements, when that happens (the transitions: ``take_action``);
+with ``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which keeps no session's prepared statements)
+it always runs as it is.
 """
 
 import functools
@@ -107,14 +110,19 @@ MAX_LITERAL_STATEMENTS = 64  # per connection: statements with a list in their t
 
 def execute(db, cursor, sql: str, params, *, literal: bool = False) -> None:
     """``cursor.execute(sql, params)``, as a server-side prepared statement of the connection ``db`` when it is
-    PostgreSQL, kept (``CONN_MAX_AGE`` not 0) and outside a transaction: prepared on its first use in the
-    connection's session, then only executed. A statement gone with the session's state (a pooler's reset,
-    ``DEALLOCATE``) or made stale by a migration that changed what it returns (a deploy while web processes keep
-    their connections) is prepared again, which inside a transaction the failed ``EXECUTE`` would have aborted.
+    PostgreSQL, kept (``CONN_MAX_AGE`` not 0) and outside a transaction or inside one opened by ``retrying_stale``:
+    prepared on its first use in the connection's session, then only executed. A statement gone with the
+    session's state (a pooler's reset, ``DEALLOCATE``) or made stale by a migration that changed what it returns
+    (a deploy while web processes keep their connections) is prepared again; inside a transaction its failed
+    ``EXECUTE`` has aborted the transaction: ``StaleStatement``, and ``retrying_stale`` runs the work again.
     ``literal``: the text holds a list (``inlined``): the least recently used of such statements beyond
     ``MAX_LITERAL_STATEMENTS`` is deallocated, so that many lists do not pile up plans in the session."""
-    if db.vendor != "postgresql" or db.in_atomic_block or db.settings_dict["CONN_MAX_AGE"] == 0:
+    if (db.vendor != "postgresql" or db.settings_dict["CONN_MAX_AGE"] == 0
+            or db.in_atomic_block and getattr(db, "_zc_retrying", None) is None):
         cursor.execute(sql, params)
+        return
+    if db.in_atomic_block:
+        _execute_in_transaction(db, cursor, sql, params, literal=literal)
         return
     name, prepare, run = _statement(sql, len(params))
     prepared, literals = _prepared_on(db)
@@ -139,6 +147,69 @@ def execute(db, cursor, sql: str, params, *, literal: bool = False) -> None:
             raise
         _prepare(cursor, prepare)
         cursor.execute(run, params)
+
+
+class StaleStatement(Exception):
+    """A prepared statement refused inside a transaction opened by ``retrying_stale``: gone, already there under
+    its name unknown to us, or stale (its plan's result changed); the transaction is aborted. Not a
+    ``DatabaseError``, so that no ``except DatabaseError`` on the way swallows it."""
+
+
+# what makes a prepared statement fail that preparing it again mends: cached plan must not change result type,
+# invalid_sql_statement_name (gone), duplicate_prepared_statement (there, but not known to this process)
+_STALE_STATES = {"0A000", "26000", "42P05"}
+
+
+def _execute_in_transaction(db, cursor, sql, params, *, literal: bool) -> None:
+    """``execute`` inside a transaction of ``retrying_stale``: as outside, but a failure that preparing again
+    would mend cannot be mended here (the transaction is aborted): the name is noted for ``retrying_stale``,
+    which deallocates it after the rollback, and ``StaleStatement`` raised. No list is written into the text
+    (``literal``): those statements are deallocated by count, which an aborted transaction could not do."""
+    if literal:
+        cursor.execute(sql, params)
+        return
+    name, prepare, run = _statement(sql, len(params))
+    prepared, _ = _prepared_on(db)
+    try:
+        if name not in prepared:
+            cursor.execute(prepare)
+            prepared.add(name)
+        cursor.execute(run, params)
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) not in _STALE_STATES:
+            raise
+        prepared.discard(name)
+        db._zc_retrying.add(name)
+        raise StaleStatement(name) from error
+
+
+def retrying_stale(work, *args, using: str = "default", **kwargs):
+    """``work(*args, **kwargs)``, a function that opens its own transaction, with the prepared queries inside it
+    run as server-side prepared statements too (``execute``): PostgreSQL neither parses nor plans them again.
+    When one of them fails as ``StaleStatement`` (a migration changed a table it reads while the processes
+    keep their connections, or the session's statements are gone) the transaction has rolled back: the
+    statement is deallocated and ``work`` runs once more, its queries as plain statements, as any transaction
+    runs them. Called inside a transaction (an outer service, a test) ``work`` just runs, unprepared: a
+    failure could not be retried there."""
+    db = connections[using]
+    if db.in_atomic_block or getattr(db, "_zc_retrying", None) is not None:
+        return work(*args, **kwargs)
+    db._zc_retrying = stale = set()
+    try:
+        return work(*args, **kwargs)
+    except Exception:
+        if not stale or db.in_atomic_block:  # no stale statement seen (or not rolled back): a real failure
+            raise
+    finally:
+        db._zc_retrying = None
+    with db.cursor() as cursor:
+        for name in stale:
+            try:
+                cursor.execute(f"DEALLOCATE {name}")
+            except DatabaseError as error:
+                if getattr(error.__cause__, "sqlstate", None) != "26000":  # already gone
+                    raise
+    return work(*args, **kwargs)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -105,18 +105,20 @@ def history_insert_sql() -> str:
             "history_date, history_change_reason, history_type, history_user_id)")
 
 
-def save_with_history(declaration, fields: list[str]) -> None:
+def save_with_history(declaration, fields: list[str], *, defer: bool = False) -> tuple[str, list] | None:
     """``declaration.save(update_fields=[*fields, "updated_at"])`` with the history row simple-history writes
     for it ("~", its date, its reason, the signed-in user of the request or ``_history_user``), in one statement
     on PostgreSQL: the UPDATE and an ``INSERT … SELECT`` of the updated row. simple-history's instance path
     (its historical model built, saved and signalled) cost ≈ 2 ms of CPU a transition; nothing here listens to
-    its signals or to the declaration's ``post_save``. Elsewhere, and when history is off, ``save``."""
+    its signals or to the declaration's ``post_save``. Elsewhere, and when history is off, ``save``.
+    ``defer``: that statement is answered, (SQL, parameters), not sent, for the caller to send in a round trip
+    with others (``take_action``: with its event); None when the declaration was saved (elsewhere, no history)."""
     from simple_history.models import HistoricalRecords
 
     if (connection.vendor != "postgresql" or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
             or hasattr(declaration, "skip_history_when_saving")):
         declaration.save(update_fields=[*fields, "updated_at"])
-        return
+        return None
     now = getattr(declaration, "_history_date", None) or timezone.now()
     declaration.updated_at = now
     if hasattr(declaration, "_history_user"):  # simple-history's get_history_user, as it reads it
@@ -125,10 +127,13 @@ def save_with_history(declaration, fields: list[str]) -> None:
         request = getattr(HistoricalRecords.context, "request", None)
         user = request.user if request is not None and request.user.is_authenticated else None
     updated, sql = _update_with_history(tuple(fields))
+    params = [*(f.get_db_prep_save(getattr(declaration, f.attname), connection) for f in updated),
+              declaration.pk, now, getattr(declaration, "_change_reason", None), getattr(user, "pk", None)]
+    if defer:
+        return sql, params
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(f.get_db_prep_save(getattr(declaration, f.attname), connection) for f in updated),
-                             declaration.pk, now, getattr(declaration, "_change_reason", None),
-                             getattr(user, "pk", None)])
+        cursor.execute(sql, params)
+    return None
 
 
 @functools.cache

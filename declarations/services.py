@@ -18,7 +18,7 @@ from accounts.models import Role
 from accounts.services import client_ip, record_event
 from config.clock import today
 from config.inserts import insert_together
-from config.prepared import PreparedObjects
+from config.prepared import PreparedObjects, retrying_stale
 from reviews.actions import Outcome
 from reviews.models import Decision
 from titles.documents import citation
@@ -252,6 +252,13 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
     if not known_action(action):
         raise Http404(f"没有该操作：{action}")
     payload = payload if isinstance(payload, dict) else {}
+    # the locked declaration and the lists are read by statements PostgreSQL keeps prepared, inside the transaction
+    # too: when a migration made one stale the transaction rolls back and the action runs once more without them
+    return retrying_stale(_take_action, actor=actor, declaration_id=declaration_id, action=action, payload=payload,
+                          request=request)
+
+
+def _take_action(*, actor, declaration_id, action: str, payload: dict, request) -> Declaration:
     with transaction.atomic(), one_rulebook_read():
         # the plan's issuing bureau too: its region picks the rulebook and the citations of every action
         declaration = access_declaration(actor, declaration_id, for_update=True, with_related=("plan__organisation",))
@@ -268,7 +275,6 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         declaration.state = outcome.target or transition.target
         if declaration.state.startswith("<"):
             raise RuntimeError(f"转换表的目标状态 {transition.target} 须由操作 {action} 给出")
-        save_with_history(declaration, ["state", "version", "submitted_at"])  # with its history row
         decision = Decision(
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
@@ -276,8 +282,12 @@ def take_action(*, actor, declaration_id, action: str, payload: dict | None = No
         insert_together(*outcome.records, decision)  # the action's own rows (a version, a pledge) with it
         declaration._actor_pk = actor.pk
         _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
+        # Last, just before the commit, in one round trip: the new state with its history row, whose queue counts'
+        # trigger takes the event chain's site-wide lock (held until the commit, as the event's own lock), then the
+        # event. Every transition waits for that lock, so it is held for this round trip and the commit only.
+        new_state = save_with_history(declaration, ["state", "version", "submitted_at"], defer=True)
         record_event(actor=actor, action=action, obj=declaration, from_state=from_state, to_state=declaration.state,
-                     comment=outcome.comment, request=request)
+                     comment=outcome.comment, request=request, before=new_state)
     return declaration
 
 

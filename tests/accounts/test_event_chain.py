@@ -117,6 +117,40 @@ def test_concurrent_writers_do_not_fork_the_chain(org_tree):
 
 
 @postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_an_event_written_while_another_holds_the_chain_follows_it(org_tree):
+    """The chain's lock, the INSERT (and a statement of the change before them) go in one round trip: each
+    statement takes its own snapshot, so an event whose lock was granted when another writer committed reads
+    that writer's event as the last one (with the lock's snapshot it would chain to the same predecessor)."""
+    from django.test.utils import CaptureQueriesContext
+
+    target = org_tree["employer_a"]
+    written, found, errors = threading.Event(), {}, []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                found["held"] = record_event(actor=None, action="holder", obj=target)
+                written.set()
+                threading.Event().wait(0.5)  # the other writer's round trip waits on the lock meanwhile
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            written.set()
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    written.wait(10)
+    with transaction.atomic(), CaptureQueriesContext(connection) as done:
+        event = record_event(actor=None, action="follower", obj=target, before=("SELECT 1", []))
+    thread.join()
+    assert errors == [] and len(done.captured_queries) == 1  # one round trip
+    assert event.prev_hash == found["held"].hash == Event.objects.get(pk=found["held"].pk).hash
+    assert run_command("verify_events")[0] == 0
+
+
+@postgresql_only
 @pytest.mark.django_db
 def test_truncate_is_refused_even_for_the_owner(org_tree):
     _three_events(org_tree)

@@ -226,3 +226,103 @@ def test_literal_arrays_are_written_into_the_text_one_statement_per_list_and_onl
     assert text[0] in statements and text[1] not in statements and text[2] in statements
     with pytest.raises(TypeError):
         module.literal_array([1, "2); DROP TABLE accounts_user; --"])
+
+
+def _probe(rows=(1, 2)):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE zc_prepared_probe (a integer)")
+        cursor.execute(f"INSERT INTO zc_prepared_probe VALUES {', '.join(f'({a})' for a in rows)}")
+
+
+def _drop_probe():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS zc_prepared_probe")
+        cursor.execute("DROP TABLE IF EXISTS zc_prepared_written")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_retrying_transaction_a_prepared_query_is_a_server_side_statement(monkeypatch):
+    """``retrying_stale``: the work's transaction runs its prepared queries as prepared statements (PREPARE once
+    per connection, then EXECUTE); the same work inside an outer transaction runs them as they are."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from config.prepared import retrying_stale
+
+    parent = OrganisationFactory(name="上级")
+    prepared = PreparedValues(lambda pk: Organisation.objects.filter(pk=pk).values("name"))
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+
+    def work():
+        with transaction.atomic():
+            return prepared.rows(parent.pk)
+
+    def run():
+        with CaptureQueriesContext(connection) as done:
+            assert retrying_stale(work) == [{"name": "上级"}]
+        return [query["sql"].split()[0] for query in done.captured_queries
+                if query["sql"].split()[0] not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")]
+
+    assert run() == ["PREPARE", "EXECUTE"]
+    assert run() == ["EXECUTE"]
+    with transaction.atomic():
+        assert run() == ["SELECT"]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    assert run() == ["SELECT"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("made_stale", ["column added", "deallocated"])
+def test_a_stale_statement_inside_a_retrying_transaction_runs_the_work_again(monkeypatch, made_stale):
+    """A migration changed what a prepared statement returns (or the session's statements are gone) while the
+    connection is kept: inside the transaction the failed EXECUTE aborted it, so everything the work wrote is rolled
+    back, the statement deallocated, and the work runs once more with plain statements: its writes made once.
+    Then the statement is prepared anew. A failure of another kind is not retried."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from config.prepared import execute, retrying_stale
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    _probe()
+    calls = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE zc_prepared_written (n integer)")
+
+        def work(fail=False):
+            calls.append(1)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("INSERT INTO zc_prepared_written VALUES (1)")  # rolled back with the failed try
+                execute(connection, cursor, "SELECT * FROM zc_prepared_probe WHERE a = %s", [2])
+                rows = cursor.fetchall()
+                if fail:
+                    cursor.execute("SELECT 1 / 0")
+            return rows
+
+        def run(**kwargs):
+            calls.clear()
+            with CaptureQueriesContext(connection) as done:
+                rows = retrying_stale(work, **kwargs)
+            return rows, len(calls), [query["sql"].split()[0] for query in done.captured_queries
+                                      if "zc_prepared_written" not in query["sql"]
+                                      and query["sql"] not in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+        assert run() == ([(2,)], 1, ["PREPARE", "EXECUTE"])
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE zc_prepared_probe ADD COLUMN b integer DEFAULT 7" if made_stale == "column added"
+                           else "DEALLOCATE ALL")
+        expected = [(2, 7)] if made_stale == "column added" else [(2,)]
+        assert run() == (expected, 2, ["EXECUTE", "DEALLOCATE", "SELECT"])  # the second try: a plain SELECT
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM zc_prepared_written")
+            assert cursor.fetchone()[0] == 2  # the first run's row and the retried run's, not the failed try's
+        assert run() == (expected, 1, ["PREPARE", "EXECUTE"])
+        assert run() == (expected, 1, ["EXECUTE"])
+        with pytest.raises(Exception, match="division by zero"):
+            run(fail=True)
+        assert len(calls) == 1
+    finally:
+        _drop_probe()

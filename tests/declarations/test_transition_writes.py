@@ -100,3 +100,45 @@ def test_an_actions_answer_is_the_declaration_serializers_json(client, in_window
                          content_type="application/json").json()
     assert list(answer.items()) == list(_serializer_json(bare, bare.applicant).items())
     assert answer["specialty"] is None and answer["specialty_name"] == "" and answer["actions"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transitions_reads_are_prepared_statements_and_a_stale_one_runs_the_action_again(
+        client, in_window, plan, org_tree, monkeypatch):
+    """On a kept connection the locked declaration and the lists are read by statements PostgreSQL keeps prepared,
+    inside the transition's transaction too. When the session's statements are gone (or a migration made one
+    stale) the failed EXECUTE aborts the transaction: the action runs once more, with plain statements, and writes
+    what a submit writes, once."""
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Event
+    from declarations.models import DeclarationVersion, Pledge
+    from reviews.models import Decision
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
+    drafts = [ready_draft(org_tree, plan, f"prepared-{i}") for i in range(3)]
+
+    def submit(applicant, declaration):
+        client.force_login(applicant)
+        with CaptureQueriesContext(connection) as done:
+            response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
+                                   content_type="application/json")
+        assert response.status_code == 200 and response.json()["state"] == "employer_review"
+        return [query["sql"] for query in done.captured_queries]
+
+    first = submit(*drafts[0])
+    assert any(q.startswith("PREPARE") and "FOR UPDATE" in q for q in first)
+    assert not any(q.startswith("SELECT") and "FOR UPDATE" in q for q in first)
+    second = submit(*drafts[1])
+    assert not any(q.startswith(("PREPARE", "SELECT")) and "FOR UPDATE" in q for q in second)  # EXECUTE alone
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    third = submit(*drafts[2])
+    assert any(q.startswith("SELECT") and "FOR UPDATE" in q for q in third)  # the second try: as it is
+    declaration = drafts[2][1]
+    assert DeclarationVersion.objects.filter(declaration=declaration).count() == 1
+    assert Pledge.objects.filter(declaration=declaration).count() == 1
+    assert Decision.objects.filter(declaration=declaration).count() == 1
+    assert Event.objects.filter(object_id=str(declaration.pk), action="submit").count() == 1
+    assert Declaration.objects.get(pk=declaration.pk).version == 1
