@@ -387,7 +387,9 @@ def _session(user, **extra) -> tuple[str, str]:
 
 
 def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
-    """Sessions for the load (COPY into django_session; ``cached_db`` fills Redis on first use):
+    """Sessions for the load, written where the sign-in writes them: COPY into django_session and, with a
+    session engine that keeps them in the cache too (``cached_db``: Django's ``login`` saves to both), into the
+    cache (a submit in the rush comes after its applicant signed in):
     drafts.txt (``declaration_id session_key`` a line, one applicant each), staff.txt (the demo handler's and
     the bureau reviewer's session keys; the bureau's with its TOTP device verified), detail.txt (ids of
     submitted declarations of the handler's unit)."""
@@ -430,6 +432,24 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
                                                    "FROM STDIN") as copy:
         for key, data in rows:
             copy.write_row((key, data, expire))
+    _cache_sessions(rows, expire)
+
+
+def _cache_sessions(rows, expire) -> None:
+    """``rows`` (session key, encoded data) in the sessions' cache, as ``cached_db``'s ``save`` puts them there."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    prefix = getattr(store, "cache_key_prefix", None)
+    if prefix is None:  # sessions in the database only
+        return
+    age = int((expire - timezone.now()).total_seconds())
+    caches[settings.SESSION_CACHE_ALIAS].set_many({prefix + key: store().decode(data) for key, data in rows},
+                                                   timeout=age)
 
 
 def main():
