@@ -52,6 +52,11 @@ def _hint_signer(session_key):
     return signing.Signer(salt=f"accounts.middleware.user-hint:{session_key}")
 
 
+def user_hint(session_key: str, user_id: int) -> str:
+    """The value of the user hint cookie (``USER_HINT_COOKIE``) for a session of ``user_id``."""
+    return _hint_signer(session_key).sign(str(user_id))
+
+
 def _hinted_user_id(request) -> int | None:
     value = request.COOKIES.get(USER_HINT_COOKIE)
     session_key = request.session.session_key
@@ -138,7 +143,7 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
         if user_id is not None and session.session_key is not None:
             if request._user_hint != (session.session_key, user_id):
                 response.set_cookie(
-                    USER_HINT_COOKIE, _hint_signer(session.session_key).sign(str(user_id)),
+                    USER_HINT_COOKIE, user_hint(session.session_key, user_id),
                     max_age=None if session.get_expire_at_browser_close() else settings.SESSION_COOKIE_AGE,
                     path=settings.SESSION_COOKIE_PATH, domain=settings.SESSION_COOKIE_DOMAIN,
                     secure=settings.SESSION_COOKIE_SECURE, httponly=True,

@@ -389,8 +389,10 @@ def _session(user, **extra) -> tuple[str, str]:
 def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
     """Sessions for the load, written where the sign-in writes them: COPY into django_session and, with a
     session engine that keeps them in the cache too (``cached_db``: Django's ``login`` saves to both), into the
-    cache (a submit in the rush comes after its applicant signed in):
-    drafts.txt (``declaration_id session_key`` a line, one applicant each), staff.txt (the demo handler's and
+    cache (a submit in the rush comes after its applicant signed in); each written out as the cookies the sign-in
+    sets (``sessionid=…;zc_user=…``: the session and the user hint, ``accounts.middleware``, which a browser sends
+    back on every request):
+    drafts.txt (``declaration_id cookies`` a line, one applicant each), staff.txt (the demo handler's and
     the bureau reviewer's session keys; the bureau's with its TOTP device verified), detail.txt (ids of
     submitted declarations of the handler's unit)."""
     import time as clock
@@ -410,7 +412,7 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
     for declaration in drafts:
         key, data = _session(declaration.applicant)
         rows.append((key, data))
-        lines.append(f"{declaration.pk} {key}")
+        lines.append(f"{declaration.pk} {_cookies(key, declaration.applicant_id)}")
     (out / "drafts.txt").write_text("\n".join(lines) + "\n")
     handler = RoleMembership.objects.get(role=Role.EMPLOYER_HANDLER, organisation_id=employer_id,
                                          user__username="handler").user
@@ -423,7 +425,8 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
                                       "otp_device_id": device.persistent_id}),
     }
     rows += staff.values()
-    (out / "staff.txt").write_text("".join(f"{name} {key}\n" for name, (key, _) in staff.items()))
+    users = {"handler": handler.pk, "bureau": bureau.pk}
+    (out / "staff.txt").write_text("".join(f"{name} {_cookies(key, users[name])}\n" for name, (key, _) in staff.items()))
     ids = (Declaration.objects.filter(employer_id=employer_id).exclude(state="draft")
            .values_list("pk", flat=True).order_by("pk"))
     (out / "detail.txt").write_text("\n".join(str(pk) for pk in ids) + "\n")
@@ -433,6 +436,33 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
         for key, data in rows:
             copy.write_row((key, data, expire))
     _cache_sessions(rows, expire)
+    _as_after_a_page([declaration.applicant for declaration in drafts])
+
+
+def _as_after_a_page(users) -> None:
+    """What the shared cache holds for a user once they were shown a page after signing in (the submit button is
+    on the draft's page): their row, roles and unread count, each computed and stored by the code the middleware
+    and the header run (``accounts.request_cache``)."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from accounts import request_cache
+    from accounts.middleware import _backend_user
+    from accounts.notifications import unread_count
+
+    if not request_cache.enabled():
+        return
+    backend = ModelBackend()
+    for applicant in users:
+        user = request_cache.load_user(applicant.pk, lambda pk=applicant.pk: _backend_user(backend, pk))
+        user.memberships()
+        unread_count(user)
+
+
+def _cookies(session_key: str, user_id: int) -> str:
+    """The cookies a signed-in browser sends (CSRF's aside), as one Cookie header's fragment without spaces."""
+    from accounts.middleware import USER_HINT_COOKIE, user_hint
+
+    return f"sessionid={session_key};{USER_HINT_COOKIE}={user_hint(session_key, user_id)}"
 
 
 def _cache_sessions(rows, expire) -> None:

@@ -93,7 +93,7 @@ def verification_paths(out: Path) -> bool:
 
 
 def request(path, *, method="GET", session=None, body=None) -> int:
-    headers = {"Cookie": f"csrftoken={CSRF}" + (f"; sessionid={session}" if session else ""),
+    headers = {"Cookie": f"csrftoken={CSRF}" + (f"; {session}" if session else ""),  # session: its cookies
                "X-CSRFToken": CSRF, "Content-Type": "application/json"}
     req = urllib.request.Request(BASE_URL + path, method=method, data=body, headers=headers)
     opener = urllib.request.build_opener(NoRedirect)

@@ -1,5 +1,5 @@
 -- wrk script for bench/rush.  Usage: wrk ... -s wrk.lua URL -- MODE CSRF SESSION FILE THREADS
--- MODE submit: FILE holds "declaration_id session_key" lines; thread t of THREADS takes lines t, t+THREADS, …
+-- MODE submit: FILE holds "declaration_id cookies" lines (cookies: "sessionid=…;zc_user=…", as signed in); thread t of THREADS takes lines t, t+THREADS, …
 --   and submits each draft once, as its own applicant (POST the action endpoint, {"pledge": true}).
 -- MODE handler_queue | bureau_queue: GET /reviews/?page=1..5 with SESSION.
 -- MODE detail: GET /declarations/<id>/ for a random id of FILE, with SESSION (the handler).
@@ -31,7 +31,7 @@ function init(args)
     end
   end
   if mode ~= "submit" and mode ~= "verify" then
-    wrk.headers["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf
+    wrk.headers["Cookie"] = session .. "; csrftoken=" .. csrf  -- SESSION: the signed-in cookies
   end
 end
 
@@ -41,7 +41,7 @@ function request()
     local line = items[position] or items[#items]  -- past the end: a second submit answers 409 (counted)
     local id, key = line:match("^(%d+) (%S+)$")
     return wrk.format("POST", "/api/v1/declarations/" .. id .. "/actions/submit/", {
-      ["Cookie"] = "sessionid=" .. key .. "; csrftoken=" .. csrf,
+      ["Cookie"] = key .. "; csrftoken=" .. csrf,
       ["X-CSRFToken"] = csrf, ["Content-Type"] = "application/json",
     }, '{"pledge": true}')
   elseif mode == "handler_queue" or mode == "bureau_queue" then
