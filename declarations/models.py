@@ -12,6 +12,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import AppendOnlyQuerySet
+from config.choices import choice_display
 from titles.models import Level
 
 from .flow import State
@@ -211,6 +212,8 @@ class Sanction(models.Model):
 
 class Declaration(models.Model):
     """One applicant's declaration for one published plan (FLOW.md); one per applicant per year."""
+
+    _get_FIELD_display = choice_display  # its page shows its state, level and route (config/choices.py)
 
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申报人", on_delete=models.PROTECT,
                                   related_name="declarations")

@@ -9,9 +9,11 @@ passes the declaration it built through the one gate, ``access_declaration``: on
 the number of materials, versions, returns, decisions or objections.
 """
 
+import functools
 from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import DEFERRED
 from django.utils import timezone
 
@@ -84,24 +86,46 @@ def _page_lists(m):
 _PAGE = JsonRows(_page_lists, outer="declaration", numbers=("declaration", "content_type"))
 
 
+def _is_temporal(field) -> bool:
+    return field.get_internal_type() in ("DateField", "DateTimeField")
+
+
 def _value(field, value):
     """A value of a ``JsonRows`` row as its model field holds it (dates and times come as ISO strings)."""
-    if value is None or field.get_internal_type() not in ("DateField", "DateTimeField"):
+    if value is None or not _is_temporal(field):
         return value
+    return _temporal(field, value)
+
+
+def _temporal(field, value):
     value = field.to_python(value)
     if isinstance(value, datetime) and timezone.is_naive(value):  # SQLite's JSON writes UTC without its offset
         value = timezone.make_aware(value, UTC)
     return value
 
 
+@functools.cache
+def _layout(model) -> tuple[list[str], tuple]:
+    """The model's concrete fields as ``_instance`` reads them, worked out once per process: their attnames,
+    and for each its attname, whether it is the primary key, and the field when its value needs converting."""
+    pk_name = model._meta.pk.attname
+    fields = model._meta.concrete_fields
+    return ([f.attname for f in fields],
+            tuple((f.attname, f.attname == pk_name, f if _is_temporal(f) else None) for f in fields))
+
+
 def _instance(model, row: dict, **related):
     """A row as a model instance as the ORM would load it; fields not in the row are deferred."""
-    pk_name = model._meta.pk.attname
+    attnames, layout = _layout(model)
     values = []
-    for field in model._meta.concrete_fields:
-        key = "pk" if field.attname == pk_name and "pk" in row else field.attname
-        values.append(_value(field, row[key]) if key in row else DEFERRED)
-    instance = model.from_db(None, [f.attname for f in model._meta.concrete_fields], values)
+    for attname, is_pk, temporal in layout:
+        key = "pk" if is_pk and "pk" in row else attname
+        if key not in row:
+            values.append(DEFERRED)
+            continue
+        value = row[key]
+        values.append(_temporal(temporal, value) if temporal is not None and value is not None else value)
+    instance = model.from_db(DEFAULT_DB_ALIAS, attnames, values)  # read on the default connection, as JsonRows reads
     for name, value in related.items():
         setattr(instance, name, value)
     return instance

@@ -34,7 +34,7 @@ def access_declaration(actor, pk, *, for_update: bool = False, with_related: tup
     """The gate between a declaration id and the declaration: 404 when absent, 403 when not visible
     (``with_related``: more relations to read in the same query; ``fetch(pk, for_update)``: the declaration
     read another way, None when absent, e.g. with everything its page shows: ``declarations.page``)."""
-    return gated_object(_declarations().select_related(*with_related), pk, for_update=for_update,
+    return gated_object(Declaration, pk, for_update=for_update,  # read by ``fetch``: no queryset to build
                         allowed=lambda declaration: actor.has_perm("declarations.view_declaration", declaration),
                         refusal="您无权查看该申报",
                         fetch=fetch or functools.partial(_read_declaration, with_related=with_related))

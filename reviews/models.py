@@ -7,12 +7,15 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from config.choices import choice_display
 from declarations.models import ImmutableModel
 from titles.models import Level
 
 
 class MaterialVerification(ImmutableModel):
     """谁审查、谁签字、谁负责 (002 二(二)3): a handler's verdict on one material, signed by the system."""
+
+    _get_FIELD_display = choice_display  # the declaration's page shows each material's verdict (config/choices.py)
 
     class Verdict(models.TextChoices):
         TRUE = "true", "属实"
@@ -98,6 +101,8 @@ class Recommendation(models.Model):
 class Objection(models.Model):
     """An objection (异议) raised during a 公示: the unit's (recorded and resolved by the employer admin)
     or the results' (filed by anyone on the public page with contact details, resolved by the bureau)."""
+
+    _get_FIELD_display = choice_display  # the declaration's page shows each one's outcome (config/choices.py)
 
     class Stage(models.TextChoices):
         UNIT = "unit", "单位推荐公示"

@@ -5,10 +5,14 @@ arguments (ids: whole numbers ≥ 0, as ``<int:…>`` takes them) the address is
 each argument's place, and each link puts its ids there."""
 
 from django import template
+from django.conf import settings
+from django.core.files.storage import storages
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 _reversed: dict = {}
+_static: dict = {}
 _STAND_IN = "7000000001"  # an id no row has, found once in the reversed address
 
 
@@ -30,3 +34,15 @@ def fixed_url(name: str, *args) -> str:
         url += (str(value), after)
     return "".join(url)
 
+
+
+@register.simple_tag
+def fixed_static(path: str) -> str:
+    """``{% static path %}`` worked out once per process for each path and static-files storage (the storage is
+    made anew when the settings that shape it change): the layout's style sheet is on every page, and the storage's
+    manifest lookup and address joining cost ≈ 2 % of a declaration's page."""
+    key = (path, storages["staticfiles"], settings.DEBUG)  # with DEBUG the manifest's names are not used
+    url = _static.get(key)
+    if url is None:
+        url = _static[key] = static(path)
+    return url

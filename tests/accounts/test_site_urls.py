@@ -22,3 +22,17 @@ def test_only_ids_are_put_in_place():
             fixed_url("declarations:material", value)
     with pytest.raises(ValueError):  # an address whose argument is not an <int:…>
         fixed_url("declarations:act", 1, "submit")
+
+
+def test_fixed_static_is_the_static_tag_and_follows_the_settings(settings):
+    from django.templatetags.static import static
+
+    from accounts.templatetags.site_urls import fixed_static
+
+    page = Template("{% load static site_urls %}{% static 'css/site.css' %}|{% fixed_static 'css/site.css' %}")
+    before = page.render(Context({}))
+    assert before.split("|")[0] == before.split("|")[1] == static("css/site.css")
+    settings.STATIC_URL = "/assets/"  # the static-files storage is made anew: so is the address
+    after = page.render(Context({}))
+    assert after.split("|")[0] == after.split("|")[1] == static("css/site.css")
+    assert after != before and fixed_static("css/site.css").startswith("/assets/")
