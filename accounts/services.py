@@ -105,7 +105,7 @@ def _append_in_postgresql(event: Event, before: tuple[str, list] | None = None) 
     the batch's function) as ``chain_hash`` hashes it. The INSERT's snapshot is taken after the lock is held, so
     it reads the hash of the last event committed (in one statement with the lock it could read an older one):
     statements sent together as one query (the simple protocol, which psycopg's client-side binding uses) each
-    take their own snapshot (tests/accounts/test_event_chain_concurrency.py)."""
+    take their own snapshot (tests/accounts/test_event_chain.py holds another writer on the lock)."""
     (head, rest), _ = payload_template(event.chain_content(), ())
     fields, sql = _event_insert()
     statements = ["SELECT pg_advisory_xact_lock(%s)", sql]

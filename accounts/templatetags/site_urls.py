@@ -35,7 +35,6 @@ def fixed_url(name: str, *args) -> str:
     return "".join(url)
 
 
-
 @register.simple_tag
 def fixed_static(path: str) -> str:
     """``{% static path %}`` worked out once per process for each path and static-files storage (the storage is
