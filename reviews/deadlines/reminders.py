@@ -77,8 +77,6 @@ def remind_corrections(today: date) -> SweepResult:
     return result
 
 
-
-
 def _unverified():
     verified = MaterialVerification.objects.filter(material=OuterRef("pk"))
     return Exists(Material.objects.filter(declaration=OuterRef("pk")).exclude(Exists(verified)))
@@ -104,7 +102,7 @@ def remind_reviewers(today: date) -> SweepResult:
     for code, phase, states, organisation, role, condition, what in QUEUES:
         waiting = (Declaration.objects.filter(plan_id__in=plans_ending(phase, end__gte=today, end__lte=horizon.furthest),
                                               state__in=states)
-                   .annotate(deadline=phase_end(phase)).filter(deadline__gte=today, deadline__lte=horizon.furthest))
+                   .annotate(deadline=phase_end(phase)))
         if condition is not None:
             waiting = waiting.filter(condition())
         groups = [row for row in waiting.order_by().values(

@@ -38,8 +38,7 @@ def expire_drafts(today: date) -> SweepResult:
     (submitting is refused by the window, ``outside_window``)."""
     result = SweepResult()
     ids = update_returning(Declaration.objects.filter(plan_id__in=plans_ending("declaration", end__lt=today),
-                                                      state=State.DRAFT, expired_on__isnull=True)
-                           .annotate(window_end=phase_end("declaration")).filter(window_end__lt=today),
+                                                      state=State.DRAFT, expired_on__isnull=True),
                            expired_on=today)
     result.add("标记为已过申报期", ids)
     return result
@@ -81,8 +80,7 @@ def push_deadlines(today: date) -> SweepResult:
     result = SweepResult()
     for phase, states in PUSH_PHASES.items():
         rows = list(Declaration.objects.filter(plan_id__in=plans_ending(phase, end__lt=today), state__in=states)
-                    .annotate(deadline=phase_end(phase))
-                    .filter(deadline__lt=today).filter(_not_recorded(phase)).order_by("pk")
+                    .annotate(deadline=phase_end(phase)).filter(_not_recorded(phase)).order_by("pk")
                     .values("pk", "plan_id", "state", "deadline", organisation=F(STEP_ORGANISATION[states[0]])))
         _record_late(result, f"{PHASE_LABELS[phase]}逾期未推送", rows, phase, today)
     return result
