@@ -107,6 +107,21 @@ TEMPLATES = [
             ],
         },
     },
+    {  # the layout and the busiest pages (config/jinja.py); found after Django's, which has no such names
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "config.jinja.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications",
+                "config.jinja.csrf",
+            ],
+        },
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

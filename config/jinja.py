@@ -1,0 +1,68 @@
+"""The Jinja2 engine of the site's layout and of its busiest pages (issue 20: the rush).
+
+Django's template language resolves every variable through a chain of lookups and every tag through a node
+object at each render; Jinja2 compiles a template to Python code once per process. The site's layout
+(``templates/jinja2/layout.html``) is Jinja2: Jinja2 pages extend it, and Django-template pages reach it
+through ``templates/base.html`` (``{% site_layout %}``, ``accounts.templatetags.site_layout``), so the header,
+the navigation and the messages are written once. The declaration's page, the page of the deadline rush, is
+Jinja2 (``templates/jinja2/declarations/detail.html``).
+
+What the templates have beside Jinja2's own: ``url(name, *args)`` (``reverse``), ``fixed_url`` and ``static``
+(the site's addresses worked out once per process, ``accounts.templatetags.site_urls``), the filters ``date``
+(Django's, in the current time zone as Django's templates show times), ``filesizeformat`` (Django's, not
+Jinja2's: the same text as the other pages) and ``get_item``; and, from ``csrf``, ``csrf_token`` and
+``csrf_input`` masked once per page, as ``{% csrf_token %}`` is in Django's templates (Django's Jinja2 backend
+masks the token anew at each use).
+"""
+
+from django.middleware.csrf import get_token
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from django.utils.timezone import template_localtime
+from jinja2 import Environment
+
+from accounts.templatetags.site_urls import fixed_static, fixed_url
+from declarations.templatetags.declarations_extras import get_item
+
+
+def url(name: str, *args) -> str:
+    """``{% url name arg … %}``."""
+    return reverse(name, args=args)
+
+
+def date(value, arg=None) -> str:
+    """``|date:"Y-m-d"`` as Django's templates apply it: an aware time in the current time zone first."""
+    return date_filter(template_localtime(value), arg)
+
+
+def environment(**options) -> Environment:
+    env = Environment(**options)
+    env.globals.update(url=url, fixed_url=fixed_url, static=fixed_static)
+    env.filters.update(date=date, filesizeformat=filesizeformat, get_item=get_item)
+    return env
+
+
+class CsrfInput:
+    """The hidden field of a form's CSRF token, as ``{% csrf_token %}`` writes it."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token):
+        self._token = token
+
+    def __html__(self) -> str:
+        return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', self._token)
+
+    __str__ = __html__
+
+
+def csrf(request) -> dict:
+    """Context processor of the Jinja2 engine: the page's CSRF token masked once (read on first use), and its
+    hidden field. Replaces the backend's own ``csrf_token`` and ``csrf_input``, which mask the secret anew at
+    each use (32 random draws each); one masked token serves every form of the page, as in Django's
+    templates."""
+    token = SimpleLazyObject(lambda: get_token(request))
+    return {"csrf_token": token, "csrf_input": CsrfInput(token)}
