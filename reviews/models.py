@@ -188,8 +188,9 @@ class Decision(ImmutableModel):
     declaration = models.ForeignKey("declarations.Declaration", verbose_name="申报", on_delete=models.PROTECT,
                                     related_name="decisions", db_index=False)
     action = models.CharField("操作", max_length=24)
+    # indexed only where given (``decision_actor_given``): the system's decisions (the sweeps') have none
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="办理人", null=True, on_delete=models.PROTECT,
-                              related_name="+")
+                              related_name="+", db_index=False)
     body = models.ForeignKey("accounts.Organisation", verbose_name="作出决定的单位", null=True,
                              on_delete=models.PROTECT, related_name="+")
     basis = models.CharField("依据", max_length=300)
@@ -202,7 +203,8 @@ class Decision(ImmutableModel):
         verbose_name = "办理决定"
         verbose_name_plural = "办理决定"
         ordering = ["declaration", "created_at", "pk"]
-        indexes = [models.Index(fields=["declaration", "created_at"])]
+        indexes = [models.Index(fields=["declaration", "created_at"]),
+                   models.Index(fields=["actor"], name="decision_actor_given", condition=models.Q(actor__isnull=False))]
 
     def __str__(self):
         return f"{self.declaration} {self.action} {self.from_state}→{self.to_state}"
