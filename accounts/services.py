@@ -15,6 +15,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.prepared import execute_together
+
 from . import request_cache
 from .client_ip import client_ip
 from .errors import DomainError
@@ -108,17 +110,13 @@ def _append_in_postgresql(event: Event, before: tuple[str, list] | None = None) 
     take their own snapshot (tests/accounts/test_event_chain.py holds another writer on the lock)."""
     (head, rest), _ = payload_template(event.chain_content(), ())
     fields, sql = _event_insert()
-    statements = ["SELECT pg_advisory_xact_lock(%s)", sql]
-    params = [EVENT_CHAIN_LOCK, *(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields),
-              head, rest, GENESIS]
+    statements = [("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK], False),
+                  (sql, [*(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields), head, rest,
+                         GENESIS], True)]
     if before is not None:
-        statements.insert(0, before[0])
-        params[:0] = before[1]
-    with connection.cursor() as cursor:
-        cursor.execute(";\n".join(statements), params)
-        for _ in statements[1:]:  # to the INSERT's rows
-            cursor.nextset()
-        event.pk, event.prev_hash, event.hash = cursor.fetchone()
+        statements.insert(0, (*before, True))
+    with connection.cursor() as cursor:  # prepared in a transition's transaction (config.prepared.retrying_stale)
+        event.pk, event.prev_hash, event.hash = execute_together(connection, cursor, statements)[-1][0]
     event._state.adding, event._state.db = False, connection.alias
 
 

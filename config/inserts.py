@@ -14,24 +14,46 @@ import functools
 
 from django.db import connection
 
+from config.prepared import execute, execute_together
 
-def insert_together(*instances) -> None:
-    """Write the new ``instances`` (no id yet), in one statement on PostgreSQL; each gets its id."""
+
+def insert_together(*instances, reading=None) -> list | None:
+    """Write the new ``instances`` (no id yet), in one statement on PostgreSQL; each gets its id. ``reading``: a
+    query (``PreparedObjects.pending``) sent in the same round trip after the INSERT (its own statement, its own
+    snapshot): its instances are answered (None without ``reading``; elsewhere than PostgreSQL run on its own)."""
     if any(instance.pk is not None for instance in instances):
         raise ValueError("insert_together 只写入新行")
     if connection.vendor != "postgresql":
         for instance in instances:
             instance.save(force_insert=True)
-        return
+        return _read(reading)
     fields, sql = _statement(tuple(type(instance) for instance in instances))
     params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
               for instance, own in zip(instances, fields, strict=True) for field in own]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = cursor.fetchone()
+    read = None
+    with connection.cursor() as cursor:  # prepared in a transition's transaction (``retrying_stale``)
+        if reading is None or reading.alias != connection.alias:
+            execute(connection, cursor, sql, params)
+            ids = cursor.fetchone()
+        else:
+            (ids,), rows = execute_together(connection, cursor, [(sql, params, True),
+                                                                 (reading.sql, reading.params, True)])
+            read = reading.objects(rows)
     for instance, pk in zip(instances, ids, strict=True):
         instance.pk = pk
         instance._state.adding, instance._state.db = False, connection.alias
+    return read if reading is None or reading.alias == connection.alias else _read(reading)
+
+
+def _read(reading) -> list | None:
+    """``reading`` run on its own database (on its own, not in a round trip with the INSERT)."""
+    if reading is None:
+        return None
+    from django.db import connections
+
+    with connections[reading.alias].cursor() as cursor:
+        cursor.execute(reading.sql, reading.params)
+        return reading.objects(cursor.fetchall())
 
 
 @functools.cache

@@ -183,6 +183,46 @@ def _execute_in_transaction(db, cursor, sql, params, *, literal: bool) -> None:
         raise StaleStatement(name) from error
 
 
+def execute_together(db, cursor, statements) -> list[list | None]:
+    """Several statements sent as one query (one round trip; each statement takes its own snapshot), given as
+    ``(sql, params, prepare)``: each one's rows (None for a statement that answers none). Inside a transaction opened by
+    ``retrying_stale`` (where ``execute`` prepares too) those marked ``prepare`` run as server-side prepared
+    statements: their ``PREPARE`` sent ahead in the same query on first use, then ``EXECUTE``, so PostgreSQL
+    neither parses nor plans them again; a failure that preparing again would mend is ``StaleStatement`` (each of
+    the query's prepared statements is deallocated after the rollback, and the work runs again without them).
+    Elsewhere the statements are sent as they are."""
+    preparing = (db.vendor == "postgresql" and db.settings_dict["CONN_MAX_AGE"] != 0 and db.in_atomic_block
+                 and getattr(db, "_zc_retrying", None) is not None)
+    prepared = _prepared_on(db)[0] if preparing else set()
+    texts, params, names = [], [], []
+    for sql, args, prepare in statements:
+        if preparing and prepare:
+            name, prepare_sql, run = _statement(sql, len(args))
+            if name not in prepared:
+                texts.append(prepare_sql.replace("%", "%%"))  # sent with parameters: its own % escaped
+            texts.append(run)
+            names.append(name)
+        else:
+            texts.append(sql)
+        params.extend(args)
+    try:
+        cursor.execute(";\n".join(texts), params)
+    except DatabaseError as error:
+        if not names or getattr(error.__cause__, "sqlstate", None) not in _STALE_STATES:
+            raise
+        prepared.difference_update(names)
+        db._zc_retrying.update(names)
+        raise StaleStatement(names[0]) from error
+    prepared.update(names)
+    answers = []
+    for i, text in enumerate(texts):
+        if i:
+            cursor.nextset()
+        if not text.startswith("PREPARE "):
+            answers.append(cursor.fetchall() if cursor.description is not None else None)
+    return answers
+
+
 def retrying_stale(work, *args, using: str = "default", **kwargs):
     """``work(*args, **kwargs)``, a function that opens its own transaction, with the prepared queries inside it
     run as server-side prepared statements too (``execute``): PostgreSQL neither parses nor plans them again.
@@ -271,8 +311,7 @@ class _Prepared:
         arrays = tuple(isinstance(arg, list) for arg in args)
         return None if any(arrays) and connection.vendor != "postgresql" else arrays
 
-    def _run(self, arrays, args, shape) -> tuple[SimpleNamespace, str, list]:
-        """(the compiled query, the database it ran on, its rows with Django's column converters applied)."""
+    def _compiled_for(self, arrays, shape) -> SimpleNamespace:
         key = (arrays, tuple(shape))
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -281,6 +320,11 @@ class _Prepared:
                 if len(self._compiled) >= self.MAX_SHAPES:
                     self._compiled.clear()
                 self._compiled[key] = compiled
+        return compiled
+
+    def _run(self, arrays, args, shape) -> tuple[SimpleNamespace, str, list]:
+        """(the compiled query, the database it ran on, its rows with Django's column converters applied)."""
+        compiled = self._compiled_for(arrays, shape)
         model = compiled.queryset.model  # per call: a read replica for this request, or the primary
         alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
         sql, params = compiled.sql, bind(compiled.params, compiled.slots, args)
@@ -329,6 +373,32 @@ class PreparedObjects(_Prepared):
         if arrays is None:
             return list(self._build(*args, *shape))
         compiled, alias, rows = self._run(arrays, args, shape)
+        return self._instances(compiled, alias, rows)
+
+    def pending(self, *args, shape=()) -> SimpleNamespace | None:
+        """The query, not run, for the caller to send in a round trip with others (``execute_together``):
+        ``sql`` and ``params`` (bound as ``objects`` binds them) and ``objects(rows)``, the instances ``objects``
+        makes of its rows; None where ``objects`` would build a queryset (lists elsewhere than PostgreSQL) or
+        writes a list into the statement's text."""
+        arrays = self._arrays(args)
+        if arrays is None:
+            return None
+        compiled = self._compiled_for(arrays, shape)
+        if compiled.literal:
+            return None
+        model = compiled.queryset.model
+        alias = router.db_for_write(model) if compiled.queryset._for_write else router.db_for_read(model)
+
+        def objects(rows):
+            if compiled.converters:
+                rows = compiled.compiler.apply_converters(rows, compiled.converters)
+            return self._instances(compiled, alias, rows)
+
+        return SimpleNamespace(sql=compiled.sql, params=bind(compiled.params, compiled.slots, args), alias=alias,
+                               objects=objects)
+
+    @staticmethod
+    def _instances(compiled, alias, rows) -> list:
         select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         names = [column[0].target.attname for column in select[start:end]]

@@ -279,9 +279,11 @@ def _take_action(*, actor, declaration_id, action: str, payload: dict, request) 
             declaration=declaration, action=action, actor=actor, body=deciding_body(declaration, transition.actor),
             basis=outcome.basis or citation(plan_citations(declaration.plan), transition.basis), from_state=from_state,
             to_state=declaration.state, comment=outcome.comment)
-        insert_together(*outcome.records, decision)  # the action's own rows (a version, a pledge) with it
+        # the action's own rows (a version, a pledge) with it, and who acts next read in the same round trip
+        next_actors = insert_together(*outcome.records, decision, reading=_next_actors_query(declaration))
         declaration._actor_pk = actor.pk
-        _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk)
+        _notify(declaration, action=action, comment=outcome.comment, decision_pk=decision.pk,
+                next_actors=next_actors)
         # Last, just before the commit, in one round trip: the new state with its history row, whose queue counts'
         # trigger takes the event chain's site-wide lock (held until the commit, as the event's own lock), then the
         # event. Every transition waits for that lock, so it is held for this round trip and the commit only.
@@ -498,18 +500,33 @@ def _members(organisation_id, *roles):
 _MEMBERS = PreparedObjects(_members)  # each transition tells the next body's members: compiled once
 
 
-def _next_actors(declaration) -> list:
+def _next_body(declaration) -> tuple:
+    """The body that acts on the declaration in its state and its members' roles there, or (None, ())."""
     from .permissions import bureau_of, department_of
 
     where, roles = _STATE_ROLES.get(declaration.state, (None, ()))
     body = {"employer": lambda: declaration.employer, "department": lambda: department_of(declaration),
             "bureau": lambda: bureau_of(declaration)}.get(where, lambda: None)()  # only the body it names
+    return (None, ()) if body is None else (body, tuple(roles))
+
+
+def _next_actors_query(declaration):
+    """``_next_actors``' memberships as a query not yet run (``PreparedObjects.pending``), for a round trip with
+    the transition's INSERT; None when no body acts next or the query cannot wait."""
+    body, roles = _next_body(declaration)
+    return None if body is None else _MEMBERS.pending(body.pk, shape=roles)
+
+
+def _next_actors(declaration) -> list:
+    body, roles = _next_body(declaration)
     if body is None:
         return []
-    return [m.user for m in _MEMBERS.objects(body.pk, shape=tuple(roles))]
+    return [m.user for m in _MEMBERS.objects(body.pk, shape=roles)]
 
 
-def _notify(declaration, *, action: str, comment: str, decision_pk) -> None:
+def _notify(declaration, *, action: str, comment: str, decision_pk, next_actors: list | None = None) -> None:
+    """Tell the next body's members (``next_actors``: their memberships when already read, else read here) and,
+    when it concerns them, the applicant."""
     from django.urls import reverse
 
     from accounts.notifications import notify
@@ -518,7 +535,8 @@ def _notify(declaration, *, action: str, comment: str, decision_pk) -> None:
     link = reverse("declarations:detail", args=[declaration.pk])
     what = f"{declaration.applicant.real_name or declaration.applicant.username}的{declaration.year} 年" \
            f"{declaration.series}系列{declaration.get_level_display()}职称申报"
-    notify(recipients=_next_actors(declaration), key=f"decision:{decision_pk}:act",
+    recipients = _next_actors(declaration) if next_actors is None else [m.user for m in next_actors]
+    notify(recipients=recipients, key=f"decision:{decision_pk}:act",
            title=f"待办：{what}（{state}）", body=f"{Action(action).label}：{comment}".strip("："), link=link)
     if declaration.state in _TELL_APPLICANT and declaration.applicant_id != getattr(declaration, "_actor_pk", None):
         notify(recipients=[declaration.applicant], key=f"decision:{decision_pk}:applicant",

@@ -8,6 +8,7 @@ from django.forms.models import model_to_dict
 from accounts.models import Role
 from declarations.models import Declaration
 from declarations.services import take_action
+from tests.commands import run_command
 from tests.declarations.conftest import ready_draft
 from tests.factories import user_with_role
 
@@ -102,6 +103,18 @@ def test_an_actions_answer_is_the_declaration_serializers_json(client, in_window
     assert answer["specialty"] is None and answer["specialty_name"] == "" and answer["actions"] == []
 
 
+def _submitted_sql(client, applicant, declaration) -> list[str]:
+    """The applicant submits the draft through the API: the SQL sent."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(applicant)
+    with CaptureQueriesContext(connection) as done:
+        response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
+                               content_type="application/json")
+    assert response.status_code == 200 and response.json()["state"] == "employer_review"
+    return [query["sql"] for query in done.captured_queries]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_transitions_reads_are_prepared_statements_and_a_stale_one_runs_the_action_again(
         client, in_window, plan, org_tree, monkeypatch):
@@ -109,8 +122,6 @@ def test_a_transitions_reads_are_prepared_statements_and_a_stale_one_runs_the_ac
     inside the transition's transaction too. When the session's statements are gone (or a migration made one
     stale) the failed EXECUTE aborts the transaction: the action runs once more, with plain statements, and writes
     what a submit writes, once."""
-    from django.test.utils import CaptureQueriesContext
-
     from accounts.models import Event
     from declarations.models import DeclarationVersion, Pledge
     from reviews.models import Decision
@@ -120,12 +131,7 @@ def test_a_transitions_reads_are_prepared_statements_and_a_stale_one_runs_the_ac
     drafts = [ready_draft(org_tree, plan, f"prepared-{i}") for i in range(3)]
 
     def submit(applicant, declaration):
-        client.force_login(applicant)
-        with CaptureQueriesContext(connection) as done:
-            response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
-                                   content_type="application/json")
-        assert response.status_code == 200 and response.json()["state"] == "employer_review"
-        return [query["sql"] for query in done.captured_queries]
+        return _submitted_sql(client, applicant, declaration)
 
     first = submit(*drafts[0])
     assert any(q.startswith("PREPARE") and "FOR UPDATE" in q for q in first)
@@ -142,3 +148,52 @@ def test_a_transitions_reads_are_prepared_statements_and_a_stale_one_runs_the_ac
     assert Decision.objects.filter(declaration=declaration).count() == 1
     assert Event.objects.filter(object_id=str(declaration.pk), action="submit").count() == 1
     assert Declaration.objects.get(pk=declaration.pk).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("gone", ["accounts_event", "declarations_historicaldeclaration", "declarations_pledge"])
+def test_a_transitions_writes_are_prepared_and_a_stale_one_runs_the_action_again_writing_each_row_once(
+        client, in_window, plan, org_tree, monkeypatch, gone):
+    """The version, pledge and decision INSERT, the new state with its history row and the event's INSERT run as
+    prepared statements inside the transition's transaction too (sent as text once per session: PREPARE, then
+    EXECUTE). When one of them is gone (``gone``: the one whose SQL names that table) its failed EXECUTE aborts the
+    transaction and the action runs again: every row of the submit is written once, the event chain whole."""
+    from accounts.models import Event, Notification
+    from declarations.models import DeclarationVersion, Pledge
+    from outbox.models import OutboxMessage
+    from reviews.models import Decision
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
+    handler.email = "handler@example.cn"
+    handler.save(update_fields=["email"])
+    drafts = [ready_draft(org_tree, plan, f"prepared-writes-{i}") for i in range(3)]
+
+    def submit(applicant, declaration):
+        return _submitted_sql(client, applicant, declaration)
+
+    first = submit(*drafts[0])
+    assert any("PREPARE" in q and "INSERT INTO accounts_event" in q for q in first)
+    second = submit(*drafts[1])
+    for table in ("declarations_declarationversion", "declarations_pledge", "reviews_decision", "accounts_event",
+                  "declarations_historicaldeclaration"):
+        assert not any(table in q for q in second), table  # each written by an EXECUTE of its prepared statement
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE statement LIKE %s", [f"%INSERT INTO%{gone}%"])
+        names = [name for (name,) in cursor.fetchall()]
+        assert names
+        for name in names:
+            cursor.execute(f"DEALLOCATE {name}")
+    third = submit(*drafts[2])
+    assert any(gone in q and not q.startswith("PREPARE") for q in third)  # the second try: as it is
+    for _, declaration in drafts:
+        decision = Decision.objects.get(declaration=declaration)
+        assert DeclarationVersion.objects.filter(declaration=declaration).count() == 1
+        assert Pledge.objects.filter(declaration=declaration).count() == 1
+        assert Event.objects.filter(object_id=str(declaration.pk), action="submit").count() == 1
+        assert History.objects.filter(id=declaration.pk, state="employer_review").count() == 1
+        notices = Notification.objects.filter(recipient=handler, key=f"decision:{decision.pk}:act")
+        assert notices.count() == 1
+        assert OutboxMessage.objects.filter(payload__notification_id=notices.get().pk).count() == 1
+        assert Declaration.objects.get(pk=declaration.pk).version == 1
+    assert run_command("verify_events")[0] == 0  # the chain whole
