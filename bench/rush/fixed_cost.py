@@ -157,12 +157,13 @@ def _runner(application, environs):
     return call
 
 
-def once(kind: str, n: int, warm_kinds) -> None:
-    """In this process: every kind of ``warm_kinds`` warmed, then ``n`` requests of ``kind``."""
+def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
+    """In this process: every kind of ``warm_kinds`` warmed (``warm`` requests each), then ``n`` requests of
+    ``kind``."""
     application, requests = _prepare()
     runners = {name: _runner(application, requests[name]) for name in requests}
     for name in warm_kinds:
-        for _ in range(WARM):
+        for _ in range(warm):
             runners[name]()
     gc.collect()  # the same heap at the start of every run: a full collection is not counted in one run only
     started, cpu = time.perf_counter(), time.process_time()
@@ -200,17 +201,21 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--warm", type=int, default=WARM, help="requests of each kind before counting")
     parser.add_argument("--once", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="a kind to run under cProfile")
     args = parser.parse_args()
     kinds = args.kinds.split(",")
     if args.once:
-        return once(args.once, args.n, kinds)
+        return once(args.once, args.n, kinds, args.warm)
     if args.profile:
         return profile(args.profile, args.n)
-    base = instructions(["--once", kinds[0], "--n", "0", "--kinds", ",".join(kinds)])
+    common = ["--kinds", ",".join(kinds), "--warm", str(args.warm)]
+    # once without valgrind first: modules changed since their last import are compiled here, not in a counted run
+    subprocess.run([sys.executable, __file__, "--once", kinds[0], "--n", "0", *common], check=True, cwd=ROOT)
+    base = instructions(["--once", kinds[0], "--n", "0", *common])
     for kind in kinds:
-        total = instructions(["--once", kind, "--n", str(args.n), "--kinds", ",".join(kinds)])
+        total = instructions(["--once", kind, "--n", str(args.n), *common])
         print(f"{kind}: {(total - base) / args.n / 1e6:.3f} M instructions a request", flush=True)
 
 
