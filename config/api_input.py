@@ -4,6 +4,7 @@ the session authentication with its CSRF refusal in Chinese, and the JSON parser
 from django.conf import settings
 from rest_framework import exceptions, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 
 from .json_limits import JSONRefused, loads_bounded
@@ -19,6 +20,25 @@ class ChineseSessionAuthentication(SessionAuthentication):
             raise exceptions.PermissionDenied(
                 "CSRF 校验失败：请求缺少有效的 CSRF 令牌（请刷新页面后重试，或在 X-CSRFToken 请求头中提供令牌）",
                 code="csrf_failed") from exc
+
+
+class _AcceptHeader:
+    """What DRF's negotiation reads of a request (``request.headers.get("accept", …)``), taken from its environ."""
+
+    __slots__ = ("headers",)
+
+    def __init__(self, request):
+        accept = request.META.get("HTTP_ACCEPT")
+        self.headers = {} if accept is None else {"accept": accept}
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """DRF's, reading the Accept header from ``request.META``: ``request.headers`` builds a mapping of every
+    header of the request on first use, which nothing else in an API request reads (≈ a tenth of what DRF adds to
+    a request). The same tokens, limits and choice as DRF's."""
+
+    def get_accept_list(self, request):
+        return super().get_accept_list(_AcceptHeader(request))
 
 
 class RequestTooLarge(exceptions.APIException):

@@ -187,3 +187,34 @@ def test_the_sign_in_form_sets_the_hint_for_the_new_session(org_tree, role, brow
     del redis_commands[:]
     assert browser.get(page).status_code == 200
     assert redis_commands[0] == "MGET" and "GET" not in redis_commands, redis_commands
+
+
+def test_a_verified_hint_is_remembered_and_a_forged_one_refused_each_time(client, person, org_tree, settings):
+    """The hint's signature is checked once per session and process (``accounts.middleware._verified_hints``);
+    a forged hint is never remembered, and a remembered one serves only under the secret key it was checked with."""
+    from accounts import middleware
+
+    _signed_in(client, person)
+    key, hint = client.session.session_key, client.cookies[USER_HINT_COOKIE].value
+    assert client.get(PAGE).wsgi_request.user.pk == person.pk  # the hint's first use: checked, then remembered
+    assert middleware._verified_hints[(settings.SECRET_KEY, key, hint)] == person.pk
+    other = user_with_role(Role.APPLICANT, org_tree["employer_b"])
+    for _ in range(2):
+        client.cookies[USER_HINT_COOKIE] = _hint(other.pk, "another-session-key")
+        response = client.get(PAGE)
+        assert response.wsgi_request.user.pk == person.pk
+        assert (settings.SECRET_KEY, key, _hint(other.pk, "another-session-key")) not in middleware._verified_hints
+    request = type("Request", (), {"COOKIES": {USER_HINT_COOKIE: hint}, "session": client.session})()
+    assert middleware._hinted_user_id(request) == person.pk
+    settings.SECRET_KEY = "another-secret-key-for-this-test-0123456789-abcdefghijklmnop"
+    assert middleware._hinted_user_id(request) is None  # signed with the old key: checked again, refused
+
+
+def test_the_session_hash_is_worked_out_once_per_password_and_secret(person, settings):
+    from accounts.middleware import _session_auth_hash
+
+    assert _session_auth_hash(person) == person.get_session_auth_hash()
+    person.set_password("Another-passw0rd-2026")
+    assert _session_auth_hash(person) == person.get_session_auth_hash()
+    settings.SECRET_KEY = "another-secret-key-for-this-test-0123456789-abcdefghijklmnop"
+    assert _session_auth_hash(person) == person.get_session_auth_hash()

@@ -1,0 +1,223 @@
+"""Instructions a signed-in request costs before and around its view: the middlewares, the session, the user, DRF.
+
+    .venv/bin/python bench/rush/fixed_cost.py [--n 200] [--kinds applicant_x,handler_detail] [--profile KIND]
+
+Runs each kind of request ``--n`` times through the WSGI application (``config.wsgi``, DEBUG off, settings as in
+production: ``harness.in_process``), each under valgrind's callgrind twice, with 0 and with ``n`` requests after
+the same warm-up, and prints the difference divided by ``n``: instructions per request, which load on the machine
+does not change (README.md, 速度). ``--profile KIND`` runs that kind under cProfile instead (where they go).
+``--once KIND`` (what the callgrind runs call) runs the requests in this process and prints wall and CPU ms.
+
+Every request carries what a browser carries after signing in and being shown a page: the session cookie, the
+signed user hint (``accounts.middleware.USER_HINT_COOKIE``) and the CSRF cookie; the session is in Redis and in
+the database as the sign-in writes it, the user's row, roles and unread count in the request cache
+(``dataset._as_after_a_page``), and each kind is warmed before it is counted, so the steady path is measured:
+
+- ``applicant_x``, ``handler_x``, ``bureau_x``: a page answering "x" (a view added for this run only, under
+  ``/__bench/x``); the bureau reviewer's session has its two-factor device verified;
+- ``applicant_api_x``, ``applicant_api_post_x``: the same through a DRF view (``/api/v1/__bench/x``, the
+  API's authentication and permission classes), the POST with its CSRF header as the site's pages send it;
+- ``handler_detail``: the handler's declaration page (``/declarations/<id>/``), the submitted declarations of
+  the handler's unit in turn.
+
+The data set is the rush's (``bench_rush`` unless BENCH_RUSH_DATABASE_URL; Redis BENCH_RUSH_REDIS_URL); the static
+files collected by run.py (``var/bench-static``; STATIC_ROOT to use another checkout's).
+"""
+
+import argparse
+import gc
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+import cProfile  # noqa: E402  (bench/rush/profile.py, on the path below, would hide the standard one)
+import pstats  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import CSRF, DATABASE_URL, REDIS_URL  # noqa: E402
+
+from bench import harness  # noqa: E402
+
+KINDS = ("applicant_x", "handler_x", "bureau_x", "applicant_api_x", "applicant_api_post_x", "handler_detail")
+WARM = 30
+
+
+def _prepare():
+    """Django set up with the bench's views, and the requests: {kind: [environ, …]} (each kind's list is cycled)."""
+    harness.in_process(DATABASE_URL, REDIS_URL)
+    os.environ.pop("ZC_TODAY", None)
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-production-secret-0123456789-abcdefghij")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["ZC_SERVICES_VERIFIED_BY_MASTER"] = "1"
+    import django
+
+    django.setup()
+    from django.http import HttpResponse
+    from django.urls import path
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    import config.urls
+
+    class BenchAPI(APIView):  # the API's default authentication and permission classes
+        def get(self, request):
+            return Response("x")
+
+        def post(self, request):
+            return Response("x")
+
+    config.urls.urlpatterns[:0] = [path("__bench/x", lambda request: HttpResponse("x")),
+                                   path("api/v1/__bench/x", BenchAPI.as_view())]
+    from importlib import import_module
+
+    import dataset
+    from django.conf import settings
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.middleware import LAST_ACTIVITY_KEY
+    from accounts.models import Role, User
+    from config.wsgi import application
+    from declarations.models import Declaration
+
+    handler = User.objects.get(username="handler")
+    bureau = User.objects.get(username="bureau")
+    applicant = (Declaration.objects.exclude(state="draft").filter(applicant__role_memberships__role=Role.APPLICANT)
+                 .select_related("applicant").order_by("pk").first().applicant)
+    device, _ = TOTPDevice.objects.get_or_create(user=bureau, name="bench", defaults={"confirmed": True})
+    now = int(time.time())
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    cookies = {}
+    staff = {LAST_ACTIVITY_KEY: now, "_session_expiry": 0}  # as after a page: ends when the browser closes
+    for name, user, extra in (("applicant", applicant, {}), ("handler", handler, staff),
+                              ("bureau", bureau, {**staff, "otp_device_id": device.persistent_id})):
+        key, data = dataset._session(user, **extra)
+        session = store()
+        session.update(store().decode(data))
+        session.create()  # as the sign-in saves it: the database and Redis
+        dataset._as_after_a_page([user])
+        cookies[name] = (f"csrftoken={CSRF}; sessionid={session.session_key}; "
+                         + dataset._cookies(session.session_key, user.pk).split(";", 1)[1])
+    employer = handler.memberships()[0].organisation_id
+    ids = list(Declaration.objects.filter(employer_id=employer).exclude(state="draft")
+               .order_by("pk").values_list("pk", flat=True)[:50])
+
+    def environ(path, who, method="GET", body=b"", **extra):
+        return {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8000",
+                "REMOTE_ADDR": "127.0.0.1", "HTTP_COOKIE": cookies[who], "wsgi.url_scheme": "http",
+                "HTTP_ACCEPT": "text/html,application/xhtml+xml", "HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9",
+                "HTTP_USER_AGENT": "Mozilla/5.0 (bench)", "wsgi.input": body, "CONTENT_LENGTH": str(len(body)),
+                "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+                "wsgi.run_once": False, "wsgi.version": (1, 0), **extra}
+
+    post = {"CONTENT_TYPE": "application/json", "HTTP_X_CSRFTOKEN": CSRF, "HTTP_ORIGIN": "http://127.0.0.1:8000",
+            "HTTP_REFERER": "http://127.0.0.1:8000/"}
+    requests = {
+        "applicant_x": [environ("/__bench/x", "applicant")],
+        "handler_x": [environ("/__bench/x", "handler")],
+        "bureau_x": [environ("/__bench/x", "bureau")],
+        "applicant_api_x": [environ("/api/v1/__bench/x", "applicant", HTTP_ACCEPT="application/json")],
+        "applicant_api_post_x": [environ("/api/v1/__bench/x", "applicant", "POST", b"{}",
+                                         HTTP_ACCEPT="application/json", **post)],
+        "handler_detail": [environ(f"/declarations/{pk}/", "handler") for pk in ids],
+    }
+    return application, requests
+
+
+def _runner(application, environs):
+    """One request a call, the environs in turn; each answer must be a 200."""
+    state = {"i": 0}
+
+    def start_response(status, headers, exc_info=None):
+        state["status"] = status
+
+    def call():
+        base = environs[state["i"] % len(environs)]
+        state["i"] += 1
+        env = dict(base, **{"wsgi.input": io.BytesIO(base["wsgi.input"])})
+        response = application(env, start_response)
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()
+        if not state["status"].startswith("200"):
+            raise SystemExit(f"{env['PATH_INFO']}: {state['status']} {body[:300]!r}")
+        return body
+
+    return call
+
+
+def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
+    """In this process: every kind of ``warm_kinds`` warmed (``warm`` requests each), then ``n`` requests of
+    ``kind``."""
+    application, requests = _prepare()
+    runners = {name: _runner(application, requests[name]) for name in requests}
+    for name in warm_kinds:
+        for _ in range(warm):
+            runners[name]()
+    gc.collect()  # the same heap at the start of every run: a full collection is not counted in one run only
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        runners[kind]()
+    if n:
+        print(f"{kind}: {(time.perf_counter() - started) * 1000 / n:.3f} ms, "
+              f"{(time.process_time() - cpu) * 1000 / n:.3f} CPU ms a request", file=sys.stderr)
+
+
+def profile(kind: str, n: int) -> None:
+    application, requests = _prepare()
+    call = _runner(application, requests[kind])
+    for _ in range(WARM):
+        call()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n):
+        call()
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
+
+
+def instructions(args: list[str]) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
+                        *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return int(re.search(r"^(?:summary|totals): (\d+)", out.read_text(errors="replace"), re.M).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--warm", type=int, default=WARM, help="requests of each kind before counting")
+    parser.add_argument("--once", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", help="a kind to run under cProfile")
+    args = parser.parse_args()
+    kinds = args.kinds.split(",")
+    if args.once:
+        return once(args.once, args.n, kinds, args.warm)
+    if args.profile:
+        return profile(args.profile, args.n)
+    common = ["--kinds", ",".join(kinds), "--warm", str(args.warm)]
+    # once without valgrind first: modules changed since their last import are compiled here, not in a counted run
+    subprocess.run([sys.executable, __file__, "--once", kinds[0], "--n", "0", *common], check=True, cwd=ROOT)
+    base = instructions(["--once", kinds[0], "--n", "0", *common])
+    for kind in kinds:
+        total = instructions(["--once", kind, "--n", str(args.n), *common])
+        print(f"{kind}: {(total - base) / args.n / 1e6:.3f} M instructions a request", flush=True)
+
+
+if __name__ == "__main__":
+    main()
