@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
-from jinja2 import Environment
+from jinja2 import Environment, Undefined
 
 from accounts.templatetags.site_urls import fixed_static, fixed_url
 from declarations.templatetags.declarations_extras import get_item
@@ -39,7 +39,9 @@ def date(value, arg=None) -> str:
 
 
 def environment(**options) -> Environment:
-    env = Environment(**options)
+    # a missing name is empty text, as in Django's templates, with DEBUG too (Django's backend would then write
+    # the name itself into the page: the demo's pages would differ from production's)
+    env = Environment(**{**options, "undefined": Undefined})
     env.globals.update(url=url, fixed_url=fixed_url, static=fixed_static)
     env.filters.update(date=date, filesizeformat=filesizeformat, get_item=get_item)
     return env
