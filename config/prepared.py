@@ -117,8 +117,7 @@ def execute(db, cursor, sql: str, params, *, literal: bool = False) -> None:
     ``EXECUTE`` has aborted the transaction: ``StaleStatement``, and ``retrying_stale`` runs the work again.
     ``literal``: the text holds a list (``inlined``): the least recently used of such statements beyond
     ``MAX_LITERAL_STATEMENTS`` is deallocated, so that many lists do not pile up plans in the session."""
-    if (db.vendor != "postgresql" or db.settings_dict["CONN_MAX_AGE"] == 0
-            or db.in_atomic_block and getattr(db, "_zc_retrying", None) is None):
+    if not _kept_postgresql(db) or db.in_atomic_block and not _retrying(db):
         cursor.execute(sql, params)
         return
     if db.in_atomic_block:
@@ -149,6 +148,27 @@ def execute(db, cursor, sql: str, params, *, literal: bool = False) -> None:
         cursor.execute(run, params)
 
 
+def _kept_postgresql(db) -> bool:
+    """PostgreSQL on a kept connection (``CONN_MAX_AGE`` not 0): its session keeps prepared statements."""
+    return db.vendor == "postgresql" and db.settings_dict["CONN_MAX_AGE"] != 0
+
+
+def _retrying(db) -> bool:
+    """Inside a transaction opened by ``retrying_stale``, which runs the work again when a statement is stale."""
+    return getattr(db, "_zc_retrying", None) is not None
+
+
+def _stale(db, names, error) -> "StaleStatement":
+    """The prepared statements ``names`` refused inside ``retrying_stale``'s transaction for a reason that preparing
+    them again mends: forgotten here, noted for deallocation after the rollback; re-raises any other error."""
+    if getattr(error.__cause__, "sqlstate", None) not in _STALE_STATES:
+        raise error
+    prepared, _ = _prepared_on(db)
+    prepared.difference_update(names)
+    db._zc_retrying.update(names)
+    return StaleStatement(names[0])
+
+
 class StaleStatement(Exception):
     """A prepared statement refused inside a transaction opened by ``retrying_stale``: gone, already there under
     its name unknown to us, or stale (its plan's result changed); the transaction is aborted. Not a
@@ -176,11 +196,7 @@ def _execute_in_transaction(db, cursor, sql, params, *, literal: bool) -> None:
             prepared.add(name)
         cursor.execute(run, params)
     except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) not in _STALE_STATES:
-            raise
-        prepared.discard(name)
-        db._zc_retrying.add(name)
-        raise StaleStatement(name) from error
+        raise _stale(db, [name], error) from error
 
 
 def execute_together(db, cursor, statements) -> list[list | None]:
@@ -191,8 +207,7 @@ def execute_together(db, cursor, statements) -> list[list | None]:
     neither parses nor plans them again; a failure that preparing again would mend is ``StaleStatement`` (each of
     the query's prepared statements is deallocated after the rollback, and the work runs again without them).
     Elsewhere the statements are sent as they are."""
-    preparing = (db.vendor == "postgresql" and db.settings_dict["CONN_MAX_AGE"] != 0 and db.in_atomic_block
-                 and getattr(db, "_zc_retrying", None) is not None)
+    preparing = _kept_postgresql(db) and db.in_atomic_block and _retrying(db)
     prepared = _prepared_on(db)[0] if preparing else set()
     texts, params, names = [], [], []
     for sql, args, prepare in statements:
@@ -208,11 +223,9 @@ def execute_together(db, cursor, statements) -> list[list | None]:
     try:
         cursor.execute(";\n".join(texts), params)
     except DatabaseError as error:
-        if not names or getattr(error.__cause__, "sqlstate", None) not in _STALE_STATES:
+        if not names:
             raise
-        prepared.difference_update(names)
-        db._zc_retrying.update(names)
-        raise StaleStatement(names[0]) from error
+        raise _stale(db, names, error) from error
     prepared.update(names)
     answers = []
     for i, text in enumerate(texts):
@@ -232,7 +245,7 @@ def retrying_stale(work, *args, using: str = "default", **kwargs):
     runs them. Called inside a transaction (an outer service, a test) ``work`` just runs, unprepared: a
     failure could not be retried there."""
     db = connections[using]
-    if db.in_atomic_block or getattr(db, "_zc_retrying", None) is not None:
+    if db.in_atomic_block or _retrying(db):
         return work(*args, **kwargs)
     db._zc_retrying = stale = set()
     try:
