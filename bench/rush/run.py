@@ -1,7 +1,7 @@
 """The deadline rush: the site as in production under wrk over 500,000 declarations, beside the baseline.
 
     bash bench/rush/run.sh             # from a fresh clone (installs .venv, then runs this)
-    .venv/bin/python bench/rush/run.py [--duration 10] [--rebuild] [--no-baseline] [--pages submit,detail]
+    .venv/bin/python bench/rush/run.py [--pairs 3] [--duration 5] [--rebuild] [--no-baseline] [--pages submit,detail]
     .venv/bin/python bench/rush/run.py --only-sweep [--sweep-declarations 20000] [--sweep-today 2027-07-31]
 
 1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
@@ -9,27 +9,36 @@
    kept), makes this run's drafts (one fresh applicant each) and their sessions, collects static files;
 2. starts gunicorn as in production (2 sync workers, DEBUG off, kept connections, sessions and cache on
    Redis BENCH_RUSH_REDIS_URL) on 127.0.0.1:BENCH_RUSH_PORT;
-3. smoke-tests, then drives each figure with wrk -t2 -c16 (2 s warm-up, then --duration s): submit (each
-   request a real submit of a distinct draft), the handler's and the bureau's queue, a declaration's page
-   (the handler), and the public certificate verification when the certificates app has it;
+3. prepares the baseline with its own ../shared/bench/baseline/run.sh (its virtualenv, database and data; one
+   second of ``plain``), then serves it as that script does (gunicorn, 2 sync workers, same flags) beside ours;
+4. smoke-tests, then takes each figure in turn with its baseline's (the machine's speed drifts by tens of per cent
+   within minutes, so a figure and its baseline taken minutes apart are not comparable): after a 2 s warm-up of
+   each and a wait for a quiet machine (no autovacuum, CPUs idle), ``--pairs`` slices of ``--duration`` s with
+   wrk -t2 -c16, each of ours followed by one of the baseline's endpoint: submit (each request a real submit of a
+   distinct draft) against ``write``, the handler's and the bureau's queue against ``list``, a declaration's page
+   (the handler) and the public certificate verification against ``read``;
    The verification (signed out, a random link of 1,000 bench certificates) comes, as in production, through a
    proxy (127.0.0.1 is a trusted proxy) from many client addresses (X-Forwarded-For 10.x.y.z), each far below
    its rate limit (CERTIFICATE_VERIFY_RATE): the limit's Redis round trip is measured, never its 429;
-4. stops gunicorn; times the deadline sweeps over 1,000,000 declarations: the data set of the sweeps,
+   for each: req/s over the slices, p99, the CPU ms a request of each kind of process (gunicorn, PostgreSQL,
+   Redis, wrk; from /proc), the ratio, and the lowest and highest ratio of one pair of slices;
+5. stops both servers; times the deadline sweeps over 1,000,000 declarations: the data set of the sweeps,
    ``bench_rush_sweeps`` (BENCH_RUSH_SWEEP_DATABASE_URL; dataset.py with ``--sweep-declarations`` 1,000,000
    over ``--sweep-years`` 10: ten years of 100,000 declarations, this year's spread over the review chain as
    in the rush's; made once and kept, like ``bench_rush``), copied for the run (``CREATE DATABASE …
    TEMPLATE``, so it stays as it is): ``manage.py run_deadlines --today <--sweep-today>`` (default 07-31 of
-   next year, when ``terminate_unfinished`` ends every declaration this year left unfinished), with its commit
-   and its after-commit outbox sends; then ``verify_events`` on the copy, which is dropped; ``--only-sweep``
-   does only this, no server, wrk or baseline;
-5. runs ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after, and prints each figure,
-   ours, the baseline, the ratio and the goal; everything is kept in var/bench-rush/<UTC time>/.
+   next year, when ``terminate_unfinished`` ends every declaration this year left unfinished), each sweep
+   committed with its after-commit outbox sends; the figure is the sweeps' own time as the command prints it
+   (as beat's task runs them in a running worker), the command's with Django's start beside it; then
+   ``verify_events`` on the copy, which is dropped; ``--only-sweep`` does only this, no server, wrk or
+   baseline. Last, so that no figure meets PostgreSQL writing out the sweep's 600 MB.
+Everything is kept in var/bench-rush/<UTC time>/.
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,19 +80,27 @@ def prepare(env, out: Path, args) -> dict:
     if harness.create_database(DATABASE_URL, drop=args.rebuild):
         log("created the database")
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    drafts = args.drafts or 12 * 200 + (args.duration + 2) * 400  # far more than 2 workers submit in the time
+    # far more than 2 workers submit in the time: the warm-up, then every slice
+    drafts = args.drafts or 12 * 200 + (args.pairs * args.duration + 2) * 400
     subprocess.run([python, str(HERE / "dataset.py"), "--declarations", str(args.declarations), "--drafts",
                     str(drafts), "--out", str(out)], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     lines = (out / "drafts.txt").read_text().split("\n")
     lines = [line for line in lines if line]
-    # three slices: one for the smoke test, one for the warm-up, the rest for the measured run
+    # one for the smoke test, a fifth for the warm-up, then one slice for each pair of measurements
     (out / "drafts-smoke.txt").write_text(lines[0] + "\n")
-    (out / "drafts-warmup.txt").write_text("\n".join(lines[1:len(lines) // 4]) + "\n")
-    (out / "drafts-run.txt").write_text("\n".join(lines[len(lines) // 4:]) + "\n")
+    warmup, rest = lines[1:1 + len(lines) // 5], lines[1 + len(lines) // 5:]
+    (out / "drafts-warmup.txt").write_text("\n".join(warmup) + "\n")
+    size = len(rest) // args.pairs
+    for k in range(1, args.pairs + 1):
+        (out / f"drafts-run{k}.txt").write_text("\n".join(rest[(k - 1) * size:k * size]) + "\n")
     staff = dict(line.split() for line in (out / "staff.txt").read_text().splitlines() if line)
     verify = verification_paths(out)
     return {"staff": staff, "verify": verify}
+
+
+def rates(slices: list[dict]) -> str:
+    return ", ".join(f"{part['rps']:.0f}" for part in slices)
 
 
 def verification_paths(out: Path) -> bool:
@@ -179,9 +196,12 @@ def sweep(env, out: Path, day: str) -> str:
         verified = subprocess.run([python, "manage.py", "verify_events"], cwd=ROOT, env=sweep_env,
                                   capture_output=True, text=True)
         chain = "event chain whole" if verified.returncode == 0 else f"event chain BROKEN: {verified.stderr.strip()}"
-        return (f"run_deadlines --today {day} over {rows:,} declarations: exit {result.returncode}, {seconds:.1f} s "
-                "(goal < 10 s); "
-                + ("; ".join(moved) or "nothing to do") + f"; verify_events: {chain}")
+        # the sweeps' own time, each committed (what beat's task takes in a running worker), and the command's
+        total = re.search(r"^合计用时 (\d+\.\d+) 秒$", (out / "sweep.log").read_text(), re.M)
+        swept = float(total.group(1)) if total else seconds
+        return (f"run_deadlines --today {day} over {rows:,} declarations: exit {result.returncode}, the sweeps "
+                f"{swept:.1f} s (goal < 10 s{' ✓' if swept < 10 else ' ✗'}; the command with Django's start "
+                f"{seconds:.1f} s); " + ("; ".join(moved) or "nothing to do") + f"; verify_events: {chain}")
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
@@ -198,10 +218,12 @@ def _drop_sent_messages() -> None:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of one slice")
     parser.add_argument("--rebuild", action="store_true",
                         help="drop bench_rush and bench_rush_sweeps and build the data sets again")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="slices of --duration s of each figure, each followed by one of its baseline's")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--only-sweep", action="store_true", help="only the data set and the deadline sweep")
     parser.add_argument("--sweep-today", default=f"{time.gmtime().tm_year + 1}-07-31",
@@ -232,22 +254,49 @@ def main():
     modes = [m for m in args.pages.split(",") if m != "verify" or facts["verify"]]
     if "verify" in args.pages.split(",") and not facts["verify"]:
         log("verify: skipped (the data set wrote no verify.txt)")
-    gunicorn = None
-    ours = {}
+    gunicorn = limit = None
+    ours, baseline, spreads = {}, {}, {}
     try:
+        if not args.no_baseline:
+            log("preparing the baseline (../shared/bench/baseline/run.sh: its virtualenv, database and data)")
+            harness.prepare_baseline(out, port=BASELINE_PORT, database=BASELINE_DB)
+            limit = harness.start_baseline(out, port=BASELINE_PORT, database=BASELINE_DB)
         gunicorn = harness.start_gunicorn(env, out, PORT)
         smoke(modes, out, facts)
         for mode in modes:
+            endpoint = FIGURES[mode][1]
             harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", 2, wrk_args(mode, out, facts, "warmup"),
                             out / f"warmup-{mode}.txt", marker="RUSHRESULT")
-            time.sleep(1)
-            ours[mode] = harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", args.duration,
-                                         wrk_args(mode, out, facts, "run"), out / f"wrk-{mode}.txt",
-                                         marker="RUSHRESULT")
-            log(f"{mode}: {ours[mode]['rps']:.0f} req/s (p99 {ours[mode]['p99']:.1f} ms, errors "
-                f"{ours[mode]['errors']})")
+            if limit:
+                harness.run_baseline_wrk(endpoint, 2, out / f"warmup-{mode}-baseline.txt", port=BASELINE_PORT)
+            log(f"{mode}: {harness.quiet()}")
+            # the machine's speed drifts by tens of per cent within minutes: ours and the baseline's in turn, in
+            # slices of --duration s, so that both meet the same machine
+            slices, base_slices = [], []
+            for k in range(1, args.pairs + 1):
+                slices.append(harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", args.duration,
+                                              wrk_args(mode, out, facts, f"run{k}"), out / f"wrk-{mode}-{k}.txt",
+                                              marker="RUSHRESULT"))
+                if limit:
+                    base_slices.append(harness.run_baseline_wrk(endpoint, args.duration,
+                                                                out / f"wrk-{mode}-{k}-baseline-{endpoint}.txt",
+                                                                port=BASELINE_PORT))
+            ours[mode] = harness.combine(slices)
+            text = (f"{mode}: {ours[mode]['rps']:.0f} req/s (slices {rates(slices)}; "
+                    f"p99 {ours[mode]['p99']:.1f} ms, errors {ours[mode]['errors']}); CPU ms a request: "
+                    f"{harness.cpu_text(ours[mode]['cpu_ms'])}")
+            if base_slices:
+                baseline[mode] = harness.combine(base_slices)
+                ratios = [a["rps"] / b["rps"] for a, b in zip(slices, base_slices, strict=True) if b["rps"]]
+                spreads[mode] = (min(ratios), max(ratios))
+                text += (f"; baseline {endpoint} {baseline[mode]['rps']:.0f} req/s (slices "
+                         f"{rates(base_slices)}); CPU ms a request: "
+                         f"{harness.cpu_text(baseline[mode]['cpu_ms'])}")
+            log(text)
     finally:
         harness.stop(gunicorn)
+        harness.stop(limit)
+    # the sweeps last: PostgreSQL writes their 600 MB out for a while after, which no figure above should meet
     if args.no_sweep:
         sweep_line = "skipped (--no-sweep)"
     else:
@@ -255,18 +304,17 @@ def main():
             f"{harness.load_average()}")
         sweep_line = sweep(prepare_sweeps(env, args), out, args.sweep_today)
     log(f"sweep: {sweep_line}")
-    baseline = {}
-    if not args.no_baseline:
-        log("running ../shared/bench/baseline/run.sh (read, list, write; sync, c16) right after")
-        baseline = harness.run_baseline(out, args.duration, "read list write", port=BASELINE_PORT,
-                                        database=BASELINE_DB)
-    lines = ["| figure | ours req/s | p99 ms | baseline req/s | ratio | goal |",
-             "| --- | ---: | ---: | --- | ---: | --- |"]
+    lines = [f"Each figure and its baseline taken in turn, {args.pairs} slices of {args.duration} s each "
+             "(req/s over all slices; the lowest and highest ratio of one pair of slices in the last column)",
+             "",
+             "| figure | ours req/s | p99 ms | CPU ms a request | baseline req/s | ratio | goal | ratio of a pair |",
+             "| --- | ---: | ---: | --- | --- | ---: | --- | --- |"]
     for mode, figures in ours.items():
         label, endpoint, goal = FIGURES[mode]
         if figures["errors"]:
             label += f" ({figures['errors']} errors)"
-        lines.append(harness.ratio_row(label, figures, endpoint, baseline.get(endpoint), goal))
+        lines.append(harness.ratio_row(label, figures, endpoint, baseline[mode]["rps"] if mode in baseline else None,
+                                       goal, spread=spreads.get(mode, (0.0, 0.0))))
     lines.append(f"\ndeadline sweep: {sweep_line}")
     lines.append(f"{os.cpu_count()} CPUs; {harness.load_average()} at the end (other processes share the CPUs: "
                  "compare within one run)")

@@ -1,6 +1,7 @@
 """The deadline sweeps with frozen time: the day before, the day of and the day after each deadline,
 and a second run that changes nothing (reviews/deadlines)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -320,6 +321,11 @@ def test_run_deadlines_prints_what_each_sweep_changed(in_window, plan, applicant
     assert "到期处理日期：2026-09-23" in out
     assert f"逾期未补正（视为放弃申报）［abandon_corrections］：视为放弃申报 1（例：{declaration.pk}）" in out
     assert "申报期已过的草稿［expire_drafts］：无变化" in out
+    # each sweep's time, committed, and their sum (what the rush benchmark reports beside the command's own time)
+    times = [float(t) for t in re.findall(r"^- .*（用时 (\d+\.\d\d) 秒）$", out, re.M)]
+    assert len(times) == len(SWEEPS)
+    total = float(re.search(r"^合计用时 (\d+\.\d\d) 秒$", out, re.M).group(1))
+    assert abs(total - sum(times)) < 0.01 * len(times)
     with pytest.raises(Exception, match="YYYY-MM-DD"):
         call_command("run_deadlines", "--today", "2026-13-01")
 

@@ -1,5 +1,6 @@
 """Run every deadline sweep once for a day and print what each changed (for operators and demos)."""
 
+import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,13 +28,18 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"没有该项到期处理：{'、'.join(unknown)}；可选：{'、'.join(SWEEPS)}")
         self.stdout.write(f"到期处理日期：{day:%Y-%m-%d}")
+        total = 0.0
         with frozen(day):
             for sweep in SWEEPS.values():
                 if options["only"] and sweep.code not in options["only"]:
                     continue
-                result = run_sweep(sweep.code, day)
+                started = time.perf_counter()
+                result = run_sweep(sweep.code, day)  # its own transaction, committed (outbox sends included)
+                seconds = time.perf_counter() - started
+                total += seconds
                 counts = "；".join(f"{label} {n}" for label, n in result.changed.items() if n) or "无变化"
                 examples = f"（例：{'、'.join(map(str, result.examples))}）" if result.examples else ""
-                self.stdout.write(f"- {sweep.label}［{sweep.code}］：{counts}{examples}")
+                self.stdout.write(f"- {sweep.label}［{sweep.code}］：{counts}{examples}（用时 {seconds:.2f} 秒）")
                 for line in result.details:
                     self.stdout.write(f"  {line}")
+        self.stdout.write(f"合计用时 {total:.2f} 秒")
