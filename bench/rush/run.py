@@ -1,7 +1,7 @@
 """The deadline rush: the site as in production under wrk over 500,000 declarations, beside the baseline.
 
     bash bench/rush/run.sh             # from a fresh clone (installs .venv, then runs this)
-    .venv/bin/python bench/rush/run.py [--pairs 3] [--duration 5] [--rebuild] [--no-baseline] [--pages submit,detail]
+    .venv/bin/python bench/rush/run.py [--pairs 5] [--duration 3] [--rebuild] [--no-baseline] [--pages submit,detail]
     .venv/bin/python bench/rush/run.py --only-sweep [--sweep-declarations 20000] [--sweep-today 2027-07-31]
 
 1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
@@ -218,11 +218,11 @@ def _drop_sent_messages() -> None:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=5, help="seconds of one slice")
+    parser.add_argument("--duration", type=int, default=3, help="seconds of one slice")
     parser.add_argument("--rebuild", action="store_true",
                         help="drop bench_rush and bench_rush_sweeps and build the data sets again")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--pairs", type=int, default=3,
+    parser.add_argument("--pairs", type=int, default=5,
                         help="slices of --duration s of each figure, each followed by one of its baseline's")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--only-sweep", action="store_true", help="only the data set and the deadline sweep")
