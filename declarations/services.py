@@ -493,8 +493,11 @@ _TELL_APPLICANT = {State.RETURNED, State.UNIT_PUBLICITY, State.NOT_RECOMMENDED, 
 
 def _members(organisation_id, *roles):
     from accounts.models import RoleMembership
+    from config.lookups import Constant
 
-    return RoleMembership.objects.filter(organisation_id=organisation_id, role__in=roles).select_related("user")
+    # the roles in the statement's text (they are the shape): PostgreSQL keeps one plan per role (config.lookups)
+    return RoleMembership.objects.filter(organisation_id=organisation_id,
+                                         role__in=[Constant(role) for role in roles]).select_related("user")
 
 
 _MEMBERS = PreparedObjects(_members)  # each transition tells the next body's members: compiled once

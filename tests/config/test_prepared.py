@@ -326,3 +326,30 @@ def test_a_stale_statement_inside_a_retrying_transaction_runs_the_work_again(mon
         assert len(calls) == 1
     finally:
         _drop_probe()
+
+
+def test_a_constant_is_written_into_the_statements_text_and_nothing_else_is():
+    """``Constant``: the next step's handlers are read by role with the role in the SQL's text, not a parameter (so
+    that PostgreSQL keeps one plan per role instead of planning each execution), and the rows are those of the
+    plain ``role__in``; a value that is not a code of the program's own is refused before any SQL is written."""
+    from accounts.models import Role, RoleMembership
+    from config.lookups import Constant
+    from config.prepared import PreparedObjects
+    from declarations.services import _members
+    from tests.factories import user_with_role
+
+    unit = OrganisationFactory(name="单位")
+    handler = user_with_role(Role.EMPLOYER_HANDLER, unit)
+    user_with_role(Role.EMPLOYER_ADMIN, unit)
+    user_with_role(Role.EMPLOYER_HANDLER, OrganisationFactory(name="别的单位"))
+
+    prepared = PreparedObjects(_members)
+    found = prepared.objects(unit.pk, shape=(Role.EMPLOYER_HANDLER,))
+    assert [m.user for m in found] == [handler]
+    assert found == list(RoleMembership.objects.filter(organisation=unit, role__in=[Role.EMPLOYER_HANDLER]))
+    compiled = prepared._compiled_for((False,), (Role.EMPLOYER_HANDLER,))
+    assert f"'{Role.EMPLOYER_HANDLER.value}'" in compiled.sql
+    assert Role.EMPLOYER_HANDLER.value not in compiled.params
+    for unsafe in ("x' OR '1'='1", "角色", "", 3):
+        with pytest.raises(ValueError, match="code constant"):
+            Constant(unsafe)
