@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE: dict = {} if "DatabaseScheduler" in CELERY_BEAT_SCHEDULER 
     "outbox-sweep": {"task": "outbox.sweep", "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=60.0)},
 }
 OUTBOX_RESEND_AFTER = env.int("OUTBOX_RESEND_AFTER", default=300)  # seconds before an unfinished send is re-sent
+# The set-based sweeps (declarations.bulk): a sweep that moves at least SWEEP_PARALLEL_MIN declarations
+# does so in SWEEP_WRITERS parts at once, each a transaction on a connection of its own (PostgreSQL only).
+SWEEP_WRITERS = env.int("SWEEP_WRITERS", default=2)
+SWEEP_PARALLEL_MIN = env.int("SWEEP_PARALLEL_MIN", default=20000)
 
 # --- Speed (issue 14): kept database connections, sessions on Redis --------------------------
 # Chosen by measurement with bench/pages/ (README.md, 速度): opening a PostgreSQL connection per request

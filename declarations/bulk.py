@@ -8,21 +8,25 @@ immutable ``reviews.Decision`` citing the rulebook of the plan's region, a hash-
 whatever the number of declarations.
 
 On PostgreSQL the rows never come to Python: one statement locks the declarations (in id order, as
-before) into a temporary table, one UPDATE moves them, and one ``INSERT … SELECT`` each writes the
-history rows, the decisions, the events (hashed in PostgreSQL, ``accounts.services.record_events_sql``)
-and the notifications with their outbox messages (``accounts.notifications.notify_many_sql``). Only
+before) into a temporary table, and one ``INSERT … SELECT`` each writes the decisions, the notifications
+with their outbox messages (``accounts.notifications.notify_many_sql``), the new states with their history
+rows (one UPDATE) and the events (hashed in PostgreSQL, ``accounts.services.record_events_sql``). Only
 what is shared by many rows is worked out in Python: the wording of each decision and its citation, once
-per (state, plan, extra fields). Elsewhere (SQLite: the demo) the same is done with model instances.
+per (state, plan, extra fields). The event chain's lock is taken late (by the UPDATE's queue-count
+trigger, then by the events), so that parts moved at once (``parallel``, the sweeps over many rows) wait
+for each other only for the events. Elsewhere (SQLite: the demo) the same is done with model instances.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -40,19 +44,79 @@ from .models import Declaration
 
 
 def take_system_action(*, action: str, declarations: QuerySet, comment: Callable[[dict], str],
-                       fields: tuple[str, ...] = (), scopes: RulesByScope | None = None) -> list[int]:
+                       fields: tuple[str, ...] = (), scopes: RulesByScope | None = None,
+                       parallel: bool = False) -> list[int]:
     """Take the system ``action`` on every declaration of ``declarations`` that is in one of its
     source states; answer the ids moved (in id order). ``comment(row)`` words each decision from the
     locked row's ``state`` and the extra ``fields`` of the queryset (field names or annotations); it is
     called once per distinct (state, fields), so it must depend on nothing else. Run it inside the
-    sweep's lock."""
+    sweep's lock.
+
+    ``parallel``: on PostgreSQL, when at least ``SWEEP_PARALLEL_MIN`` declarations are to move, they are
+    moved in ``SWEEP_WRITERS`` parts of consecutive ids at once (``_take_in_parts``), each part a
+    transaction of its own on a connection of its own, committed with everything written for its
+    declarations. Only for declarations whose state was committed before the call (the parts' connections
+    do not see the caller's uncommitted writes): the sweeps, which change nothing before."""
     sources = system_sources(action)
     if not sources:
         raise ValueError(f"转换表中没有系统操作 {action}")
-    take = _take_in_postgresql if connection.vendor == "postgresql" else _take_in_python
+    arguments = {"action": action, "sources": sources, "comment": comment, "fields": tuple(fields),
+                 "scopes": scopes}
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _take_in_python(declarations=declarations, **arguments)
+    if parallel:
+        bounds = _part_bounds(declarations.filter(state__in=sources))
+        if bounds:
+            return _take_in_parts(bounds, declarations, arguments)
     with transaction.atomic():
-        return take(action=action, sources=sources, declarations=declarations, comment=comment,
-                    fields=tuple(fields), scopes=scopes)
+        return _take_in_postgresql(declarations=declarations, **arguments)
+
+
+def _part_bounds(candidates: QuerySet) -> list[int]:
+    """The ids that end each part but the last, when ``candidates`` are enough to be moved in parts:
+    ``SWEEP_WRITERS`` parts of about as many declarations (one statement, the ids never come to Python)."""
+    writers = settings.SWEEP_WRITERS
+    if writers < 2:
+        return []
+    inner, params = candidates.order_by().values("pk").query.sql_with_params()
+    fractions = [k / writers for k in range(1, writers)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), percentile_disc(%s) WITHIN GROUP (ORDER BY c.pk) "
+                       f"FROM ({inner}) c", [fractions, *params])
+        count, bounds = cursor.fetchone()
+    if count < max(settings.SWEEP_PARALLEL_MIN, writers):
+        return []
+    return sorted(set(bounds))
+
+
+def _take_in_parts(bounds: list[int], declarations: QuerySet, arguments: dict) -> list[int]:
+    """``_take_in_postgresql`` on each part of ``declarations`` (ids up to ``bounds[0]``, then up to
+    ``bounds[1]`` … and the rest, so a declaration that comes into a source state meanwhile is still in a
+    part) in a thread of its own, with its own connection and transaction. The parts lock disjoint rows;
+    their events join the one chain in turn (its lock), each part's in id order. A part that fails rolls
+    back alone: the others are whole, and the next run of the sweep moves what is left."""
+    edges = [None, *bounds, None]
+    parts = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        part = declarations if low is None else declarations.filter(pk__gt=low)
+        parts.append(part if high is None else part.filter(pk__lte=high))
+
+    def take(part):
+        try:
+            with transaction.atomic():
+                return _take_in_postgresql(declarations=part, own_transaction=True, **arguments)
+        finally:
+            connections.close_all()  # this thread's connections
+
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="zc-sweep") as pool:
+        # each part in a copy of the caller's context (the frozen day of ``config.clock``)
+        futures = [pool.submit(contextvars.copy_context().run, take, part) for part in parts]
+        outcomes = [(future.exception(), future) for future in futures]
+    failed = [error for error, _ in outcomes if error is not None]
+    if failed:
+        raise failed[0]
+    return sorted(id_ for _, future in outcomes for id_ in future.result())
 
 
 def _transitions(action: str, states) -> dict:
@@ -187,7 +251,8 @@ def declaration_repr_sql(d: str, u: str, s: str) -> tuple[str, dict]:
     return f"({d}.year::text || ' 年 ' || {applicant} || ' ' || {s}.name || ' ' || {level})", params
 
 
-def _take_in_postgresql(*, action, sources, declarations, comment, fields, scopes) -> list[int]:
+def _take_in_postgresql(*, action, sources, declarations, comment, fields, scopes,
+                        own_transaction: bool = False) -> list[int]:
     now = timezone.now()
     label = Action(action).label
     extra = {f"zc_f{i}": F(name) for i, name in enumerate(fields)}
@@ -252,7 +317,28 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
         """
         shared = {"g_key": keys, "g_body": bodies, "g_basis": bases, "g_comment": comments, "g_title": titles,
                   "g_note": notes, "now": now, "action": action}
-        # 3. the new states and 4. their history rows, as simple-history's bulk_history_create writes them (type
+        # 3. the decisions, with the ids drawn in step 1 (so no sort either)
+        cursor.execute(f"""
+            INSERT INTO {Decision._meta.db_table} (id, declaration_id, action, actor_id, body_id, basis, from_state,
+                                                   to_state, comment, created_at)
+            SELECT m.decision_id, m.id, %(action)s, NULL, g.body_id, g.basis, m.from_state, m.to_state, g.comment,
+                   %(now)s
+            {grouped}
+        """, shared)
+    # 4. the applicants' notifications, e-mailed through the outbox
+    link = reverse("declarations:detail", args=[1234567890]).split("1234567890")
+    notify_many_sql(params={**shared, "link_a": link[0], "link_b": link[1]}, entries_sql=f"""
+        SELECT m.id AS ord, m.applicant_id AS recipient_id, 'decision:' || m.decision_id || ':applicant' AS key,
+               g.title, g.note AS body, %(link_a)s || m.id || %(link_b)s AS link
+        {grouped}
+    """)
+    with connection.cursor() as cursor:
+        if own_transaction:
+            # a part of its own (``_take_in_parts``): the foreign keys of the decisions and notifications are
+            # checked now, not at the commit, so that they are not checked under the event chain's lock,
+            # which the next UPDATE takes (the queue counts' trigger) and keeps until the commit
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # 5. the new states and their history rows, as simple-history's bulk_history_create writes them (type
         # "~"), in one statement: the history rows are the UPDATE's RETURNING (``save_with_history`` does the
         # same for one declaration), where a second join read the table of 1,000,000 declarations again. No
         # sort: the history ids follow the order in which the UPDATE meets the rows, as they followed the
@@ -272,15 +358,7 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
             """, {"now": now, "reason": label, "user": getattr(user, "pk", None)})
         else:
             cursor.execute(update, {"now": now})
-        # 5. the decisions, with the ids drawn in step 1 (so no sort either)
-        cursor.execute(f"""
-            INSERT INTO {Decision._meta.db_table} (id, declaration_id, action, actor_id, body_id, basis, from_state,
-                                                   to_state, comment, created_at)
-            SELECT m.decision_id, m.id, %(action)s, NULL, g.body_id, g.basis, m.from_state, m.to_state, g.comment,
-                   %(now)s
-            {grouped}
-        """, shared)
-    # 6. the events, chained in id order under the event chain's lock
+    # 6. the events, chained in id order under the event chain's lock (taken by the UPDATE above)
     described, repr_params = declaration_repr_sql("m", "u", "s")  # the locked row's year and level (step 1)
     record_events_sql(action=action, model=Declaration, params={**shared, **repr_params}, entries_sql=f"""
         SELECT m.id AS ord, m.id AS object_id, {described} AS object_repr, m.from_state, m.to_state,
@@ -288,13 +366,6 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
         {grouped}
         JOIN {User._meta.db_table} u ON u.id = m.applicant_id
         JOIN {Series._meta.db_table} s ON s.id = m.series_id
-    """)
-    # 7. the applicants' notifications, e-mailed through the outbox
-    link = reverse("declarations:detail", args=[1234567890]).split("1234567890")
-    notify_many_sql(params={**shared, "link_a": link[0], "link_b": link[1]}, entries_sql=f"""
-        SELECT m.id AS ord, m.applicant_id AS recipient_id, 'decision:' || m.decision_id || ':applicant' AS key,
-               g.title, g.note AS body, %(link_a)s || m.id || %(link_b)s AS link
-        {grouped}
     """)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT array_agg(id ORDER BY id) FROM {MOVED}")

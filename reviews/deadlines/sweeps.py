@@ -130,7 +130,7 @@ def abandon_corrections(today: date) -> SweepResult:
                 .filter(deadline__lt=today))
     ids = take_system_action(
         action=Action.ABANDON, declarations=returned, fields=("deadline",),
-        comment=lambda row: f"补正期限 {row['deadline']:%Y-%m-%d} 已过，未补正提交，视为放弃申报")
+        comment=lambda row: f"补正期限 {row['deadline']:%Y-%m-%d} 已过，未补正提交，视为放弃申报", parallel=True)
     result.add("视为放弃申报", ids)
     return result
 
@@ -190,7 +190,7 @@ def terminate_unfinished(today: date) -> SweepResult:
         return result
     ids = take_system_action(
         action=Action.TERMINATE, declarations=Declaration.objects.filter(plan_id__in=list(cutoffs)),
-        fields=("plan_id", "year"), scopes=scopes,
+        fields=("plan_id", "year"), scopes=scopes, parallel=True,
         comment=lambda row: f"{row['year']} 年度的申报至 {cutoffs[row['plan_id']]:%Y-%m-%d} 仍未完成，终止")
     result.add("终止", ids)
     return result

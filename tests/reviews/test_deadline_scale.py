@@ -82,6 +82,52 @@ def test_two_workers_running_a_sweep_at_once_move_each_declaration_once(plan, or
     assert first_break(links) is None
 
 
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_a_large_sweep_moves_its_declarations_in_parts_at_once(settings, plan, org_tree, people):
+    """From ``SWEEP_PARALLEL_MIN`` declarations on, ``SWEEP_WRITERS`` parts of consecutive ids, each a
+    transaction of its own (another ``xmin``) holding everything written for its declarations; one chain."""
+    from accounts.models import Notification
+    from tests.commands import run_command
+
+    settings.SWEEP_PARALLEL_MIN, settings.SWEEP_WRITERS = 12, 3
+    built = returned_declarations(plan, org_tree["employer_a"], 30, deadline=date(2026, 9, 22),
+                                  returned_by=people["handler"])
+    before = run_sweep("abandon_corrections", date(2026, 9, 21))  # nothing due: no part, nothing written
+    assert before.total == 0 and not Decision.objects.exists()
+    result = run_sweep("abandon_corrections", date(2026, 9, 23))
+    ids = [d.pk for d in built]
+    assert result.total == 30 and result.examples == ids[:5]
+    assert set(Declaration.objects.values_list("state", flat=True)) == {"abandoned"}
+
+    def transactions(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return dict(cursor.fetchall())
+
+    written_by = transactions("SELECT id, xmin::text FROM declarations_declaration")
+    assert len(set(written_by.values())) == 3
+    parts = [sorted(pk for pk in ids if written_by[pk] == x) for x in set(written_by.values())]
+    assert sorted(len(part) for part in parts) == [10, 10, 10]
+    assert all(max(a) < min(b) or max(b) < min(a) for a in parts for b in parts if a is not b)  # consecutive ids
+    # each declaration's decision, event, history row and notification in its part's transaction
+    decisions = transactions("SELECT declaration_id, xmin::text FROM reviews_decision")
+    events = transactions("SELECT object_id::bigint, xmin::text FROM accounts_event WHERE action = 'abandon'")
+    history = transactions("SELECT id, xmin::text FROM declarations_historicaldeclaration WHERE history_type = '~'")
+    applicants = {d.applicant_id: d.pk for d in built}
+    notices = {applicants[n.recipient_id]: n for n in Notification.objects.filter(key__startswith="decision:")}
+    told = transactions("SELECT id, xmin::text FROM accounts_notification")
+    assert decisions == events == history == written_by == {pk: told[notices[pk].pk] for pk in ids}
+    swept = list(Event.objects.filter(action="abandon").order_by("pk"))
+    for part in parts:  # each part's events in id order, one part after another
+        assert [int(e.object_id) for e in swept if int(e.object_id) in part] == part
+    links = (ChainLink(e.pk, e.prev_hash, e.hash, e.chain_content()) for e in Event.objects.order_by("pk"))
+    assert first_break(links) is None
+    code, out, err = run_command("verify_events")
+    assert (code, err) == (0, "") and "完整" in out
+    assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 0
+
+
 # --- the set-based transitions in PostgreSQL (declarations/bulk.py) ---------------------------------
 
 
