@@ -5,7 +5,8 @@
 Runs each kind of request ``--n`` times through the WSGI application (``config.wsgi``, DEBUG off, settings as in
 production: ``harness.in_process``), each under valgrind's callgrind twice, with 0 and with ``n`` requests after
 the same warm-up, and prints the difference divided by ``n``: instructions per request, which load on the machine
-does not change (README.md, 速度). ``--profile KIND`` runs that kind under cProfile instead (where they go).
+does not change (README.md, 速度). ``--profile KIND`` runs that kind under cProfile instead (where they go;
+``--dump FILE`` keeps the profile for ``pstats``).
 ``--once KIND`` (what the callgrind runs call) runs the requests in this process and prints wall and CPU ms.
 
 Every request carries what a browser carries after signing in and being shown a page: the session cookie, the
@@ -174,7 +175,7 @@ def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
               f"{(time.process_time() - cpu) * 1000 / n:.3f} CPU ms a request", file=sys.stderr)
 
 
-def profile(kind: str, n: int) -> None:
+def profile(kind: str, n: int, dump: str | None = None) -> None:
     application, requests = _prepare()
     call = _runner(application, requests[kind])
     for _ in range(WARM):
@@ -184,6 +185,8 @@ def profile(kind: str, n: int) -> None:
     for _ in range(n):
         call()
     profiler.disable()
+    if dump:
+        profiler.dump_stats(dump)
     stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
     stats.print_stats(60)
     stats.sort_stats("tottime").print_stats(40)
@@ -204,12 +207,13 @@ def main():
     parser.add_argument("--warm", type=int, default=WARM, help="requests of each kind before counting")
     parser.add_argument("--once", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="a kind to run under cProfile")
+    parser.add_argument("--dump", help="with --profile: also write the profile to this file (pstats)")
     args = parser.parse_args()
     kinds = args.kinds.split(",")
     if args.once:
         return once(args.once, args.n, kinds, args.warm)
     if args.profile:
-        return profile(args.profile, args.n)
+        return profile(args.profile, args.n, args.dump)
     common = ["--kinds", ",".join(kinds), "--warm", str(args.warm)]
     # once without valgrind first: modules changed since their last import are compiled here, not in a counted run
     subprocess.run([sys.executable, __file__, "--once", kinds[0], "--n", "0", *common], check=True, cwd=ROOT)

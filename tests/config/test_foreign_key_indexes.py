@@ -1,4 +1,5 @@
-"""Every foreign key of the project's tables can be looked up by an index that leads with its column;
+"""Every foreign key of the project's tables can be looked up by an index that leads with its column (but the
+declaration's series and specialty, ``UNINDEXED``);
 and on the tables that every transition writes, no foreign key carries an index of its own where a
 composite one already leads with it (each index is one more entry written by every INSERT and every
 non-HOT UPDATE: a submit writes each of these tables, the 07-31 sweep 100,000 rows of each at once).
@@ -13,6 +14,10 @@ PROJECT_APPS = {"accounts", "titles", "declarations", "reviews", "committees", "
 # unique index (applicant, year) does not serve every applicant_id lookup, so applicant keeps its own
 WRITTEN_BY_TRANSITIONS = {"declarations_declaration", "reviews_decision", "accounts_event", "accounts_notification"}
 UNIQUE_PARTIAL = {("declarations_declaration", "applicant_id")}
+# catalogue entries a declaration names, deleted seldom and only when no declaration names them (PROTECT): the
+# check reads the declarations' table once (a sequential scan: 139 ms over 1,000,009 declarations), where an
+# index cost every transition an entry (migration declarations/0010, issue 20)
+UNINDEXED = {("declarations_declaration", "series_id"), ("declarations_declaration", "specialty_id")}
 
 
 def _indexes(table: str) -> list[list[str]]:
@@ -35,12 +40,14 @@ def test_every_foreign_key_has_an_index_leading_with_it_and_no_redundant_one():
                 continue  # the history tables' copies carry no constraint; they are read by id
             column = field.column
             leading = [cols for cols in indexes if cols[0] == column]
-            if not leading:
+            if not leading and (table, column) not in UNINDEXED:
                 missing.append(f"{table}.{column}")
             elif (table in WRITTEN_BY_TRANSITIONS and (table, column) not in UNIQUE_PARTIAL and [column] in leading
                   and any(len(cols) > 1 for cols in leading)):
                 redundant.append(f"{table}.{column}")
     assert not missing, f"foreign keys without an index leading with them: {missing}"
+    indexed_anyway = [f"{t}.{c}" for t, c in sorted(UNINDEXED) if any(cols[0] == c for cols in _indexes(t))]
+    assert not indexed_anyway, f"indexed again, UNINDEXED is out of date: {indexed_anyway}"
     assert not redundant, f"foreign keys with an index of their own beside a composite one: {redundant}"
 
 
