@@ -55,8 +55,8 @@ def take_system_action(*, action: str, declarations: QuerySet, comment: Callable
     ``parallel``: on PostgreSQL, when at least ``SWEEP_PARALLEL_MIN`` declarations are to move, they are
     moved in ``SWEEP_WRITERS`` parts of consecutive ids at once (``_take_in_parts``), each part a
     transaction of its own on a connection of its own, committed with everything written for its
-    declarations. Only for declarations whose state was committed before the call (the parts' connections
-    do not see the caller's uncommitted writes): the sweeps, which change nothing before."""
+    declarations. The parts' connections do not see the caller's uncommitted writes: when the caller's
+    transaction has written anything, everything is moved in it, as without ``parallel``."""
     sources = system_sources(action)
     if not sources:
         raise ValueError(f"转换表中没有系统操作 {action}")
@@ -75,17 +75,19 @@ def take_system_action(*, action: str, declarations: QuerySet, comment: Callable
 
 def _part_bounds(candidates: QuerySet) -> list[int]:
     """The ids that end each part but the last, when ``candidates`` are enough to be moved in parts:
-    ``SWEEP_WRITERS`` parts of about as many declarations (one statement, the ids never come to Python)."""
+    ``SWEEP_WRITERS`` parts of about as many declarations (one statement, the ids never come to Python).
+    None when the caller's transaction has written anything (PostgreSQL has given it a transaction id): the
+    parts' connections would not see what it wrote, so it is all moved in that transaction."""
     writers = settings.SWEEP_WRITERS
     if writers < 2:
         return []
     inner, params = candidates.order_by().values("pk").query.sql_with_params()
     fractions = [k / writers for k in range(1, writers)]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), percentile_disc(%s) WITHIN GROUP (ORDER BY c.pk) "
-                       f"FROM ({inner}) c", [fractions, *params])
-        count, bounds = cursor.fetchone()
-    if count < max(settings.SWEEP_PARALLEL_MIN, writers):
+        cursor.execute(f"SELECT pg_current_xact_id_if_assigned() IS NULL, count(*), "
+                       f"percentile_disc(%s) WITHIN GROUP (ORDER BY c.pk) FROM ({inner}) c", [fractions, *params])
+        unwritten, count, bounds = cursor.fetchone()
+    if not unwritten or count < max(settings.SWEEP_PARALLEL_MIN, writers):
         return []
     return sorted(set(bounds))
 

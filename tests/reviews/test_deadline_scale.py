@@ -128,6 +128,25 @@ def test_a_large_sweep_moves_its_declarations_in_parts_at_once(settings, plan, o
     assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 0
 
 
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_in_a_transaction_that_wrote_moves_everything_in_it(settings, plan, org_tree, people):
+    """The parts' connections would not see the caller's uncommitted rows: a caller whose transaction has
+    written (here: the declarations themselves) gets them all moved in its own transaction."""
+    from django.db import transaction
+
+    settings.SWEEP_PARALLEL_MIN, settings.SWEEP_WRITERS = 2, 3
+    with transaction.atomic():
+        returned_declarations(plan, org_tree["employer_a"], 9, deadline=date(2026, 9, 22),
+                              returned_by=people["handler"])
+        # the parts' connections would have found none of the nine (not committed)
+        assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 9
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(DISTINCT xmin::text) FROM reviews_decision")
+            assert cursor.fetchone()[0] == 1
+    assert set(Declaration.objects.values_list("state", flat=True)) == {"abandoned"}
+
+
 # --- the set-based transitions in PostgreSQL (declarations/bulk.py) ---------------------------------
 
 
