@@ -1,5 +1,6 @@
 """A real Celery beat (DatabaseScheduler, the schedule in the database) and a real worker on the real
-broker run a deadline sweep: corrections past their deadline end as 视为放弃申报.
+broker run a deadline sweep: corrections past their deadline end as 视为放弃申报 (moved in two parts at once,
+``SWEEP_WRITERS``, each a transaction of its own in the worker's threads).
 
 Needs PostgreSQL and Redis (``DATABASE_URL``/``REDIS_URL``, as .ci/run sets them): beat and the
 worker are other processes and must see the committed rows of the test database.
@@ -45,7 +46,8 @@ def worker_and_beat(tmp_path):
     app.control.purge()
     db = connection.settings_dict
     env = dict(os.environ, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-                                        f"/{db['NAME']}", DEBUG="1", ZC_TODAY="2026-09-23")
+                                        f"/{db['NAME']}", DEBUG="1", ZC_TODAY="2026-09-23",
+               SWEEP_PARALLEL_MIN="2", SWEEP_WRITERS="2")  # the sweep in two parts at once, as over 20,000
     started = [
         _start(["worker", "--pool=solo", "--loglevel=info", "--without-heartbeat", "--without-gossip",
                 "--without-mingle"], env, tmp_path / "worker.log"),
@@ -88,3 +90,6 @@ def test_beat_schedules_a_sweep_and_the_worker_abandons_late_corrections(plan, o
     assert Declaration.objects.filter(pk__in=[d.pk for d in on_time], state="returned").count() == 2
     time.sleep(4)  # beat keeps running the sweep: nothing more happens
     assert Decision.objects.filter(action="abandon").count() == len(late)
+    with connection.cursor() as cursor:  # moved in two parts, each committed by a transaction of its own
+        cursor.execute("SELECT count(DISTINCT xmin::text) FROM reviews_decision WHERE action = 'abandon'")
+        assert cursor.fetchone()[0] == 2
