@@ -76,8 +76,8 @@ def take_system_action(*, action: str, declarations: QuerySet, comment: Callable
 def _part_bounds(candidates: QuerySet) -> list[int]:
     """The ids that end each part but the last, when ``candidates`` are enough to be moved in parts:
     ``SWEEP_WRITERS`` parts of about as many declarations (one statement, the ids never come to Python).
-    None when the caller's transaction has written anything (PostgreSQL has given it a transaction id): the
-    parts' connections would not see what it wrote, so it is all moved in that transaction."""
+    None (an empty list) when the caller's transaction has written anything (PostgreSQL has given it a
+    transaction id): the parts' connections would not see what it wrote, so it is all moved in that transaction."""
     writers = settings.SWEEP_WRITERS
     if writers < 2:
         return []
