@@ -130,6 +130,44 @@ def test_a_large_sweep_moves_its_declarations_in_parts_at_once(settings, plan, o
 
 @POSTGRESQL
 @pytest.mark.django_db(transaction=True)
+def test_a_part_that_fails_rolls_back_alone_and_the_next_run_moves_the_rest(settings, plan, org_tree, people):
+    """PostgreSQL refuses one declaration's UPDATE (a trigger made for this test): its part is rolled back whole,
+    the other part is committed whole, the sweep reports the error (``run_group``), and the next run, once the
+    refusal is gone, moves what was left; the event chain stays whole."""
+    from reviews.deadlines import run_group
+
+    settings.SWEEP_PARALLEL_MIN, settings.SWEEP_WRITERS = 2, 2
+    built = returned_declarations(plan, org_tree["employer_a"], 10, deadline=date(2026, 9, 22),
+                                  returned_by=people["handler"])
+    ids = [d.pk for d in built]
+    refused = ids[-1]  # in the second part (ids above the median)
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION zc_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'zc_test: refused'; END $$;
+            CREATE TRIGGER zc_test_refuse BEFORE UPDATE ON declarations_declaration
+            FOR EACH ROW WHEN (OLD.id = {refused}) EXECUTE FUNCTION zc_test_refuse();
+        """)
+    try:
+        results = dict((sweep.code, result) for sweep, result in run_group(date(2026, 9, 23)))
+        assert "zc_test: refused" in results["abandon_corrections"].details[0]
+        states = dict(Declaration.objects.values_list("pk", "state"))
+        assert [pk for pk in ids if states[pk] == "abandoned"] == ids[:5]  # the first part, whole
+        assert [pk for pk in ids if states[pk] == "returned"] == ids[5:]  # the second, rolled back whole
+        assert sorted(Decision.objects.values_list("declaration_id", flat=True)) == ids[:5]
+        assert sorted(int(e.object_id) for e in Event.objects.filter(action="abandon")) == ids[:5]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER zc_test_refuse ON declarations_declaration; DROP FUNCTION zc_test_refuse()")
+    assert run_sweep("abandon_corrections", date(2026, 9, 23)).total == 5
+    assert set(Declaration.objects.values_list("state", flat=True)) == {"abandoned"}
+    assert Decision.objects.filter(action="abandon").count() == 10
+    links = (ChainLink(e.pk, e.prev_hash, e.hash, e.chain_content()) for e in Event.objects.order_by("pk"))
+    assert first_break(links) is None
+
+
+@POSTGRESQL
+@pytest.mark.django_db(transaction=True)
 def test_a_sweep_in_a_transaction_that_wrote_moves_everything_in_it(settings, plan, org_tree, people):
     """The parts' connections would not see the caller's uncommitted rows: a caller whose transaction has
     written (here: the declarations themselves) gets them all moved in its own transaction."""
