@@ -4,8 +4,10 @@ A sweep is idempotent (a second run for the same day changes nothing), set-based
 of queries whatever the number of declarations) and reads its dates from the plans' phases and the
 rulebook (``titles.plan_rules.PlanRules``). ``run_sweep`` runs one inside a transaction holding a
 PostgreSQL advisory transaction lock of its own, so two workers running it at once are serialised:
-the second waits, then finds nothing left to do (SQLite serialises writers by itself). The clock is
-frozen at ``today`` for the sweep, so every rule it calls reads the same day.
+the second waits, then finds nothing left to do (SQLite serialises writers by itself). A sweep that moves
+many declarations (``declarations.bulk.take_system_action(parallel=True)``) commits them in parts of its own,
+each on a connection of its own, while this transaction keeps the lock. The clock is frozen at ``today`` for
+the sweep (the parts' threads too), so every rule it calls reads the same day.
 
 To add a sweep (meetings not finished by 11-30, results 公示 over, results not published by 12-31,
 credit records or expert suspensions that expire): write ``@register("code", "中文名称")`` on a
