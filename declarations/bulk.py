@@ -114,11 +114,8 @@ def _take_in_parts(bounds: list[int], declarations: QuerySet, arguments: dict) -
     with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="zc-sweep") as pool:
         # each part in a copy of the caller's context (the frozen day of ``config.clock``)
         futures = [pool.submit(contextvars.copy_context().run, take, part) for part in parts]
-        outcomes = [(future.exception(), future) for future in futures]
-    failed = [error for error, _ in outcomes if error is not None]
-    if failed:
-        raise failed[0]
-    return sorted(id_ for _, future in outcomes for id_ in future.result())
+    # every part has ended (the pool waited for them): the first failure is raised, else the ids of all
+    return sorted(id_ for future in futures for id_ in future.result())
 
 
 def _transitions(action: str, states) -> dict:
