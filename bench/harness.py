@@ -12,6 +12,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BENCH_SHARED", ROOT.parent / "shared"))  # ../shared beside the repository
@@ -139,16 +140,8 @@ class CpuTime:
         self._done = None
 
     def _read(self):
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    text = stat.read()
-                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                    command = cmdline.read().decode(errors="replace")
-            except OSError:
-                continue
+        for pid, text, cmdline in processes():
+            command = cmdline.decode(errors="replace")
             fields = text[text.rindex(")") + 2:].split()
             key, ticks = (pid, fields[19]), int(fields[11]) + int(fields[12])  # (pid, start time), user + system
             name = text[text.index("(") + 1:text.rindex(")")]
@@ -276,12 +269,6 @@ def cpu_text(cpu_ms: dict, *, top: int | None = None) -> str:
     return ", ".join(f"{kind} {ms:.2f}" for kind, ms in kinds)
 
 
-def median(values: list[float]) -> float:
-    import statistics
-
-    return statistics.median(values)
-
-
 def quiet(*, idle: float = 0.9, seconds: float = 1.0, limit: float = 60.0) -> str:
     """Wait (at most ``limit`` s) until no autovacuum worker runs and the CPUs were ``idle`` for ``seconds``, so that
     a figure does not meet what the one before left behind (autovacuum after the data set or the submits, PostgreSQL
@@ -320,17 +307,22 @@ def _idle_share(seconds: float) -> float:
 
 def _autovacuum_workers() -> int:
     """Autovacuum workers running on the machine (by PostgreSQL's process titles); 0 when none or unknown."""
-    count = 0
+    return sum(title.startswith(b"postgres: ") and b"autovacuum worker" in title for _, _, title in processes())
+
+
+def processes():
+    """The machine's processes as ``(pid, /proc/<pid>/stat, /proc/<pid>/cmdline as bytes)``; none without /proc
+    (one that ends while it is read is left out)."""
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not pid.isdigit():
             continue
         try:
+            with open(f"/proc/{pid}/stat") as stat:
+                text = stat.read()
             with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                title = cmdline.read()
+                yield pid, text, cmdline.read()
         except OSError:
             continue
-        count += title.startswith(b"postgres: ") and b"autovacuum worker" in title
-    return count
 
 
 def measure(name: str, call, n: int, *, profile: bool = False, warm: int = 10) -> dict:
