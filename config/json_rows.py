@@ -28,6 +28,11 @@ every call. Inside a transaction it runs as it is, unless the transaction is one
 (the transitions' ``take_action``: run again without prepared statements when one was stale); with
 ``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which does not keep a session's prepared statements)
 always as it is.
+
+``read(..., digest=True)`` also returns, under ``"digest"``, PostgreSQL's md5 of the whole row as text (every
+list and field), and ``digest(keep, ...)`` only that digest with the lists named in ``keep``: a fingerprint of
+everything the lists hold, for HTML kept under it (``config.fragments``) — the lists the page would show are
+built in PostgreSQL as before, but neither sent nor parsed. Elsewhere than PostgreSQL the digest is None.
 """
 
 import functools
@@ -92,14 +97,43 @@ class JsonRows:
         converters = compiler.get_converters([s[0] for s in compiler.select[:len(self._fields)]])
         return sql, tuple(params), tuple(lists), slots, compiler, converters
 
-    def read(self, **values) -> dict:
+    @functools.cached_property
+    def _digested(self) -> str:
+        return f"SELECT q.*, md5(q::text) FROM ({self._compiled[0]}) q"
+
+    @functools.cache  # noqa: B019  (one per JsonRows and keep: the module's few)
+    def _digest_only(self, keep: tuple[str, ...]) -> str:
+        kept = "".join(f'q."rows_{name}", ' for name in keep)
+        return f"SELECT {kept}md5(q::text) FROM ({self._compiled[0]}) q"
+
+    def digest(self, keep: tuple[str, ...], **values) -> dict:
+        """The lists named in ``keep`` and, under ``"digest"``, the md5 of everything ``read`` would return (the
+        outer row absent: no lists and None). Elsewhere than PostgreSQL: ``read``'s lists, and None."""
         if connection.vendor != "postgresql":
-            return self._read_each(values)
+            found = self._read_each(values)
+            return {**{name: found[name] for name in keep}, "digest": None}
+        params = bind(self._compiled[1], self._compiled[3], values)
+        with connection.cursor() as cursor:
+            execute(connection, cursor, self._digest_only(keep), params)
+            found = cursor.fetchone()
+        if found is None:
+            return {**{name: [] for name in keep}, "digest": None}
+        result = {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+                  for name, rows in zip(keep, found, strict=False)}
+        result["digest"] = found[-1]
+        return result
+
+    def read(self, *, digest: bool = False, **values) -> dict:
+        if connection.vendor != "postgresql":
+            return {**self._read_each(values), **({"digest": None} if digest else {})}
         sql, template, names, slots, compiler, converters = self._compiled
         params = bind(template, slots, values)
         with connection.cursor() as cursor:
-            execute(connection, cursor, sql, params)  # a prepared statement of a kept connection
+            execute(connection, cursor, self._digested if digest else sql, params)  # prepared on a kept connection
             found = cursor.fetchone()
+        digested = found[-1] if digest and found is not None else None
+        if digest and found is not None:
+            found = found[:-1]
         present = found is not None
         if not present:
             found = [None] * (len(self._fields) + len(names))
@@ -110,6 +144,8 @@ class JsonRows:
                   for name, rows in zip(names, found[own:], strict=True)}
         if self._fields:
             result["row"] = dict(zip(self._fields, found[:own], strict=True)) if present else None
+        if digest:
+            result["digest"] = digested
         return result
 
     def _read_each(self, values) -> dict:

@@ -67,3 +67,22 @@ def test_outside_a_transaction_the_query_is_prepared_once_per_connection(monkeyp
         assert read() == ["SELECT"]
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     assert read() == ["SELECT"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's md5 of the row")
+def test_the_digest_changes_with_any_list_and_with_it_alone(django_assert_num_queries):
+    """``digest``: the lists kept, and a digest of everything ``read`` returns, equal to ``read``'s own; a change in
+    any list changes it, nothing else does."""
+    parent = OrganisationFactory(name="上级")
+    child = OrganisationFactory(name="下级", parent=parent)
+    rows = _children_of()
+    with django_assert_num_queries(1):
+        first = rows.digest(("children",), parent=parent.pk)
+    assert first["children"] == [{"name": "下级"}] and len(first["digest"]) == 32
+    assert rows.read(parent=parent.pk, digest=True)["digest"] == first["digest"]
+    assert rows.digest((), parent=parent.pk) == {"digest": first["digest"]}
+    OrganisationFactory(name="无关")
+    assert rows.digest((), parent=parent.pk)["digest"] == first["digest"]
+    Organisation.objects.filter(pk=child.pk).update(name="下级甲")
+    assert rows.digest((), parent=parent.pk)["digest"] != first["digest"]
+    assert rows.digest(("children",), parent=parent.pk + 10_000) == {"children": [], "digest": None}
