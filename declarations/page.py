@@ -144,18 +144,33 @@ def _declaration(row: dict) -> Declaration:
     return _instance(Declaration, row, **related)
 
 
+def _content_type() -> int:
+    return ContentType.objects.get_for_model(Declaration).pk
+
+
+def declaration_head(actor, pk: int) -> tuple[Declaration, str | None]:
+    """``access_declaration`` over the page statement's declaration row, and the digest of everything the page
+    shows (``config.json_rows.JsonRows.digest``; None elsewhere than PostgreSQL): the page's HTML is kept under it
+    (``config.fragments``). One query; the other lists are built in PostgreSQL, but neither sent nor parsed."""
+    found = (_PAGE.digest(("declaration",), declaration=pk, content_type=_content_type())
+             if 0 < pk <= MAX_ID else {"declaration": [], "digest": None})
+    row = found["declaration"][0] if found["declaration"] else None
+    declaration = access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(row) if row else None)
+    return declaration, found["digest"]
+
+
 def declaration_page(actor, pk: int) -> dict:
     """``access_declaration`` (404 when absent, 403 when not visible) and what the declaration's page shows,
     in one query: ``{"declaration", "recommendation", "objections", "materials", "versions", "corrections",
-    "correction", "decisions", "events"}``. Materials as ``{"material", "verification"}`` (the material with
+    "correction", "decisions", "events", "digest"}`` (the digest as ``declaration_head`` reads it). Materials as ``{"material", "verification"}`` (the material with
     ``duplicate_elsewhere``); versions, corrections, the recommendation and its objections as model
     instances for display; decisions as dicts with their ``actor`` (or None: the system) and ``body``;
     the events only when there is no decision."""
     from accounts.models import Event
     from reviews.models import CorrectionNotice, Decision, MaterialVerification, Objection, Recommendation
 
-    lists = (_PAGE.read(declaration=pk, content_type=ContentType.objects.get_for_model(Declaration).pk)
-             if 0 < pk <= MAX_ID else {"declaration": []})  # past bigint: no such row, PostgreSQL could not compare
+    lists = (_PAGE.read(declaration=pk, content_type=_content_type(), digest=True)
+             if 0 < pk <= MAX_ID else {"declaration": [], "digest": None})  # past bigint: PostgreSQL could not compare
     row = lists["declaration"][0] if lists["declaration"] else None
     # the one gate of declarations (404 when absent, 403 when not visible), over the row read above
     declaration = access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(row) if row else None)
@@ -192,4 +207,5 @@ def declaration_page(actor, pk: int) -> dict:
         "decisions": decisions,
         "events": [{"action": row["action"], "created_at": _value(event_created_at, row["created_at"])}
                    for row in lists["events"]],
+        "digest": lists["digest"],
     }

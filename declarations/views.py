@@ -1,17 +1,23 @@
 """The applicant's pages: my declarations, the wizard (autosaved with htmx, live verdict beside it),
 materials, the pledge and submission; the declaration's status page with its timeline and versions."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.context_processors import auth
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts.context_processors import notifications
 from accounts.models import Role
+from config import fragments
 from titles.models import Level, ReviewPlan
 from titles.selectors import plan_citations
 from titles.views import verdict_rows
@@ -19,7 +25,7 @@ from titles.views import verdict_rows
 from .flow import State
 from .forms import PARTS, ProfileForm
 from .models import ROUTES
-from .page import declaration_page
+from .page import declaration_head, declaration_page
 from .permissions import may_verify
 from .selectors import (
     access_declaration,
@@ -302,16 +308,52 @@ ACTION_DONE = [("submit", "提交"), ("withdraw", "撤回")]
 
 @login_required
 def detail(request, pk):
-    page = declaration_page(request.user, pk)  # the gate and everything below: one query
+    """The declaration's page, kept as HTML for the viewer and served while PostgreSQL's digest of the rows it shows
+    and what the viewer may do are unchanged (``config.fragments``): then one query and no rendering."""
+    user = request.user
+    key = _page_key(request, pk) if fragments.enabled() else None
+    kept = fragments.get(key) if key else None
+    if kept is not None:
+        declaration, digest = declaration_head(user, pk)  # the gate and the digest: one query
+        if digest and kept[0] == _stamp(digest, _viewer(user, declaration)):
+            return HttpResponse(fragments.fill(kept[1], request))
+    page = declaration_page(user, pk)  # the gate and everything below: one query
     declaration, versions = page["declaration"], page["versions"]
+    viewer = _viewer(user, declaration)
     from reviews.selectors import version_diff
 
     recommendation = page["recommendation"] if declaration.state != State.DRAFT else None
-    return render(request, "declarations/detail.html", {
-        **page, "actions": available_actions(request.user, declaration),
-        "is_owner": declaration.applicant_id == request.user.pk,
+    context = {
+        **page, **viewer,
         "next_step": NEXT_STEP.get(declaration.state, ""), "state_labels": dict(State.choices),
         "diff": version_diff(versions[-2].snapshot, versions[-1].snapshot) if len(versions) > 1 else None,
         "recommendation": recommendation, "objections": page["objections"] if recommendation else [],
-        "may_verify": may_verify(request.user, declaration),
-    })
+    }
+    if key is None or not page["digest"]:
+        return render(request, "declarations/detail.html", context)
+    # the header's context as the template's processors give it, no messages (a request with some is not kept)
+    html = render_to_string("declarations/detail.html", {**context, **auth(request), **notifications(request),
+                                                         "messages": (), **fragments.slots()})
+    fragments.put(key, _stamp(page["digest"], viewer), html)
+    return HttpResponse(fragments.fill(html, request))
+
+
+def _viewer(user, declaration) -> dict:
+    """What the page shows of the viewer: their actions now, and whether they own or verify it."""
+    return {"actions": available_actions(user, declaration), "is_owner": declaration.applicant_id == user.pk,
+            "may_verify": may_verify(user, declaration)}
+
+
+def _stamp(digest: str, viewer: dict) -> str:
+    return f"{digest}:{int(viewer['is_owner'])}{int(viewer['may_verify'])}:{'.'.join(viewer['actions'])}"
+
+
+def _page_key(request, pk: int) -> str | None:
+    """Where the page is kept for this viewer and header (who, unread count); None when the request has messages
+    to show."""
+    if len(messages.get_messages(request)):
+        return None
+    user = request.user
+    unread = str(notifications(request)["unread_notifications"])
+    name = hashlib.blake2b(f"{user.real_name}\x00{user.username}".encode(), digest_size=6).hexdigest()
+    return fragments.key("declaration", pk, f"{user.pk}:{unread}:{name}")

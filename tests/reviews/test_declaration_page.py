@@ -1,5 +1,7 @@
 """A declaration's page (``declarations.page``): the gate, and one query whatever the declaration holds (issue 20)."""
 
+import re
+
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -20,6 +22,8 @@ EVALUATION = {"members": 9, "for": 7, "against": 1, "abstain": 1}
 QUERIES = ((1 if connection.vendor == "postgresql" else 9)
            + (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1)
            + (0 if django_settings.REQUEST_CACHE else 3))
+# a page whose rows changed since it was last shown: its digest, then its rows (config.fragments); unchanged, the digest
+CHANGED = QUERIES + (1 if django_settings.PAGE_CACHE and connection.vendor == "postgresql" else 0)
 
 
 def test_the_materials_show_their_kinds_names_from_the_rulebook_in_force(client, in_window, plan, applicant,
@@ -64,6 +68,10 @@ def test_the_kinds_names_come_from_the_layers_of_the_declarations_region_and_yea
     assert "<td>本地名称甲</td>" in materials and "他地名称乙" not in materials
 
 
+def _untokened(page: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[A-Za-z0-9]+"', r"\1", page)
+
+
 def _page(client, declaration):
     return client.get(f"/declarations/{declaration.pk}/").content.decode()
 
@@ -87,16 +95,18 @@ def test_the_page_is_one_query_with_a_recommendation_objections_and_decisions(cl
                 payload={"evaluation": EVALUATION})
     record_objection(actor=people["admin"], declaration_id=declaration.pk, text="业绩材料与实际不符")
     record_objection(actor=people["admin"], declaration_id=declaration.pk, text="任职年限不足")
-    with django_assert_num_queries(QUERIES):
+    with django_assert_num_queries(CHANGED):
         page = _page(client, declaration)
+    with django_assert_num_queries(QUERIES):
+        assert _untokened(_page(client, declaration)) == _untokened(page)  # each answer its own token
     publicity = page.split('data-testid="publicity"')[1].split("</section>")[0]
     assert "民主评议 9 人：赞成 7、反对 1、弃权 1" in publicity
     assert publicity.index("业绩材料与实际不符") < publicity.index("任职年限不足") and "待处理" in publicity
     assert page.count("属实 · 李经办") == declaration.materials.count() and "未审查" not in page
     timeline = page.split('data-testid="timeline"')[1]
     assert timeline.count("<li><time") == 2 and "李经办" not in timeline
-    Declaration.objects.filter(pk=declaration.pk).update(state="department_review")
-    with django_assert_num_queries(QUERIES):
+    Declaration.objects.filter(pk=declaration.pk).update(state="department_review")  # no writer's hook: the digest
+    with django_assert_num_queries(CHANGED):
         page = _page(client, declaration)
     assert 'data-testid="actions"' not in page and "主管部门审核" in page
 
@@ -139,3 +149,116 @@ def test_without_decisions_the_timeline_shows_the_events(client, in_window, plan
     record_event(actor=applicant, action="old_style_entry", obj=submitted_one)
     timeline = _page(client, submitted_one).split('data-testid="timeline"')[1].split("</ol>")[0]
     assert "submit（草稿 → 单位审核）" in timeline and "old_style_entry" not in timeline
+
+
+# --- the page kept as HTML under PostgreSQL's digest of its rows (config.fragments) ---------------------------------
+kept = pytest.mark.skipif(not (django_settings.PAGE_CACHE and connection.vendor == "postgresql"),
+                          reason="the page is kept only with Redis on PostgreSQL")
+
+
+def _materials(page: str) -> str:
+    return page.split('data-testid="materials"')[1].split("</table>")[0]
+
+
+@kept
+def test_the_kept_page_shows_every_change_whoever_writes_it(client, in_window, plan, applicant, people, org_tree,
+                                                            django_assert_num_queries):
+    """Rows changed without any of the application's writers (``QuerySet.update``, SQL), in the declaration's
+    own tables and in others the page shows (the applicant's name, another applicant's identical file, the
+    rulebook's names of the kinds): the next answer shows them, and the one after comes from the kept HTML."""
+    from accounts.models import User
+    from declarations.models import Material
+    from titles.models import RulebookVersion
+
+    declaration = submitted(applicant, plan)
+    other = submitted(user_with_role(Role.APPLICANT, org_tree["employer_a"], real_name="王申报"), plan)
+    with connection.cursor() as cursor:  # the fixtures' files are alike: the other applicant's made distinct
+        cursor.execute(f"UPDATE {Material._meta.db_table} SET sha256 = md5(id::text) || md5(id::text) "
+                       "WHERE declaration_id = %s", [other.pk])
+    client.force_login(people["handler"])
+    first = _page(client, declaration)
+    with django_assert_num_queries(QUERIES):  # unchanged: the digest alone, the HTML kept
+        assert _untokened(_page(client, declaration)) == _untokened(first)
+    assert "预警" not in first and "张新名" not in first
+
+    def shown_after(change):
+        change()
+        page = _page(client, declaration)
+        with django_assert_num_queries(QUERIES):
+            assert _untokened(_page(client, declaration)) == _untokened(page)
+        return page
+
+    User.objects.filter(pk=applicant.pk).update(real_name="张新名")
+    assert "<dd>张新名</dd>" in shown_after(lambda: None)
+    ours = declaration.materials.order_by("kind", "pk").first()
+    theirs = other.materials.get(kind=ours.kind)
+
+    def same_file():
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Material._meta.db_table} SET sha256 = %s WHERE id = %s", [ours.sha256, theirs.pk])
+
+    assert _materials(shown_after(same_file)).count("相同文件出现在其他申报人的申报中") == 1
+    layer = RulebookVersion.objects.create(
+        name="本地材料表", region_code=plan.organisation.region_code, year=declaration.year, version=1,
+        status=RulebookVersion.Status.ACTIVE, eligibility={"name": "本地"},
+        materials={"*": {ours.kind: {"label": "本地名称甲"}}})
+    assert "<td>本地名称甲</td>" in _materials(shown_after(lambda: None))
+    RulebookVersion.objects.filter(pk=layer.pk).update(materials={"*": {ours.kind: {"label": "本地名称乙"}}})
+    page = shown_after(lambda: None)
+    assert "<td>本地名称乙</td>" in _materials(page) and "本地名称甲" not in page
+
+
+@kept
+def test_the_kept_page_is_the_viewers_own_with_the_requests_own_token(in_window, plan, applicant, people, org_tree):
+    """The owner and the handler are kept apart (the owner sees no duplicate warning and no verification form);
+    each answer's forms carry that request's CSRF token, which the form it posts is checked against."""
+    from django.test import Client
+
+    from declarations.models import Material
+
+    declaration = submitted(applicant, plan)
+    other = submitted(user_with_role(Role.APPLICANT, org_tree["employer_a"]), plan)
+    ours = declaration.materials.order_by("kind", "pk").first()
+    Material.objects.filter(pk=other.materials.get(kind=ours.kind).pk).update(sha256=ours.sha256)
+    handler, owner = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    handler.force_login(people["handler"])
+    owner.force_login(applicant)
+    pages = {who: [_page(c, declaration) for _ in range(3)] for who, c in (("handler", handler), ("owner", owner))}
+    for page in pages["handler"]:
+        assert "相同文件出现在其他申报人的申报中" in page and 'name="verdict"' in page and "\x00" not in page
+    for page in pages["owner"]:
+        assert "相同文件出现在其他申报人的申报中" not in page and 'name="verdict"' not in page and "\x00" not in page
+    tokens = []
+    for page in pages["handler"]:
+        header = re.search(r'X-CSRFToken": "([A-Za-z0-9]+)"', page).group(1)
+        in_forms = set(re.findall(r'csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page))
+        assert in_forms == {header}  # one token a page, the page's own
+        tokens.append(header)
+    assert len(set(tokens)) == 3
+    answer = handler.post(f"/reviews/materials/{ours.pk}/verify/",
+                          {"verdict": "true", "comment": "", "csrfmiddlewaretoken": tokens[-1]})
+    assert answer.status_code == 302
+    shown = _page(handler, declaration)  # the message of the verification shown once: that page is not kept
+    assert "属实 · 李经办" in _materials(shown) and 'class="messages"' in shown
+    again = _page(handler, declaration)
+    assert 'class="messages"' not in again and "属实 · 李经办" in _materials(again)
+
+
+@kept
+def test_the_kept_page_shows_the_viewers_own_header(client, in_window, plan, applicant, people):
+    """The header is the viewer's: the name and the unread count as they are now, whoever else saw the page."""
+    from accounts.notifications import notify
+
+    declaration = submitted(applicant, plan)
+    client.force_login(people["handler"])
+    before = _page(client, declaration)
+    badge = re.search(r'data-testid="notifications">通知(.*?)</a>', before).group(1)
+    notify(recipients=[people["handler"]], key="test-header", title="测试通知")
+    after = _page(client, declaration)
+    assert re.search(r'data-testid="notifications">通知(.*?)</a>', after).group(1) != badge
+    people["handler"].real_name = "李新名"
+    people["handler"].save(update_fields=["real_name"])  # the request cache follows a save
+    assert '<span class="who" data-testid="current-user">李新名</span>' in _page(client, declaration)
+    client.force_login(people["admin"])  # another of the unit's staff: their own header on the same rows
+    page = _page(client, declaration)
+    assert "李新名</span>" not in page and 'data-testid="current-user"' in page

@@ -1,0 +1,113 @@
+"""Pages kept as HTML in the shared cache under a digest of the data they show (issue 20: the declaration's page).
+
+A page that shows rows of many tables cannot tell when one of them changed without hooks in every writer (one
+forgotten writer, and the page is stale for good). Here the database tells: the statement that reads the page
+returns, instead of its rows, PostgreSQL's md5 of them (``config.json_rows.JsonRows.digest``), and the HTML made
+from those rows is kept with that digest in its *stamp*: it is served only while the digest read now is the same.
+Whoever changed a row, by whatever path (a service, a sweep's set-based UPDATE, the admin, a data fix in psql),
+the digest differs at the next request and the page is made again: nothing is ever invalidated.
+
+A page is kept once per object and viewer (the key: the object, who the viewer is and what the header shows
+them — name, unread count — and the release: a digest of the code, templates and the settings that change how
+the same rows are written, ``release``, so that a deploy never serves HTML of the old code). The stamp holds the
+digest and what the viewer may do now (their actions …), both compared before the page is served: a page never
+kept for that key costs no digest (the page is read at once), a page kept costs the digest's one query. A
+request with messages to show is never kept (they are shown once); an entry no request asks for expires
+(``PAGE_CACHE_TIMEOUT``).
+
+Each process also keeps the last ``PAGE_CACHE_ENTRIES`` entries it read or made in its memory, in front of
+Redis: an entry never changes under its key, so a copy cannot be stale, and a page seen again in the same process
+costs no round trip to Redis.
+
+The CSRF token is the only part of the HTML that is the request's own: the kept HTML holds slots in its place
+(``slots``: NUL characters, which no text of the database can hold) and each answer puts its own masked token
+there (``fill``). When Redis cannot be reached (``config.cache`` fails soft) every request makes the page.
+
+On by default with a shared cache on PostgreSQL (``PAGE_CACHE``): elsewhere there is no digest.
+"""
+
+import functools
+import hashlib
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from markupsafe import Markup
+
+_TOKEN_SLOT, _INPUT_SLOT = "\x00csrf-token\x00", "\x00csrf-input\x00"
+_SOURCES = ("accounts", "certificates", "committees", "config", "declarations", "reviews", "titles", "templates")
+
+
+def enabled() -> bool:
+    return getattr(settings, "PAGE_CACHE", False) and connection.vendor == "postgresql"
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the project's code and templates, and of the settings that change how the same rows are
+    written, read once per process: HTML kept by another release is never served."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.blake2b(digest_size=8)
+    for directory in _SOURCES:
+        for path in sorted((root / directory).rglob("*")):
+            if path.suffix in (".py", ".html", ".json", ".toml", ".yaml") and "migrations" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    digest.update(f"{settings.TIME_ZONE}|{settings.LANGUAGE_CODE}|{settings.USE_TZ}".encode())
+    return digest.hexdigest()
+
+
+def key(kind: str, pk: int, who: str) -> str:
+    """Where the page of object ``pk`` is kept for the viewer ``who`` (the header it shows them)."""
+    return f"zc:html:{kind}:{pk}:{release()}:{who}"
+
+
+# this process's last entries, the most recently used last: key → (stamp, html)
+_kept: OrderedDict[str, tuple[str, str]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _keep(key: str, entry: tuple[str, str]) -> None:
+    with _lock:
+        _kept[key] = entry
+        _kept.move_to_end(key)
+        while len(_kept) > settings.PAGE_CACHE_ENTRIES:
+            _kept.popitem(last=False)
+
+
+def get(key: str) -> tuple[str, str] | None:
+    """The page kept under ``key`` with its stamp (the digest of its rows and what its viewer may do, which the
+    caller compares with the current ones before serving it): from this process's memory, else from Redis (a
+    miss while Redis is down)."""
+    with _lock:
+        entry = _kept.get(key)
+        if entry is not None:
+            _kept.move_to_end(key)
+            return entry
+    entry = cache.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2:
+        _keep(key, entry)
+        return entry
+    return None
+
+
+def put(key: str, stamp: str, html: str) -> None:
+    """Keep ``html`` under ``key`` with its ``stamp``, in place of the page kept there before."""
+    _keep(key, (stamp, html))
+    cache.set(key, (stamp, html), timeout=settings.PAGE_CACHE_TIMEOUT)
+
+
+def slots() -> dict:
+    """The template's ``csrf_token`` and ``csrf_input`` for HTML to be kept: slots that ``fill`` replaces."""
+    return {"csrf_token": Markup(_TOKEN_SLOT), "csrf_input": Markup(_INPUT_SLOT)}
+
+
+def fill(html: str, request) -> str:
+    """The kept HTML with this request's own CSRF token (masked once, as on every page) in its slots."""
+    from config.jinja import CsrfInput, masked_token
+
+    token = masked_token(request)
+    return html.replace(_INPUT_SLOT, str(CsrfInput(token))).replace(_TOKEN_SLOT, token)
