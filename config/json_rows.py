@@ -66,6 +66,11 @@ def json_row(**fields):
     return row
 
 
+def _parsed(rows) -> list:
+    """An array of JSON rows as PostgreSQL sends it (None when empty; psycopg may have parsed the rows already)."""
+    return [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
 
@@ -118,10 +123,7 @@ class JsonRows:
             found = cursor.fetchone()
         if found is None:
             return {**{name: [] for name in keep}, "digest": None}
-        result = {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
-                  for name, rows in zip(keep, found, strict=False)}
-        result["digest"] = found[-1]
-        return result
+        return {**{name: _parsed(rows) for name, rows in zip(keep, found[:-1], strict=True)}, "digest": found[-1]}
 
     def read(self, *, digest: bool = False, **values) -> dict:
         if connection.vendor != "postgresql":
@@ -131,17 +133,16 @@ class JsonRows:
         with connection.cursor() as cursor:
             execute(connection, cursor, self._digested if digest else sql, params)  # prepared on a kept connection
             found = cursor.fetchone()
-        digested = found[-1] if digest and found is not None else None
+        digested = None
         if digest and found is not None:
-            found = found[:-1]
+            found, digested = found[:-1], found[-1]
         present = found is not None
         if not present:
             found = [None] * (len(self._fields) + len(names))
         elif converters:
             found = next(iter(compiler.apply_converters([found], converters)))
         own = len(self._fields)
-        result = {name: [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
-                  for name, rows in zip(names, found[own:], strict=True)}
+        result = {name: _parsed(rows) for name, rows in zip(names, found[own:], strict=True)}
         if self._fields:
             result["row"] = dict(zip(self._fields, found[:own], strict=True)) if present else None
         if digest:

@@ -154,16 +154,19 @@ def declaration_head(actor, pk: int) -> tuple[Declaration, str | None]:
     (``config.fragments``). One query; the other lists are built in PostgreSQL, but neither sent nor parsed."""
     found = (_PAGE.digest(("declaration",), declaration=pk, content_type=_content_type())
              if 0 < pk <= MAX_ID else {"declaration": [], "digest": None})
-    row = found["declaration"][0] if found["declaration"] else None
-    declaration = access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(row) if row else None)
-    return declaration, found["digest"]
+    return _gated(actor, pk, found["declaration"]), found["digest"]
+
+
+def _gated(actor, pk: int, rows: list) -> Declaration:
+    """The one gate of declarations (404 when absent, 403 when not visible), over the row the page's statement read."""
+    return access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(rows[0]) if rows else None)
 
 
 def declaration_page(actor, pk: int) -> dict:
     """``access_declaration`` (404 when absent, 403 when not visible) and what the declaration's page shows,
     in one query: ``{"declaration", "recommendation", "objections", "materials", "versions", "corrections",
-    "correction", "decisions", "events", "digest"}`` (the digest as ``declaration_head`` reads it). Materials as ``{"material", "verification"}`` (the material with
-    ``duplicate_elsewhere``); versions, corrections, the recommendation and its objections as model
+    "correction", "decisions", "events", "digest"}`` (the digest as ``declaration_head`` reads it). Materials as
+    ``{"material", "verification"}`` (the material with ``duplicate_elsewhere``); versions, corrections, the recommendation and its objections as model
     instances for display; decisions as dicts with their ``actor`` (or None: the system) and ``body``;
     the events only when there is no decision."""
     from accounts.models import Event
@@ -171,10 +174,8 @@ def declaration_page(actor, pk: int) -> dict:
 
     lists = (_PAGE.read(declaration=pk, content_type=_content_type(), digest=True)
              if 0 < pk <= MAX_ID else {"declaration": [], "digest": None})  # past bigint: PostgreSQL could not compare
-    row = lists["declaration"][0] if lists["declaration"] else None
-    # the one gate of declarations (404 when absent, 403 when not visible), over the row read above
-    declaration = access_declaration(actor, pk, fetch=lambda _pk, _lock: _declaration(row) if row else None)
-    in_force = rulebook_for(region_code=row["plan_region_code"] or "", year=declaration.year,
+    declaration = _gated(actor, pk, lists["declaration"])
+    in_force = rulebook_for(region_code=lists["declaration"][0]["plan_region_code"] or "", year=declaration.year,
                             layers=lists["rulebook_layers"])
     labels = kind_labels(in_force.materials, declaration.series.name if declaration.series else "")
     materials = []
