@@ -100,6 +100,18 @@ def put(key: str, stamp: str, html: str) -> None:
     cache.set(key, (stamp, html), timeout=settings.PAGE_CACHE_TIMEOUT)
 
 
+def render(template_name: str, context: dict, request) -> str:
+    """The Jinja2 page as ``django.shortcuts.render`` makes it (the engine's context processors applied over
+    ``context``), to be kept: no messages (a request with some is not kept) and the CSRF token's slots."""
+    from django.template import engines
+
+    backend = engines["jinja2"]
+    shown = {**context, "request": request}
+    for processor in backend.template_context_processors:
+        shown.update(processor(request))
+    return backend.get_template(template_name).render({**shown, "messages": (), **slots()})
+
+
 def slots() -> dict:
     """The template's ``csrf_token`` and ``csrf_input`` for HTML to be kept: slots that ``fill`` replaces."""
     return {"csrf_token": Markup(_TOKEN_SLOT), "csrf_input": Markup(_INPUT_SLOT)}

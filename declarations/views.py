@@ -5,12 +5,10 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.context_processors import auth
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -331,9 +329,7 @@ def detail(request, pk):
     }
     if key is None or not page["digest"]:
         return render(request, "declarations/detail.html", context)
-    # the header's context as the template's processors give it, no messages (a request with some is not kept)
-    html = render_to_string("declarations/detail.html", {**context, **auth(request), **notifications(request),
-                                                         "messages": (), **fragments.slots()})
+    html = fragments.render("declarations/detail.html", context, request)
     fragments.put(key, _stamp(page["digest"], viewer), html)
     return HttpResponse(fragments.fill(html, request))
 
