@@ -19,7 +19,10 @@ the database as the sign-in writes it, the user's row, roles and unread count in
 - ``applicant_api_x``, ``applicant_api_post_x``: the same through a DRF view (``/api/v1/__bench/x``, the
   API's authentication and permission classes), the POST with its CSRF header as the site's pages send it;
 - ``handler_detail``: the handler's declaration page (``/declarations/<id>/``), the submitted declarations of
-  the handler's unit in turn.
+  the handler's unit in turn;
+- ``applicant_submit``: the rush's submit (``POST /api/v1/declarations/<id>/actions/submit/``), each request a draft of
+  its own applicant signed in as run.py signs them in (``dataset.write_sessions``); ``SUBMIT_DRAFTS`` drafts are
+  made at every run, so ``--n`` plus the warm-up must stay below it.
 
 The data set is the rush's (``bench_rush`` unless BENCH_RUSH_DATABASE_URL; Redis BENCH_RUSH_REDIS_URL); the static
 files collected by run.py (``var/bench-static``; STATIC_ROOT to use another checkout's).
@@ -48,12 +51,15 @@ from run import CSRF, DATABASE_URL, REDIS_URL  # noqa: E402
 
 from bench import harness  # noqa: E402
 
-KINDS = ("applicant_x", "handler_x", "bureau_x", "applicant_api_x", "applicant_api_post_x", "handler_detail")
+KINDS = ("applicant_x", "handler_x", "bureau_x", "applicant_api_x", "applicant_api_post_x", "handler_detail",
+         "applicant_submit")
+SUBMIT_DRAFTS = 1000
 WARM = 30
 
 
-def _prepare():
-    """Django set up with the bench's views, and the requests: {kind: [environ, …]} (each kind's list is cycled)."""
+def _prepare(kinds=KINDS):
+    """Django set up with the bench's views, and the requests: {kind: [environ, …]} (each kind's list is cycled;
+    the drafts of ``applicant_submit`` are made only when ``kinds`` has it)."""
     harness.in_process(DATABASE_URL, REDIS_URL)
     os.environ.pop("ZC_TODAY", None)
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-production-secret-0123456789-abcdefghij")
@@ -132,6 +138,15 @@ def _prepare():
                                          HTTP_ACCEPT="application/json", **post)],
         "handler_detail": [environ(f"/declarations/{pk}/", "handler") for pk in ids],
     }
+    if "applicant_submit" in kinds:
+        with tempfile.TemporaryDirectory() as folder:
+            dataset.write_sessions(Path(folder), dataset.prepare_drafts(SUBMIT_DRAFTS, time.strftime("f%H%M%S")),
+                                   employer)
+            lines = (Path(folder) / "drafts.txt").read_text().split()
+        requests["applicant_submit"] = [
+            environ(f"/api/v1/declarations/{pk}/actions/submit/", "applicant", "POST", b'{"pledge": true}',
+                    HTTP_ACCEPT="application/json", **post, HTTP_COOKIE=f"{cookie}; csrftoken={CSRF}")
+            for pk, cookie in zip(lines[::2], lines[1::2], strict=True)]
     return application, requests
 
 
@@ -161,7 +176,7 @@ def _runner(application, environs):
 def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
     """In this process: every kind of ``warm_kinds`` warmed (``warm`` requests each), then ``n`` requests of
     ``kind``."""
-    application, requests = _prepare()
+    application, requests = _prepare(warm_kinds)
     runners = {name: _runner(application, requests[name]) for name in requests}
     for name in warm_kinds:
         for _ in range(warm):
@@ -176,7 +191,7 @@ def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
 
 
 def profile(kind: str, n: int, dump: str | None = None) -> None:
-    application, requests = _prepare()
+    application, requests = _prepare((kind,))
     call = _runner(application, requests[kind])
     for _ in range(WARM):
         call()
