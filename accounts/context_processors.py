@@ -22,6 +22,13 @@ class UnreadBadge:
     def __str__(self) -> str:
         return self._shown()
 
+    def badge(self):
+        """The header's badge: the count in its ``<span>``, or nothing when nothing is unread."""
+        from markupsafe import Markup, escape
+
+        text = self._shown()
+        return Markup(f'<span class="badge" aria-label="未读 {escape(text)} 条">{escape(text)}</span>') if text else Markup()
+
 
 def notifications(request):
     """The unread count for the header (``UnreadBadge``), counted only when a page shows it."""

@@ -37,7 +37,7 @@ from django.core.cache import cache
 from django.db import connection
 from markupsafe import Markup
 
-_TOKEN_SLOT, _INPUT_SLOT = "\x00csrf-token\x00", "\x00csrf-input\x00"
+_TOKEN_SLOT, _INPUT_SLOT, _UNREAD_SLOT = "\x00csrf-token\x00", "\x00csrf-input\x00", "\x00unread\x00"
 _SOURCES = ("accounts", "certificates", "committees", "config", "declarations", "reviews", "titles", "templates")
 
 
@@ -112,14 +112,33 @@ def render(template_name: str, context: dict, request) -> str:
     return backend.get_template(template_name).render({**shown, "messages": (), **slots()})
 
 
+class _UnreadSlot:
+    """The header's unread badge in HTML to be kept: a slot that ``fill`` replaces with the viewer's badge of the
+    moment, so a notification does not retire every page kept for its recipient (a handler is told of every
+    submission to their unit)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def badge(self):
+        return Markup(_UNREAD_SLOT)
+
+
 def slots() -> dict:
-    """The template's ``csrf_token`` and ``csrf_input`` for HTML to be kept: slots that ``fill`` replaces."""
-    return {"csrf_token": Markup(_TOKEN_SLOT), "csrf_input": Markup(_INPUT_SLOT)}
+    """The template's ``csrf_token``, ``csrf_input`` and unread badge for HTML to be kept: slots that ``fill``
+    replaces."""
+    return {"csrf_token": Markup(_TOKEN_SLOT), "csrf_input": Markup(_INPUT_SLOT), "unread_notifications": _UnreadSlot()}
 
 
 def fill(html: str, request) -> str:
-    """The kept HTML with this request's own CSRF token (masked once, as on every page) in its slots."""
+    """The kept HTML with this request's own CSRF token (masked once, as on every page) and the viewer's unread
+    badge in its slots."""
+    from accounts.context_processors import notifications
     from config.jinja import CsrfInput, masked_token
 
     token = masked_token(request)
-    return html.replace(_INPUT_SLOT, str(CsrfInput(token))).replace(_TOKEN_SLOT, token)
+    html = html.replace(_INPUT_SLOT, str(CsrfInput(token))).replace(_TOKEN_SLOT, token)
+    if _UNREAD_SLOT in html:
+        badge = notifications(request).get("unread_notifications")
+        html = html.replace(_UNREAD_SLOT, str(badge.badge()) if badge else "")
+    return html

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.context_processors import notifications
 from accounts.models import Role
 from config import fragments
 from titles.models import Level, ReviewPlan
@@ -345,11 +344,10 @@ def _stamp(digest: str, viewer: dict) -> str:
 
 
 def _page_key(request, pk: int) -> str | None:
-    """Where the page is kept for this viewer and header (who, unread count); None when the request has messages
-    to show."""
+    """Where the page is kept for this viewer and the name in its header (the unread badge is filled in at each
+    request: ``config.fragments.fill``); None when the request has messages to show."""
     if len(messages.get_messages(request)):
         return None
     user = request.user
-    unread = str(notifications(request)["unread_notifications"])
     name = hashlib.blake2b(f"{user.real_name}\x00{user.username}".encode(), digest_size=6).hexdigest()
-    return fragments.key("declaration", pk, f"{user.pk}:{unread}:{name}")
+    return fragments.key("declaration", pk, f"{user.pk}:{name}")

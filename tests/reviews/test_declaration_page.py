@@ -246,16 +246,25 @@ def test_the_kept_page_is_the_viewers_own_with_the_requests_own_token(in_window,
 
 @kept
 def test_the_kept_page_shows_the_viewers_own_header(client, in_window, plan, applicant, people):
-    """The header is the viewer's: the name and the unread count as they are now, whoever else saw the page."""
-    from accounts.notifications import notify
+    """The header is the viewer's: the name and the unread count as they are now, whoever else saw the page. A
+    notification changes the badge of the page kept, which is still served (a handler is told of every
+    submission to their unit: it retired all their pages when the count was part of the key)."""
+    from accounts.notifications import mark_read, notify
+    from config import fragments
 
     declaration = submitted(applicant, plan)
     client.force_login(people["handler"])
+    mark_read(user=people["handler"])
     before = _page(client, declaration)
-    badge = re.search(r'data-testid="notifications">通知(.*?)</a>', before).group(1)
+    assert 'data-testid="notifications">通知</a>' in before  # nothing unread: no badge
+    entries = dict(fragments._kept)
+    assert entries, "the page was kept"
     notify(recipients=[people["handler"]], key="test-header", title="测试通知")
     after = _page(client, declaration)
-    assert re.search(r'data-testid="notifications">通知(.*?)</a>', after).group(1) != badge
+    assert 'data-testid="notifications">通知<span class="badge" aria-label="未读 1 条">1</span></a>' in after
+    assert set(fragments._kept) == set(entries)  # no page kept under a new key
+    assert all(fragments._kept[key] is entry for key, entry in entries.items())  # served kept, not made again
+    assert _untokened(after).replace('<span class="badge" aria-label="未读 1 条">1</span>', "") == _untokened(before)
     people["handler"].real_name = "李新名"
     people["handler"].save(update_fields=["real_name"])  # the request cache follows a save
     assert '<span class="who" data-testid="current-user">李新名</span>' in _page(client, declaration)
