@@ -7,8 +7,8 @@ from those rows is kept with that digest in its *stamp*: it is served only while
 Whoever changed a row, by whatever path (a service, a sweep's set-based UPDATE, the admin, a data fix in psql),
 the digest differs at the next request and the page is made again: nothing is ever invalidated.
 
-A page is kept once per object and viewer (the key: the object, who the viewer is and what the header shows
-them — name, unread count — and the release: a digest of the code, templates and the settings that change how
+A page is kept once per object and viewer (the key: the object, who the viewer is and the name the header shows
+them, and the release: a digest of the code, templates and the settings that change how
 the same rows are written, ``release``, so that a deploy never serves HTML of the old code). The stamp holds the
 digest and what the viewer may do now (their actions …), both compared before the page is served: a page never
 kept for that key costs no digest (the page is read at once), a page kept costs the digest's one query. A
@@ -19,9 +19,10 @@ Each process also keeps the last ``PAGE_CACHE_ENTRIES`` entries it read or made 
 Redis: an entry never changes under its key, so a copy cannot be stale, and a page seen again in the same process
 costs no round trip to Redis.
 
-The CSRF token is the only part of the HTML that is the request's own: the kept HTML holds slots in its place
-(``slots``: NUL characters, which no text of the database can hold) and each answer puts its own masked token
-there (``fill``). When Redis cannot be reached (``config.cache`` fails soft) every request makes the page.
+The CSRF token and the header's unread badge are the parts of the HTML that are the request's own: the kept HTML
+holds slots in their place (``slots``: NUL characters, which no text of the database can hold) and each answer puts
+its own masked token and the viewer's badge of the moment there (``fill``), so a notification does not retire the
+recipient's kept pages. When Redis cannot be reached (``config.cache`` fails soft) every request makes the page.
 
 On by default with a shared cache on PostgreSQL (``PAGE_CACHE``): elsewhere there is no digest.
 """
