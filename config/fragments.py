@@ -118,9 +118,6 @@ class _UnreadSlot:
     moment, so a notification does not retire every page kept for its recipient (a handler is told of every
     submission to their unit)."""
 
-    def __bool__(self) -> bool:
-        return True
-
     def badge(self):
         return Markup(_UNREAD_SLOT)
 
@@ -141,5 +138,5 @@ def fill(html: str, request) -> str:
     html = html.replace(_INPUT_SLOT, str(CsrfInput(token))).replace(_TOKEN_SLOT, token)
     if _UNREAD_SLOT in html:
         badge = notifications(request).get("unread_notifications")
-        html = html.replace(_UNREAD_SLOT, str(badge.badge()) if badge else "")
+        html = html.replace(_UNREAD_SLOT, badge.badge() if badge is not None else "")
     return html

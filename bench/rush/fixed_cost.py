@@ -57,7 +57,7 @@ SUBMIT_DRAFTS = 1000
 WARM = 30
 
 
-def _prepare(kinds=KINDS):
+def _prepare(kinds):
     """Django set up with the bench's views, and the requests: {kind: [environ, …]} (each kind's list is cycled;
     the drafts of ``applicant_submit`` are made only when ``kinds`` has it)."""
     harness.in_process(DATABASE_URL, REDIS_URL)

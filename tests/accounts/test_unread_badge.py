@@ -29,6 +29,14 @@ def test_nothing_unread_leaves_the_badge_out(monkeypatch):
     assert HEADER.render(Context({"n": UnreadBadge(object())})) == ""
 
 
+def test_the_layouts_badge_is_the_count_in_its_span_or_nothing(monkeypatch):
+    """``badge()``, which the layout shows (and ``config.fragments.fill`` puts into a kept page's slot)."""
+    monkeypatch.setattr(notifications, "unread_count", lambda user: 12)
+    assert str(UnreadBadge(object()).badge()) == '<span class="badge" aria-label="未读 12 条">12</span>'
+    monkeypatch.setattr(notifications, "unread_count", lambda user: 0)
+    assert str(UnreadBadge(object()).badge()) == ""
+
+
 def test_counted_once_and_only_when_shown(monkeypatch, rf, org_tree):
     counted = []
     monkeypatch.setattr(notifications, "unread_count", lambda user: counted.append(user) or 3)
