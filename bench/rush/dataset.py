@@ -386,7 +386,7 @@ def _session(user, **extra) -> tuple[str, str]:
     return get_random_string(32), SessionStore().encode(data)
 
 
-def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
+def write_sessions(out: Path, draft_ids: list[int], employer_id: int, first_views: int = 0) -> None:
     """Sessions for the load, written where the sign-in writes them: COPY into django_session and, with a
     session engine that keeps them in the cache too (``cached_db``: Django's ``login`` saves to both), into the
     cache (a submit in the rush comes after its applicant signed in); each written out as the cookies the sign-in
@@ -394,7 +394,8 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
     back on every request):
     drafts.txt (``declaration_id cookies`` a line, one applicant each), staff.txt (the demo handler's and
     the bureau reviewer's session keys; the bureau's with its TOTP device verified), detail.txt (ids of
-    submitted declarations of the handler's unit)."""
+    submitted declarations of the handler's unit) and, with ``first_views``, first.txt (that many ids of submitted
+    declarations of other units, at random)."""
     import time as clock
     from datetime import timedelta
 
@@ -430,6 +431,11 @@ def write_sessions(out: Path, draft_ids: list[int], employer_id: int) -> None:
     ids = (Declaration.objects.filter(employer_id=employer_id).exclude(state="draft")
            .values_list("pk", flat=True).order_by("pk"))
     (out / "detail.txt").write_text("\n".join(str(pk) for pk in ids) + "\n")
+    if first_views:  # declarations the bureau's reviewer has not viewed: each a page made at its first view
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM declarations_declaration WHERE state <> 'draft' AND employer_id <> %s "
+                           "ORDER BY random() LIMIT %s", [employer_id, first_views])
+            (out / "first.txt").write_text("".join(f"{pk}\n" for (pk,) in cursor.fetchall()))
     expire = timezone.now() + timedelta(days=1)
     with connection.cursor() as cursor, cursor.copy("COPY django_session (session_key, session_data, expire_date) "
                                                    "FROM STDIN") as copy:
@@ -488,7 +494,8 @@ def main():
     parser.add_argument("--years", type=int, default=5, help="one plan a year: this year and the ones before")
     parser.add_argument("--drafts", type=int, default=0)
     parser.add_argument("--certificates", type=int, default=5000)
-    parser.add_argument("--out", type=Path, help="write drafts.txt, staff.txt, detail.txt (sessions) here")
+    parser.add_argument("--first-views", type=int, default=0, help="write first.txt: this many declarations' ids")
+    parser.add_argument("--out", type=Path, help="write drafts.txt, staff.txt, detail.txt (sessions), first.txt here")
     args = parser.parse_args()
 
     import django
@@ -506,7 +513,7 @@ def main():
         with connection.cursor() as cursor:  # as autovacuum would after a day of submissions
             cursor.execute("VACUUM ANALYZE declarations_declaration")
         if args.out:
-            write_sessions(args.out, ids, facts["employer"])
+            write_sessions(args.out, ids, facts["employer"], args.first_views)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 
 1. creates the PostgreSQL database ``bench_rush`` (BENCH_RUSH_DATABASE_URL; ``--rebuild`` drops it first),
    migrates, loads the demo and the data set set-based (dataset.py: 500,000 declarations, made once and
-   kept), makes this run's drafts (one fresh applicant each) and their sessions, collects static files;
+   kept), makes this run's drafts (one fresh applicant each) and their sessions, draws the declarations of the
+   first views (first.txt), forgets the pages an earlier run kept in Redis, collects static files;
 2. starts gunicorn as in production (2 sync workers, DEBUG off, kept connections, sessions and cache on
    Redis BENCH_RUSH_REDIS_URL) on 127.0.0.1:BENCH_RUSH_PORT;
 3. prepares the baseline with its own ../shared/bench/baseline/run.sh (its virtualenv, database and data; one
@@ -16,7 +17,9 @@
    each and a wait for a quiet machine (no autovacuum, CPUs idle), ``--pairs`` slices of ``--duration`` s with
    wrk -t2 -c16, each of ours followed by one of the baseline's endpoint: submit (each request a real submit of a
    distinct draft) against ``write``, the handler's and the bureau's queue against ``list``, a declaration's page
-   (the handler) and the public certificate verification against ``read``;
+   seen before (the handler: every page of the unit viewed once before the warm-up, so each is kept, then one at
+   random), a declaration's page at its first view (the bureau's reviewer: each request a declaration of another
+   unit, each once, so each page is made and kept) and the public certificate verification against ``read``;
    The verification (signed out, a random link of 1,000 bench certificates) comes, as in production, through a
    proxy (127.0.0.1 is a trusted proxy) from many client addresses (X-Forwarded-For 10.x.y.z), each far below
    its rate limit (CERTIFICATE_VERIFY_RATE): the limit's Redis round trip is measured, never its 429;
@@ -66,7 +69,8 @@ FIGURES = {
     "submit": ("submit POST …/actions/submit/ (distinct drafts)", "write", 0.5),
     "handler_queue": ("handler's queue /reviews/?page=1..5", "list", 0.5),
     "bureau_queue": ("bureau's queue /reviews/?page=1..5 (all declarations)", "list", 0.5),
-    "detail": ("declaration page /declarations/<id>/ (handler)", "read", 0.5),
+    "detail": ("declaration page /declarations/<id>/, seen before (handler)", "read", 0.5),
+    "detail_first": ("declaration page, first view (bureau reviewer)", "read", 0.5),
     "verify": ("certificate verification /verify/…", "read", None),
 }
 
@@ -82,21 +86,63 @@ def prepare(env, out: Path, args) -> dict:
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     # far more than 2 workers submit in the time: the warm-up, then every slice
     drafts = args.drafts or 12 * 200 + (args.pairs * args.duration + 2) * 400
+    # each page of the first views' figure viewed once: more than 1,000 a second
+    first_views = (args.pairs * args.duration + 2) * 1250 + 1
     subprocess.run([python, str(HERE / "dataset.py"), "--declarations", str(args.declarations), "--drafts",
-                    str(drafts), "--out", str(out)], cwd=ROOT, env=env, check=True)
+                    str(drafts), "--first-views", str(first_views), "--out", str(out)], cwd=ROOT, env=env, check=True)
+    forget_kept_pages()
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    lines = (out / "drafts.txt").read_text().split("\n")
-    lines = [line for line in lines if line]
-    # one for the smoke test, a fifth for the warm-up, then one slice for each pair of measurements
-    (out / "drafts-smoke.txt").write_text(lines[0] + "\n")
-    warmup, rest = lines[1:1 + len(lines) // 5], lines[1 + len(lines) // 5:]
-    (out / "drafts-warmup.txt").write_text("\n".join(warmup) + "\n")
-    size = len(rest) // args.pairs
-    for k in range(1, args.pairs + 1):
-        (out / f"drafts-run{k}.txt").write_text("\n".join(rest[(k - 1) * size:k * size]) + "\n")
+    split(out, "drafts", args.pairs)
+    split(out, "first", args.pairs)
     staff = dict(line.split() for line in (out / "staff.txt").read_text().splitlines() if line)
     verify = verification_paths(out)
     return {"staff": staff, "verify": verify}
+
+
+def split(out: Path, name: str, pairs: int) -> None:
+    """``<name>.txt`` in parts that no two runs share: one line for the smoke test (``-smoke``), a fifth for the
+    warm-up, the rest in ``pairs`` slices (``-run1`` …)."""
+    lines = [line for line in (out / f"{name}.txt").read_text().split("\n") if line]
+    (out / f"{name}-smoke.txt").write_text(lines[0] + "\n")
+    warmup, rest = lines[1:1 + len(lines) // 5], lines[1 + len(lines) // 5:]
+    (out / f"{name}-warmup.txt").write_text("\n".join(warmup) + "\n")
+    size = len(rest) // pairs
+    for k in range(1, pairs + 1):
+        (out / f"{name}-run{k}.txt").write_text("\n".join(rest[(k - 1) * size:k * size]) + "\n")
+
+
+def forget_kept_pages() -> None:
+    """Every run starts with no page kept (``config.fragments``), so that its figures do not depend on what an
+    earlier run left in the bench's Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for keys in _batched(client.scan_iter(match="*zc:html:*", count=1000), 1000):
+        client.delete(*keys)
+
+
+def _batched(iterable, n):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == n:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def view_every_page(out: Path, session: str) -> None:
+    """The handler views each page of detail.txt once (16 at a time, as wrk's connections), so that every page the
+    figure asks for has been made and kept, as it is for a page seen before; each must answer 200."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = (out / "detail.txt").read_text().split()
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda pk: request(f"/declarations/{pk}/", session=session), ids))
+    refused = [status for status in statuses if status != 200]
+    if refused:
+        raise SystemExit(f"viewing every page: {len(refused)} of {len(ids)} did not answer 200 ({refused[0]})")
 
 
 def rates(slices: list[dict]) -> str:
@@ -137,6 +183,8 @@ def smoke(modes, out: Path, facts: dict):
         "bureau_queue": lambda: request("/reviews/?page=5", session=facts["staff"]["bureau"]),
         "detail": lambda: request(f"/declarations/{(out / 'detail.txt').read_text().split()[-1]}/",
                                   session=facts["staff"]["handler"]),
+        "detail_first": lambda: request(f"/declarations/{(out / 'first-smoke.txt').read_text().split()[0]}/",
+                                        session=facts["staff"]["bureau"]),
         "verify": lambda: request((out / "verify.txt").read_text().split()[0]),
     }
     for mode in modes:
@@ -150,6 +198,8 @@ def wrk_args(mode, out: Path, facts: dict, part: str) -> list[str]:
         return [mode, CSRF, "-", str(out / f"drafts-{part}.txt"), "2"]
     if mode == "verify":
         return [mode, CSRF, "-", str(out / "verify.txt")]
+    if mode == "detail_first":
+        return ["walk", CSRF, facts["staff"]["bureau"], str(out / f"first-{part}.txt"), "2"]
     session = facts["staff"]["bureau" if mode == "bureau_queue" else "handler"]
     return [mode, CSRF, session, str(out / "detail.txt") if mode == "detail" else "-"]
 
@@ -265,6 +315,8 @@ def main():
         smoke(modes, out, facts)
         for mode in modes:
             endpoint = FIGURES[mode][1]
+            if mode == "detail":
+                view_every_page(out, facts["staff"]["handler"])
             harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", 2, wrk_args(mode, out, facts, "warmup"),
                             out / f"warmup-{mode}.txt", marker="RUSHRESULT")
             if limit:

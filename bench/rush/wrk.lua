@@ -3,6 +3,8 @@
 --   and submits each draft once, as its own applicant (POST the action endpoint, {"pledge": true}).
 -- MODE handler_queue | bureau_queue: GET /reviews/?page=1..5 with SESSION.
 -- MODE detail: GET /declarations/<id>/ for a random id of FILE, with SESSION (the handler).
+-- MODE walk: GET /declarations/<id>/ for each id of FILE once, with SESSION; thread t of THREADS takes lines t,
+--   t+THREADS, …; past the end /declarations/0/, a 404 (counted: the figure's file was too short).
 -- MODE verify: GET a random path of FILE (public certificate verification), signed out, through a proxy for
 --   one of 65,536 client addresses (X-Forwarded-For 10.x.y.z; the server trusts 127.0.0.1 as its proxy).
 -- done() prints: RUSHRESULT requests duration_us p50_us p99_us connect read write status timeout
@@ -23,7 +25,7 @@ function init(args)
     local i = 0
     for line in io.lines(args[4]) do
       if line ~= "" then
-        if mode ~= "submit" or i % nthreads == (tid - 1) then
+        if (mode ~= "submit" and mode ~= "walk") or i % nthreads == (tid - 1) then
           table.insert(items, line)
         end
         i = i + 1
@@ -48,6 +50,9 @@ function request()
     return wrk.format("GET", string.format("/reviews/?page=%d", math.random(1, 5)))
   elseif mode == "detail" then
     return wrk.format("GET", "/declarations/" .. items[math.random(1, #items)] .. "/")
+  elseif mode == "walk" then
+    position = position + 1
+    return wrk.format("GET", "/declarations/" .. (items[position] or "0") .. "/")
   else
     local client = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
     return wrk.format("GET", items[math.random(1, #items)], {["X-Forwarded-For"] = client})
