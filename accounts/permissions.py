@@ -8,6 +8,7 @@ app's ``permissions.py``.
 
 import rules
 
+from . import tree
 from .models import Organisation, OrganisationKind, Role, Sector
 
 # Roles whose holders look after the organisations below their own (employers under a competent
@@ -47,7 +48,7 @@ def oversees(user, organisation):
     if organisation is None:
         return False
     own = member_org_ids(user, OVERSEEING_ROLES)
-    return bool(own) and any(pk in own for pk in organisation.ancestor_ids())
+    return bool(own) and any(pk in own for pk in tree.ancestor_ids(organisation, user))
 
 
 @rules.predicate

@@ -113,6 +113,18 @@ def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched:
     return value
 
 
+def version_of(user, version_key: str) -> str | None:
+    """The version under ``version_key`` as read with ``user``'s row at the start of the request (no round trip),
+    else read now (``current_version``); None when the cache is off or cannot be reached, or when the version is
+    this thread's own change, not yet committed."""
+    prefetched = _prefetched(user)
+    found = prefetched.take([version_key]) if prefetched is not None else None
+    version = found.get(version_key) if found is not None else None
+    if version is None:
+        return current_version(version_key)
+    return None if _tainted_in([version]) else version
+
+
 def current_version(version_key: str) -> str | None:
     """The version under ``version_key`` (made when there is none yet), for a value kept elsewhere (in a
     process: ``titles.selectors.kept_rulebook``); None when the cache is off or cannot be reached."""

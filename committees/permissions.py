@@ -8,6 +8,7 @@ only the meetings they were drawn for, once the meeting has opened.
 
 import rules
 
+from accounts import tree
 from accounts.models import Role
 from accounts.permissions import has_role, is_system_admin, member_org_ids
 
@@ -18,7 +19,7 @@ def is_organising_bureau(user, committee):
     if committee is None:
         return has_role(user, Role.BUREAU_REVIEWER)
     bureaus = member_org_ids(user, {Role.BUREAU_REVIEWER})
-    return any(pk in bureaus for pk in committee.organiser.ancestor_ids())
+    return bool(bureaus) and any(pk in bureaus for pk in tree.ancestor_ids(committee.organiser, user))
 
 
 def secretary_office_ids(user) -> set[int]:
