@@ -57,6 +57,16 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    def nearest_above(self, kind: str) -> "Organisation | None":
+        """The first organisation of ``kind`` above this one (this one not counted), or None."""
+        node, seen = self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            if node.kind == kind:
+                return node
+            seen.add(node.pk)
+            node = node.parent
+        return None
+
     def ancestor_ids(self) -> list[int]:
         """Ids of this organisation and every organisation above it, nearest first."""
         ids, node, seen = [], self, set()

@@ -145,23 +145,13 @@ def allocator(role: str, organisation) -> tuple[str, Organisation] | None:
     if role == Role.EMPLOYER_ADMIN and organisation.kind != OrganisationKind.EMPLOYER:
         return None
     if where == "department" and organisation.sector == Sector.PUBLIC:
-        department = _nearest_above(organisation, OrganisationKind.COMPETENT_DEPARTMENT)
+        department = organisation.nearest_above(OrganisationKind.COMPETENT_DEPARTMENT)
         if department is not None:
             return allocating_role, department
     if role == Role.DEPT_REVIEWER and organisation.kind != OrganisationKind.COMPETENT_DEPARTMENT:
         return None
-    bureau = _nearest_above(organisation, OrganisationKind.HR_BUREAU)
+    bureau = organisation.nearest_above(OrganisationKind.HR_BUREAU)
     return (Role.BUREAU_REVIEWER, bureau) if bureau is not None else None
-
-
-def _nearest_above(organisation, kind):
-    node, seen = organisation.parent, {organisation.pk}
-    while node is not None and node.pk not in seen:
-        if node.kind == kind:
-            return node
-        seen.add(node.pk)
-        node = node.parent
-    return None
 
 
 def may_grant(actor, role: str, organisation) -> bool:

@@ -1,12 +1,14 @@
-"""The organisation tree's parent links, kept in each process under the roles version (``accounts.request_cache``).
+"""The organisation tree's parent links and kinds, kept in each process under the roles version
+(``accounts.request_cache``).
 
 The permission predicates walk an organisation's ancestors on every object they check (``oversees``: does the
-user hold an overseeing role at this organisation or above it?). Walking ``Organisation.parent`` read one row a
-level: two queries for each declaration a bureau reviewer opened whose employer sits under a competent
-department. Here the links of every organisation are read in one query and kept while the roles version, read
-with the user's row at the start of the request, is unchanged. Every organisation saved or deleted replaces that
-version (``request_cache.connect``), so the next check reads the tree again. Without the shared cache, and inside
-a transaction (the services' checks), the walk reads the rows as before.
+user hold an overseeing role at this organisation or above it?), and ``declarations.permissions.may_take`` looks
+for the bureau above the employer of a declaration at the bureau's review. Walking ``Organisation.parent`` read
+one row a level: two queries for each declaration a bureau reviewer opened whose employer sits under a competent
+department. Here the links and kinds of every organisation are read in one query and kept while the roles
+version, read with the user's row at the start of the request, is unchanged. Every organisation saved or deleted
+replaces that version (``request_cache.connect``), so the next check reads the tree again. Without the shared
+cache, and inside a transaction (the services' checks), the walk reads the rows as before.
 """
 
 import threading
@@ -15,24 +17,41 @@ from django.db import connection
 
 from . import request_cache
 
-_kept: tuple[str, dict[int, int | None]] | None = None  # (roles version, {organisation id: parent id})
+_kept: tuple[str, dict[int, tuple[int | None, str]]] | None = None  # (roles version, {id: (parent id, kind)})
 _lock = threading.Lock()
 
 
 def ancestor_ids(organisation, user) -> list[int]:
     """``organisation.ancestor_ids()`` (this organisation and every one above it, nearest first), from the tree
     kept in this process when it is current for ``user``'s request."""
-    parents = _parents(user)
-    if parents is None or organisation.pk not in parents:
+    nodes = _nodes(user)
+    if nodes is None or organisation.pk not in nodes:
         return organisation.ancestor_ids()
     ids, node = [], organisation.pk
     while node is not None and node not in ids:  # a cycle (made by hand in the database) ends the walk
         ids.append(node)
-        node = parents.get(node)
+        node = nodes.get(node, (None,))[0]
     return ids
 
 
-def _parents(user) -> dict[int, int | None] | None:
+def nearest_above(organisation, kind: str, user) -> int | None:
+    """The id of ``organisation.nearest_above(kind)`` (the first organisation of ``kind`` above it), from the tree
+    kept in this process when it is current for ``user``'s request."""
+    nodes = _nodes(user)
+    if nodes is None or organisation.pk not in nodes:
+        found = organisation.nearest_above(kind)
+        return found.pk if found is not None else None
+    seen, node = {organisation.pk}, nodes[organisation.pk][0]
+    while node is not None and node not in seen:
+        parent, node_kind = nodes.get(node, (None, None))
+        if node_kind == kind:
+            return node
+        seen.add(node)
+        node = parent
+    return None
+
+
+def _nodes(user) -> dict[int, tuple[int | None, str]] | None:
     """The kept links, read again when the roles version changed; None (walk the rows) without the shared cache
     or inside a transaction, which might hold a change of the tree not yet committed (or never to be)."""
     global _kept
@@ -46,7 +65,7 @@ def _parents(user) -> dict[int, int | None] | None:
         return kept[1]
     from .models import Organisation
 
-    parents = dict(Organisation.objects.values_list("pk", "parent_id"))
+    nodes = {pk: (parent, kind) for pk, parent, kind in Organisation.objects.values_list("pk", "parent_id", "kind")}
     with _lock:
-        _kept = (version, parents)
-    return parents
+        _kept = (version, nodes)
+    return nodes

@@ -7,6 +7,7 @@ been submitted: the employer's handlers and admins, and the overseeing roles abo
 
 import rules
 
+from accounts import tree
 from accounts.models import OrganisationKind, Role
 from accounts.permissions import has_role, is_system_admin, oversees
 
@@ -60,13 +61,7 @@ def department_of(declaration):
 
 def bureau_of(declaration):
     """The HR bureau above the employer: the first organisation of that kind going up the tree."""
-    node, seen = declaration.employer.parent, set()
-    while node is not None and node.pk not in seen:
-        if node.kind == OrganisationKind.HR_BUREAU:
-            return node
-        seen.add(node.pk)
-        node = node.parent
-    return None
+    return declaration.employer.nearest_above(OrganisationKind.HR_BUREAU)
 
 
 def reviewing_committee(declaration, *, closed_too: bool = False):
@@ -110,6 +105,9 @@ def may_take(user, declaration, transition: Transition) -> bool:
     roles = _STEP_ROLES[transition.actor]
     if not any(has_role(user, role) for role in roles):  # the role nowhere: no need to find whose step it is
         return False
+    if transition.actor == Actor.BUREAU:  # the bureau above the employer, found in the kept tree (accounts.tree)
+        bureau = tree.nearest_above(declaration.employer, OrganisationKind.HR_BUREAU, user)
+        return bureau is not None and any(m.role in roles and m.organisation_id == bureau for m in user.memberships())
     body = deciding_body(declaration, transition.actor)
     return body is not None and any(has_role(user, role, body) for role in roles)
 

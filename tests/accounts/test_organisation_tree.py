@@ -77,3 +77,17 @@ def test_without_the_shared_cache_the_walk_reads_the_rows(org_tree, settings):
         assert oversees(reviewer, employer)
     assert _organisation_reads(checks) == 2  # the department, then the bureau
     assert org_tree["bureau"].kind == OrganisationKind.HR_BUREAU
+
+
+def test_the_bureau_above_is_found_in_the_kept_tree_as_by_the_walk(org_tree):
+    """``may_take``'s bureau above the employer: the same organisation as walking the rows, with no query."""
+    reviewer = user_with_role(Role.BUREAU_REVIEWER, org_tree["bureau"])
+    organisations = [Organisation.objects.get(pk=org.pk) for org in org_tree.values()]
+    walked = {org.pk: getattr(org.nearest_above(OrganisationKind.HR_BUREAU), "pk", None) for org in organisations}
+    assert walked[org_tree["employer_a"].pk] == org_tree["bureau"].pk
+    assert walked[org_tree["other_employer"].pk] == org_tree["other_bureau"].pk
+    assert walked[org_tree["bureau"].pk] is None
+    assert oversees(reviewer, organisations[0])  # the tree kept
+    with CaptureQueriesContext(connection) as kept:
+        found = {org.pk: tree.nearest_above(org, OrganisationKind.HR_BUREAU, reviewer) for org in organisations}
+    assert found == walked and _organisation_reads(kept) == 0
