@@ -29,10 +29,14 @@ every call. Inside a transaction it runs as it is, unless the transaction is one
 ``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which does not keep a session's prepared statements)
 always as it is.
 
-``read(..., digest=True)`` also returns, under ``"digest"``, PostgreSQL's md5 of the whole row as text (every
-list and field), and ``digest(keep, ...)`` only that digest with the lists named in ``keep``: a fingerprint of
-everything the lists hold, for HTML kept under it (``config.fragments``) — the lists the page would show are
-built in PostgreSQL as before, but neither sent nor parsed. Elsewhere than PostgreSQL the digest is None.
+``read(..., digest=True)`` also returns, under ``"digest"``, PostgreSQL's md5 of the whole row in its binary form
+(``record_send``: every list and field, without the quoting of its text form), and ``digest(keep, ...)`` only that
+digest with the lists named in ``keep``: a fingerprint of everything the lists hold, for HTML kept under it
+(``config.fragments``) — the lists the page would show are built in PostgreSQL as before, but neither sent nor
+parsed. Lists named in ``undigested`` are left out of it, and out of the digest's query: only lists of rows that
+cannot change (PostgreSQL refuses their UPDATE and DELETE), whose ids another list holds, as large values (a
+declaration's versions: their snapshots) cost the digest more than the rest of the lists together. Elsewhere than
+PostgreSQL the digest is None.
 """
 
 import functools
@@ -79,8 +83,11 @@ class JsonRows:
     _MARKERS = (-7_000_001, -7_000_002, -7_000_003, -7_000_004, -7_000_005)  # stand-ins no real call passes
 
     def __init__(self, build, *, outer: str | None = None, numbers: tuple[str, ...] = (),
-                 dates: tuple[str, ...] = (), fields: tuple[str, ...] = ()):
+                 dates: tuple[str, ...] = (), fields: tuple[str, ...] = (), undigested: tuple[str, ...] = ()):
+        if undigested and fields:
+            raise ValueError("JsonRows: lists left out of the digest need a digest over lists only (no fields)")
         self._build, self._outer, self._numbers, self._dates, self._fields = build, outer, numbers, dates, fields
+        self._undigested = undigested
 
     def _markers(self) -> dict[str, object]:
         markers = dict(zip(self._numbers, self._MARKERS, strict=False))
@@ -103,13 +110,23 @@ class JsonRows:
         return sql, tuple(params), tuple(lists), slots, compiler, converters
 
     @functools.cached_property
+    def _md5(self) -> str:
+        """The digest of the outer row ``q``: its binary form, every list but the undigested ones."""
+        if not self._undigested:
+            return "md5(record_send(q))"
+        names = [name for name in self._compiled[2] if name not in self._undigested]
+        if len(names) + len(self._undigested) != len(self._compiled[2]):
+            raise ValueError(f"JsonRows: undigested lists {self._undigested} are not all lists of the query")
+        return "md5(record_send(ROW(" + ", ".join(f'q."rows_{name}"' for name in names) + ")))"
+
+    @functools.cached_property
     def _digested(self) -> str:
-        return f"SELECT q.*, md5(q::text) FROM ({self._compiled[0]}) q"
+        return f"SELECT q.*, {self._md5} FROM ({self._compiled[0]}) q"
 
     @functools.cache  # noqa: B019  (one per JsonRows and keep: the module's few)
     def _digest_only(self, keep: tuple[str, ...]) -> str:
         kept = "".join(f'q."rows_{name}", ' for name in keep)
-        return f"SELECT {kept}md5(q::text) FROM ({self._compiled[0]}) q"
+        return f"SELECT {kept}{self._md5} FROM ({self._compiled[0]}) q"
 
     def digest(self, keep: tuple[str, ...], **values) -> dict:
         """The lists named in ``keep`` and, under ``"digest"``, the md5 of everything ``read`` would return (the

@@ -69,6 +69,8 @@ def _page_lists(m):
              "duplicate_elsewhere": "duplicate_elsewhere", "latest_verification": "latest_verification"}),
         "versions": (DeclarationVersion.objects.filter(declaration_id=m.ref).order_by("number"),
                      {"number": "number", "created_at": "created_at", "snapshot": "snapshot"}),
+        # the digest's stand-in for the versions (rows PostgreSQL refuses to change: their ids say what they hold)
+        "version_ids": (DeclarationVersion.objects.filter(declaration_id=m.ref).order_by("pk"), {"pk": "pk"}),
         "corrections": (CorrectionNotice.objects.filter(declaration_id=m.ref).order_by("pk"),
                         {"pk": "pk", "returned_from": "returned_from", "number": "number", "items": "items",
                          "deadline": "deadline", "comment": "comment", "resubmitted_at": "resubmitted_at"}),
@@ -83,7 +85,9 @@ def _page_lists(m):
     }
 
 
-_PAGE = JsonRows(_page_lists, outer="declaration", numbers=("declaration", "content_type"))
+# the versions' snapshots (≈ 5 KB of JSON each) out of the digest: written out as text for it, they cost a kept page
+# a fifth of its digest's CPU in PostgreSQL
+_PAGE = JsonRows(_page_lists, outer="declaration", numbers=("declaration", "content_type"), undigested=("versions",))
 
 
 def _is_temporal(field) -> bool:

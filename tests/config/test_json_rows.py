@@ -86,3 +86,28 @@ def test_the_digest_changes_with_any_list_and_with_it_alone(django_assert_num_qu
     Organisation.objects.filter(pk=child.pk).update(name="下级甲")
     assert rows.digest((), parent=parent.pk)["digest"] != first["digest"]
     assert rows.digest(("children",), parent=parent.pk + 10_000) == {"children": [], "digest": None}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's md5 of the row")
+def test_an_undigested_list_is_read_but_left_out_of_the_digest():
+    """``undigested``: the list is read as any other, and the digest (the same from ``read`` and ``digest``) does
+    not change with it; it changes with every other list."""
+    parent = OrganisationFactory(name="上级")
+    child = OrganisationFactory(name="下级", parent=parent)
+    rows = JsonRows(lambda m: (Organisation.objects.filter(pk=m.parent), {
+        "names": (Organisation.objects.filter(parent_id=m.ref).order_by("pk"), {"name": "name"}),
+        "ids": (Organisation.objects.filter(parent_id=m.ref).order_by("pk"), {"pk": "pk"})}),
+        outer="parent", numbers=("parent",), undigested=("names",))
+    first = rows.read(parent=parent.pk, digest=True)
+    assert first["names"] == [{"name": "下级"}] and first["ids"] == [{"pk": child.pk}]
+    assert rows.digest((), parent=parent.pk)["digest"] == first["digest"]
+    Organisation.objects.filter(pk=child.pk).update(name="下级甲")
+    assert rows.read(parent=parent.pk, digest=True)["names"] == [{"name": "下级甲"}]
+    assert rows.digest((), parent=parent.pk)["digest"] == first["digest"]
+    OrganisationFactory(name="新下级", parent=parent)
+    assert rows.digest((), parent=parent.pk)["digest"] != first["digest"]
+
+
+def test_undigested_lists_must_be_lists_of_a_digest_over_lists_only():
+    with pytest.raises(ValueError):
+        JsonRows(lambda m: None, fields=("name",), undigested=("names",))

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 EVALUATION = {"members": 9, "for": 7, "against": 1, "abstain": 1}
 # the page's own reads: one statement on PostgreSQL, a query per list elsewhere (config.json_rows); the
 # session, and the user, roles and unread count from Redis when REDIS_URL is set, else a query each
-QUERIES = ((1 if connection.vendor == "postgresql" else 9)
+QUERIES = ((1 if connection.vendor == "postgresql" else 10)
            + (0 if django_settings.SESSION_ENGINE.endswith("cached_db") else 1)
            + (0 if django_settings.REQUEST_CACHE else 3))
 # a page whose rows changed since it was last shown: its digest, then its rows (config.fragments); unchanged, the digest
