@@ -40,6 +40,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from config.db_router import primary_reads
+
 logger = logging.getLogger(__name__)
 ROLES = "zc:roles:v"
 TIMEOUT = 3600  # entries; versions never expire (an expired version would match an old entry's None)
@@ -103,7 +105,8 @@ def cached(key: str, version_key: str | tuple[str, ...], compute, *, prefetched:
     except Exception:  # the cache is down: read the database (the page still answers)
         logger.warning("缓存不可用，直接读取数据库：%s", key, exc_info=True)
         return compute()
-    value = compute()
+    with primary_reads():  # kept under the version: read no older than it
+        value = compute()
     if not keep:
         return value
     try:

@@ -15,6 +15,8 @@ import threading
 
 from django.db import connection
 
+from config.db_router import primary_reads
+
 from . import request_cache
 
 _kept: tuple[str, dict[int, tuple[int | None, str]]] | None = None  # (roles version, {id: (parent id, kind)})
@@ -65,7 +67,8 @@ def _nodes(user) -> dict[int, tuple[int | None, str]] | None:
         return kept[1]
     from .models import Organisation
 
-    nodes = {pk: (parent, kind) for pk, parent, kind in Organisation.objects.values_list("pk", "parent_id", "kind")}
+    with primary_reads():  # a replica that lags would leave an older tree kept under the newer version
+        nodes = {pk: (parent, kind) for pk, parent, kind in Organisation.objects.values_list("pk", "parent_id", "kind")}
     with _lock:
         _kept = (version, nodes)
     return nodes

@@ -13,6 +13,8 @@ change. What may read from a replica, and what never does:
   replica lags. A replica that lags longer than that would show the browser older rows afterwards:
   alert on replication lag (``pg_stat_replication.replay_lag``) well below the pin.
 - Every write, and every migration, goes to the primary (``default``).
+- Never for what is kept under a version (``primary_reads``: the request cache's entries in Redis, each process's
+  organisation tree and rulebooks): a lagging replica's older rows would be kept under the newer version.
 
 Without replicas the router answers ``None`` everywhere (Django's default: one database).
 """
@@ -20,6 +22,7 @@ Without replicas the router answers ``None`` everywhere (Django's default: one d
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -30,6 +33,19 @@ PIN_COOKIE = "zc_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+
+
+@contextmanager
+def primary_reads():
+    """The reads inside go to the primary, whatever the request: what is kept under a version (the request cache's
+    entries, a process's organisation tree or rulebook) must be no older than the version it is kept under, which
+    a change replaced after its commit on the primary; read from a replica that lags, the older rows would be kept
+    under the newer version until the next change."""
+    token = _replica_reads.set(False)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
 
 
 def replica_aliases() -> list[str]:

@@ -23,6 +23,7 @@ from accounts.permissions import bureau_region_codes, is_system_admin, member_or
 from accounts.selectors import visible_organisations
 from committees.filing import PlanScope, filing_problems
 from config.api import MAX_ID
+from config.db_router import primary_reads
 from config.prepared import PreparedValues
 
 from .eligibility import DEFAULT_RULEBOOK, InvalidCase, Rulebook, evaluate, parse_case, verdict_to_dict
@@ -247,7 +248,8 @@ def kept_rulebook(*, region_code: str = "", year: int | None = None) -> Rulebook
     kept = _kept_rulebooks.get((region_code, year))
     if kept is not None and kept[0] == version:
         return kept[1]
-    rulebook = effective_rulebook(region_code=region_code, year=year)
+    with primary_reads():  # kept under the version: read no older than it
+        rulebook = effective_rulebook(region_code=region_code, year=year)
     if len(_kept_rulebooks) >= 1000:  # regions × years asked of this process
         _kept_rulebooks.clear()
     _kept_rulebooks[(region_code, year)] = (version, rulebook)
