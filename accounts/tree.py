@@ -29,11 +29,7 @@ def ancestor_ids(organisation, user) -> list[int]:
     nodes = _nodes(user)
     if nodes is None or organisation.pk not in nodes:
         return organisation.ancestor_ids()
-    ids, node = [], organisation.pk
-    while node is not None and node not in ids:  # a cycle (made by hand in the database) ends the walk
-        ids.append(node)
-        node = nodes.get(node, (None,))[0]
-    return ids
+    return _chain(organisation.pk, nodes)
 
 
 def nearest_above(organisation, kind: str, user) -> int | None:
@@ -43,14 +39,16 @@ def nearest_above(organisation, kind: str, user) -> int | None:
     if nodes is None or organisation.pk not in nodes:
         found = organisation.nearest_above(kind)
         return found.pk if found is not None else None
-    seen, node = {organisation.pk}, nodes[organisation.pk][0]
-    while node is not None and node not in seen:
-        parent, node_kind = nodes.get(node, (None, None))
-        if node_kind == kind:
-            return node
-        seen.add(node)
-        node = parent
-    return None
+    return next((pk for pk in _chain(organisation.pk, nodes)[1:] if nodes.get(pk, (None, None))[1] == kind), None)
+
+
+def _chain(pk: int, nodes) -> list[int]:
+    """``pk`` and the ids above it in ``nodes``, nearest first (a cycle, made by hand in the database, ends it)."""
+    ids = []
+    while pk is not None and pk not in ids:
+        ids.append(pk)
+        pk = nodes.get(pk, (None,))[0]
+    return ids
 
 
 def _nodes(user) -> dict[int, tuple[int | None, str]] | None:
