@@ -39,6 +39,7 @@ from django.db import connection
 from markupsafe import Markup
 
 _TOKEN_SLOT, _INPUT_SLOT, _UNREAD_SLOT = "\x00csrf-token\x00", "\x00csrf-input\x00", "\x00unread\x00"
+_TOKEN_BYTES, _INPUT_BYTES, _UNREAD_BYTES = (slot.encode() for slot in (_TOKEN_SLOT, _INPUT_SLOT, _UNREAD_SLOT))
 _SOURCES = ("accounts", "certificates", "committees", "config", "declarations", "reviews", "titles", "templates")
 
 
@@ -66,12 +67,12 @@ def key(kind: str, pk: int, who: str) -> str:
     return f"zc:html:{kind}:{pk}:{release()}:{who}"
 
 
-# this process's last entries, the most recently used last: key → (stamp, html)
-_kept: OrderedDict[str, tuple[str, str]] = OrderedDict()
+# this process's last entries, the most recently used last: key → (stamp, the page in UTF-8)
+_kept: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _keep(key: str, entry: tuple[str, str]) -> None:
+def _keep(key: str, entry: tuple[str, bytes]) -> None:
     with _lock:
         _kept[key] = entry
         _kept.move_to_end(key)
@@ -79,7 +80,7 @@ def _keep(key: str, entry: tuple[str, str]) -> None:
             _kept.popitem(last=False)
 
 
-def get(key: str) -> tuple[str, str] | None:
+def get(key: str) -> tuple[str, bytes] | None:
     """The page kept under ``key`` with its stamp (the digest of its rows and what its viewer may do, which the
     caller compares with the current ones before serving it): from this process's memory, else from Redis (a
     miss while Redis is down)."""
@@ -89,28 +90,30 @@ def get(key: str) -> tuple[str, str] | None:
             _kept.move_to_end(key)
             return entry
     entry = cache.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2:
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes):
         _keep(key, entry)
         return entry
     return None
 
 
-def put(key: str, stamp: str, html: str) -> None:
-    """Keep ``html`` under ``key`` with its ``stamp``, in place of the page kept there before."""
+def put(key: str, stamp: str, html: bytes) -> None:
+    """Keep ``html`` (``render``'s, in UTF-8) under ``key`` with its ``stamp``, in place of the page kept there
+    before."""
     _keep(key, (stamp, html))
     cache.set(key, (stamp, html), timeout=settings.PAGE_CACHE_TIMEOUT)
 
 
-def render(template_name: str, context: dict, request) -> str:
+def render(template_name: str, context: dict, request) -> bytes:
     """The Jinja2 page as ``django.shortcuts.render`` makes it (the engine's context processors applied over
-    ``context``), to be kept: no messages (a request with some is not kept) and the CSRF token's slots."""
+    ``context``), to be kept: no messages (a request with some is not kept) and the CSRF token's slots. In UTF-8,
+    as it is kept and sent: a kept page is never encoded again (≈ 3 % of its time for 11 KB of Chinese text)."""
     from django.template import engines
 
     backend = engines["jinja2"]
     shown = {**context, "request": request}
     for processor in backend.template_context_processors:
         shown.update(processor(request))
-    return backend.get_template(template_name).render({**shown, "messages": (), **slots()})
+    return backend.get_template(template_name).render({**shown, "messages": (), **slots()}).encode()
 
 
 class _UnreadSlot:
@@ -128,15 +131,15 @@ def slots() -> dict:
     return {"csrf_token": Markup(_TOKEN_SLOT), "csrf_input": Markup(_INPUT_SLOT), "unread_notifications": _UnreadSlot()}
 
 
-def fill(html: str, request) -> str:
-    """The kept HTML with this request's own CSRF token (masked once, as on every page) and the viewer's unread
-    badge in its slots."""
+def fill(html: bytes, request) -> bytes:
+    """The kept page (UTF-8) with this request's own CSRF token (masked once, as on every page) and the viewer's
+    unread badge in its slots."""
     from accounts.context_processors import notifications
     from config.jinja import CsrfInput, masked_token
 
     token = masked_token(request)
-    html = html.replace(_INPUT_SLOT, str(CsrfInput(token))).replace(_TOKEN_SLOT, token)
-    if _UNREAD_SLOT in html:
+    html = html.replace(_INPUT_BYTES, str(CsrfInput(token)).encode()).replace(_TOKEN_BYTES, token.encode())
+    if _UNREAD_BYTES in html:
         badge = notifications(request).get("unread_notifications")
-        html = html.replace(_UNREAD_SLOT, badge.badge() if badge is not None else "")
+        html = html.replace(_UNREAD_BYTES, str(badge.badge()).encode() if badge is not None else b"")
     return html
