@@ -1,6 +1,10 @@
+import functools
+
 from django.conf import settings
+from django.contrib.auth import load_backend
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -77,6 +81,14 @@ class Organisation(models.Model):
         return ids
 
 
+@functools.cache
+def _permission_backends(paths: tuple[str, ...]) -> tuple:
+    """The authentication backends of ``paths`` that answer ``has_perm``, made once (a test that overrides
+    ``AUTHENTICATION_BACKENDS`` gets its own)."""
+    backends = (load_backend(path) for path in paths)
+    return tuple(backend for backend in backends if hasattr(backend, "has_perm"))
+
+
 class User(AbstractUser):
     real_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号码", max_length=11, blank=True, validators=[validate_phone])
@@ -94,6 +106,20 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.real_name or self.username
+
+    def has_perm(self, perm, obj=None) -> bool:
+        """Django's ``has_perm`` (an active superuser may do anything; else the first backend that allows it, and
+        none once one refuses with ``PermissionDenied``) over backends made once per process: Django imports and
+        makes every backend anew at each call, ≈ 5 % of a kept declaration page (README.md, 速度)."""
+        if self.is_active and self.is_superuser:
+            return True
+        for backend in _permission_backends(tuple(settings.AUTHENTICATION_BACKENDS)):
+            try:
+                if backend.has_perm(self, perm, obj):
+                    return True
+            except PermissionDenied:
+                return False
+        return False
 
     @property
     def id_number_masked(self) -> str:

@@ -18,18 +18,31 @@ So while Redis is down a read is a miss, a write is skipped, and the site answer
 """
 
 import logging
+import pickle
 import threading
 import time
 
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 
 logger = logging.getLogger(__name__)
 
 MAX_LOST_WRITES = 10_000
 
 
+class PickleFirstSerializer(RedisSerializer):
+    """Django's: an int is stored as its digits, anything else pickled. Read back without trying ``int()`` on a
+    pickle first (a signed-in request reads eight pickled entries, each through a raised ``ValueError``): a
+    pickle begins with its protocol's byte 0x80, which the digits of an int never do."""
+
+    def loads(self, data):
+        if data[:1] == b"\x80":
+            return pickle.loads(data)
+        return super().loads(data)
+
+
 class FailSoftRedisCacheClient(RedisCacheClient):
     def __init__(self, servers, *, retry_after: float = 5.0, key_pattern: str = "*", **options):
+        options.setdefault("serializer", PickleFirstSerializer)
         super().__init__(servers, **options)
         self._retry_after = retry_after
         self._key_pattern = key_pattern
