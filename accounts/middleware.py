@@ -109,9 +109,10 @@ def get_user(request, hinted_user_id: int | None = None):
     the fallback secrets, and a flushed session when neither matches). With ``hinted_user_id`` (the signed
     cookie) the session and that user's entries are read in one round trip; they serve only when the
     session's user is that user."""
-    found = None
+    found, also = None, ()
     if hinted_user_id is not None:
-        found = request.session.load_with(request_cache.user_keys(hinted_user_id))
+        also = tuple(request_cache.request_keys(request.path_info, hinted_user_id))
+        found = request.session.load_with(request_cache.user_keys(hinted_user_id) + list(also))
     try:
         user_id = auth._get_user_session_key(request)
         backend_path = request.session[auth.BACKEND_SESSION_KEY]
@@ -121,7 +122,7 @@ def get_user(request, hinted_user_id: int | None = None):
         return AnonymousUser()
     backend = auth.load_backend(backend_path)
     user = request_cache.load_user(user_id, lambda: _backend_user(backend, user_id),
-                                   found=found if user_id == hinted_user_id else None)
+                                   found=found if user_id == hinted_user_id else None, also=also)
     if hasattr(user, "get_session_auth_hash"):
         session_hash = request.session.get(auth.HASH_SESSION_KEY)
         session_auth_hash = _session_auth_hash(user)

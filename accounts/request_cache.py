@@ -285,11 +285,38 @@ def user_keys(user_id) -> list[str]:
     return list(made)
 
 
-def load_user(user_id, compute, *, found: dict | None = None):
+# what else a request reads with its user, by its address: ``prefetcher(path, user_id) -> [key, …]`` (apps register
+# theirs: ``declarations.views``, the page kept for its viewer)
+_prefetchers: list = []
+
+
+def prefetch_with_user(prefetcher):
+    """Register ``prefetcher(path, user_id)`` (``path``: ``request.path_info``): the keys of the default cache a request for ``path`` by that user
+    will read, read in the round trip of its session and user (``request_keys``) and taken with ``taken``."""
+    _prefetchers.append(prefetcher)
+    return prefetcher
+
+
+def request_keys(path: str, user_id: int) -> list[str]:
+    """The registered prefetchers' keys for a request for ``path`` (its address without the script prefix,
+    ``request.path_info``) by ``user_id``."""
+    return [key for prefetcher in _prefetchers for key in prefetcher(path, user_id)]
+
+
+def taken(user, key: str) -> tuple[bool, object]:
+    """``(True, value or None)`` when ``key`` was read with ``user`` at the start of the request (``request_keys``),
+    else ``(False, None)``: the caller reads it itself."""
+    prefetched = _prefetched(user)
+    found = prefetched.take([key]) if prefetched is not None else None
+    return (False, None) if found is None else (True, found.get(key))
+
+
+def load_user(user_id, compute, *, found: dict | None = None, also: tuple[str, ...] = ()):
     """The user row as ``compute()`` (the authentication backend's ``get_user``) gives it, from the cache when
     stored under the user's current version; in the same round trip the entries and versions of the user's
     roles and unread count, which ``memberships`` and ``unread_count`` then take without another.
-    ``found``: those keys (``user_keys(user_id)``) already read with the session, in its round trip."""
+    ``found``: those keys (``user_keys(user_id)``) already read with the session, in its round trip, and with
+    them the keys ``also`` (``request_keys``), which ``taken`` then answers."""
     if not enabled():
         return compute()
     try:
@@ -298,7 +325,8 @@ def load_user(user_id, compute, *, found: dict | None = None):
         return compute()
     keys = user_keys(user_id)
     try:
-        prefetched = Prefetched(cache.get_many(keys) if found is None else found, keys)
+        asked = keys if found is None else keys + list(also)  # ``also`` read only with the session
+        prefetched = Prefetched(cache.get_many(keys) if found is None else found, asked)
     except Exception:
         logger.warning("缓存不可用，直接读取数据库：用户 %s", user_id, exc_info=True)
         return compute()

@@ -62,9 +62,11 @@ def release() -> str:
     return digest.hexdigest()
 
 
-def key(kind: str, pk: int, who: str) -> str:
-    """Where the page of object ``pk`` is kept for the viewer ``who`` (the header it shows them)."""
-    return f"zc:html:{kind}:{pk}:{release()}:{who}"
+def key(kind: str, pk: int, viewer_id: int) -> str:
+    """Where the page of object ``pk`` is kept for the viewer ``viewer_id`` (the name its header shows them is in
+    the stamp): made of what a request tells before its user is read, so that the page is read in the same round
+    trip as the session and the user (``accounts.request_cache.prefetch_with_user``)."""
+    return f"zc:html:{kind}:{pk}:{release()}:{viewer_id}"
 
 
 # this process's last entries, the most recently used last: key → (stamp, the page in UTF-8)
@@ -80,16 +82,20 @@ def _keep(key: str, entry: tuple[str, bytes]) -> None:
             _kept.popitem(last=False)
 
 
-def get(key: str) -> tuple[str, bytes] | None:
+def get(key: str, user=None) -> tuple[str, bytes] | None:
     """The page kept under ``key`` with its stamp (the digest of its rows and what its viewer may do, which the
-    caller compares with the current ones before serving it): from this process's memory, else from Redis (a
-    miss while Redis is down)."""
+    caller compares with the current ones before serving it): from this process's memory, else as read with
+    ``user`` at the start of the request, else from Redis (a miss while Redis is down)."""
     with _lock:
         entry = _kept.get(key)
         if entry is not None:
             _kept.move_to_end(key)
             return entry
-    entry = cache.get(key)
+    from accounts.request_cache import taken
+
+    read, entry = taken(user, key) if user is not None else (False, None)
+    if not read:
+        entry = cache.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes):
         _keep(key, entry)
         return entry

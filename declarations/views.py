@@ -1,6 +1,7 @@
 """The applicant's pages: my declarations, the wizard (autosaved with htmx, live verdict beside it),
 materials, the pledge and submission; the declaration's status page with its timeline and versions."""
 
+import functools
 import hashlib
 
 from django.conf import settings
@@ -13,8 +14,10 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts import request_cache
 from accounts.models import Role
 from config import fragments
+from config.api import MAX_ID
 from titles.models import Level, ReviewPlan
 from titles.selectors import plan_citations
 from titles.views import verdict_rows
@@ -309,10 +312,10 @@ def detail(request, pk):
     and what the viewer may do are unchanged (``config.fragments``): then one query and no rendering."""
     user = request.user
     key = _page_key(request, pk) if fragments.enabled() else None
-    kept = fragments.get(key) if key else None
+    kept = fragments.get(key, user) if key else None
     if kept is not None:
         declaration, digest = declaration_head(user, pk)  # the gate and the digest: one query
-        if digest and kept[0] == _stamp(digest, _viewer(user, declaration)):
+        if digest and kept[0] == _stamp(digest, _viewer(user, declaration), user):
             return HttpResponse(fragments.fill(kept[1], request))
     page = declaration_page(user, pk)  # the gate and everything below: one query
     declaration, versions = page["declaration"], page["versions"]
@@ -329,7 +332,7 @@ def detail(request, pk):
     if key is None or not page["digest"]:
         return render(request, "declarations/detail.html", context)
     html = fragments.render("declarations/detail.html", context, request)
-    fragments.put(key, _stamp(page["digest"], viewer), html)
+    fragments.put(key, _stamp(page["digest"], viewer, user), html)
     return HttpResponse(fragments.fill(html, request))
 
 
@@ -339,15 +342,37 @@ def _viewer(user, declaration) -> dict:
             "may_verify": may_verify(user, declaration)}
 
 
-def _stamp(digest: str, viewer: dict) -> str:
-    return f"{digest}:{int(viewer['is_owner'])}{int(viewer['may_verify'])}:{'.'.join(viewer['actions'])}"
+def _stamp(digest: str, viewer: dict, user) -> str:
+    """What a kept page was made from, besides its viewer: the digest of its rows, what the viewer may do, and the
+    name its header shows them (the unread badge is filled in at each request: ``config.fragments.fill``)."""
+    name = hashlib.blake2b(f"{user.real_name}\x00{user.username}".encode(), digest_size=6).hexdigest()
+    return f"{digest}:{name}:{int(viewer['is_owner'])}{int(viewer['may_verify'])}:{'.'.join(viewer['actions'])}"
 
 
 def _page_key(request, pk: int) -> str | None:
-    """Where the page is kept for this viewer and the name in its header (the unread badge is filled in at each
-    request: ``config.fragments.fill``); None when the request has messages to show."""
+    """Where the page is kept for this viewer; None when the request has messages to show."""
     if len(messages.get_messages(request)):
         return None
-    user = request.user
-    name = hashlib.blake2b(f"{user.real_name}\x00{user.username}".encode(), digest_size=6).hexdigest()
-    return fragments.key("declaration", pk, f"{user.pk}:{name}")
+    return fragments.key("declaration", pk, request.user.pk)
+
+
+@request_cache.prefetch_with_user
+def _kept_page(path: str, user_id: int) -> list[str]:
+    """A declaration's page (``path``: the address without the script prefix): the page kept for its viewer, read
+    with the session and the user (its first view then costs no round trip to Redis for a page that is not there,
+    and a page kept costs none of its own)."""
+    prefix, suffix = _detail_address()
+    pk = path[len(prefix):len(path) - len(suffix)] if path.startswith(prefix) and path.endswith(suffix) else ""
+    if not (pk.isascii() and pk.isdigit() and 0 < int(pk) <= MAX_ID) or not fragments.enabled():
+        return []
+    return [fragments.key("declaration", int(pk), user_id)]
+
+
+@functools.cache
+def _detail_address() -> tuple[str, str]:
+    """What comes before and after the id in the address of a declaration's page, without the script prefix
+    (reversed once per process)."""
+    from django.urls import get_script_prefix, reverse
+
+    address = reverse("declarations:detail", args=[7000000001])[len(get_script_prefix()) - 1:]
+    return tuple(address.split("7000000001"))

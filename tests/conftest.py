@@ -95,3 +95,24 @@ def applicant(org_tree):
     from tests.factories import user_with_role
 
     return user_with_role(Role.APPLICANT, org_tree["employer_a"])
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The commands this process sends to the cache's Redis database, one entry per round trip (a pipeline or an
+    MGET is one): the wire itself, whatever the code above it."""
+    from django.core.cache import cache
+    from redis.connection import AbstractConnection
+
+    sent: list[str] = []
+    database = cache._cache.get_client(None).connection_pool.connection_kwargs.get("db", 0)
+    original = AbstractConnection.send_packed_command
+
+    def send_packed_command(self, command, check_health=True):
+        if self.db == database:
+            first = command[0] if isinstance(command, list) else command
+            sent.append(bytes(first).split(b"\r\n")[2].decode())
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", send_packed_command)
+    return sent

@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from redis.connection import AbstractConnection
 
 from accounts import request_cache
 from accounts.middleware import USER_HINT_COOKIE
@@ -24,24 +23,6 @@ PAGE = "/notifications/"
 @pytest.fixture(autouse=True)
 def _cache_on(settings):
     settings.REQUEST_CACHE = True
-
-
-@pytest.fixture
-def redis_commands(monkeypatch):
-    """The commands this process sends to the cache's Redis database, one entry per round trip (a pipeline or an
-    MGET is one): the wire itself, whatever the code above it."""
-    sent: list[str] = []
-    database = cache._cache.get_client(None).connection_pool.connection_kwargs.get("db", 0)
-    original = AbstractConnection.send_packed_command
-
-    def send_packed_command(self, command, check_health=True):
-        if self.db == database:
-            first = command[0] if isinstance(command, list) else command
-            sent.append(bytes(first).split(b"\r\n")[2].decode())
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", send_packed_command)
-    return sent
 
 
 @pytest.fixture

@@ -271,3 +271,26 @@ def test_the_kept_page_shows_the_viewers_own_header(client, in_window, plan, app
     client.force_login(people["admin"])  # another of the unit's staff: their own header on the same rows
     page = _page(client, declaration)
     assert "李新名</span>" not in page and 'data-testid="current-user"' in page
+
+
+@kept
+def test_the_kept_page_is_read_with_the_session_and_the_user(client, in_window, plan, applicant, people, settings,
+                                                              redis_commands):
+    """The page kept for its viewer is read from Redis in the round trip of the session and the user
+    (``accounts.request_cache.prefetch_with_user``): a page kept in Redis and not in this process's memory costs
+    no round trip of its own, and a first view none for a page that is not there."""
+    from config import fragments
+
+    settings.REQUEST_CACHE = True
+    declaration = submitted(applicant, plan)
+    client.force_login(people["handler"])
+    assert client.get("/notifications/").status_code == 200  # the signed hint of the user, their entries warmed
+    client.get(f"/declarations/{declaration.pk + 100000}/")  # a page of another declaration: the process's prefetcher registered
+    del redis_commands[:]
+    first = _page(client, declaration)
+    assert redis_commands == ["MGET", "SET"]  # the session, the user and (not there) the page; then the page kept
+    fragments._kept.clear()  # as in another process
+    del redis_commands[:]
+    again = _page(client, declaration)
+    assert redis_commands == ["MGET"]
+    assert _untokened(again) == _untokened(first) and "审核" in again
