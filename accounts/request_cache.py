@@ -291,8 +291,9 @@ _prefetchers: list = []
 
 
 def prefetch_with_user(prefetcher):
-    """Register ``prefetcher(path, user_id)`` (``path``: ``request.path_info``): the keys of the default cache a request for ``path`` by that user
-    will read, read in the round trip of its session and user (``request_keys``) and taken with ``taken``."""
+    """Register ``prefetcher(path, user_id)`` (``path``: ``request.path_info``): the keys of the default cache a
+    request for ``path`` by that user will read, read in the round trip of its session and user (``request_keys``)
+    and taken with ``taken``."""
     _prefetchers.append(prefetcher)
     return prefetcher
 
