@@ -18,8 +18,11 @@ def browser():
         pytest.fail(f"找不到 Chromium（{CHROMIUM}）：请安装 Debian 的 chromium 软件包（.ci/run 会安装）")
     # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run beside one.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # an assertion waits as long as an action (15 s, ``page``), not Playwright's 5 s: a loaded machine (CI beside
+    # other work) answers slower; what is asserted does not change
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

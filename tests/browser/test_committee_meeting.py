@@ -71,6 +71,9 @@ def test_three_experts_score_and_vote_and_the_secretary_closes_the_meeting(
         page.goto(f"{live_server.url}/committees/workspace/")
         expect(page.get_by_test_id("workspace").locator("tbody tr")).to_have_count(2)
         page.get_by_role("link", name=str(first.pk), exact=True).click()
+        # htmx binds the autosave to the form once the page has loaded: what is typed before that is never sent
+        # (seen on a loaded machine: no autosave at all, the status left empty)
+        page.wait_for_url(f"**/committees/workspace/{first.pk}/")  # the new page's load event, not the old one's
         for code, points in FULL.items():
             page.get_by_test_id(f"points-review-{code}").fill(str(points))
         expect(page.get_by_test_id("save-status-review")).to_contain_text("已自动保存")
