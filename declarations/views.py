@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from accounts import request_cache
 from accounts.models import Role
 from config import fragments
-from config.api import MAX_ID
 from titles.models import Level, ReviewPlan
 from titles.selectors import plan_citations
 from titles.views import verdict_rows
@@ -363,7 +362,7 @@ def _kept_page(path: str, user_id: int) -> list[str]:
     and a page kept costs none of its own)."""
     prefix, suffix = _detail_address()
     pk = path[len(prefix):len(path) - len(suffix)] if path.startswith(prefix) and path.endswith(suffix) else ""
-    if not (pk.isascii() and pk.isdigit() and 0 < int(pk) <= MAX_ID) or not fragments.enabled():
+    if not (pk.isascii() and pk.isdigit()) or not fragments.enabled():  # what <int:pk> takes
         return []
     return [fragments.key("declaration", int(pk), user_id)]
 
@@ -372,7 +371,9 @@ def _kept_page(path: str, user_id: int) -> list[str]:
 def _detail_address() -> tuple[str, str]:
     """What comes before and after the id in the address of a declaration's page, without the script prefix
     (reversed once per process)."""
-    from django.urls import get_script_prefix, reverse
+    from django.urls import get_script_prefix
 
-    address = reverse("declarations:detail", args=[7000000001])[len(get_script_prefix()) - 1:]
-    return tuple(address.split("7000000001"))
+    from accounts.templatetags.site_urls import address_parts
+
+    before, after = address_parts("declarations:detail", 1)
+    return before[len(get_script_prefix()) - 1:], after

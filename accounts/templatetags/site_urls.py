@@ -16,15 +16,21 @@ _static: dict = {}
 _STAND_IN = "7000000001"  # an id no row has, found once in the reversed address
 
 
+def address_parts(name: str, count: int) -> list[str]:
+    """The address of ``name`` reversed with a stand-in in the place of each of its ``count`` ids, split there:
+    the text around the ids (ValueError when an argument is not an id)."""
+    parts = reverse(name, args=[int(_STAND_IN)] * count).split(_STAND_IN)
+    if len(parts) != count + 1:  # the stand-in changed by a converter, or part of the address itself
+        raise ValueError(f"fixed_url {name!r}: arguments must be ids (<int:…>)")
+    return parts
+
+
 @register.simple_tag
 def fixed_url(name: str, *args) -> str:
     key = (name, len(args), get_script_prefix(), get_urlconf())
     parts = _reversed.get(key)
     if parts is None:
-        parts = reverse(name, args=[int(_STAND_IN)] * len(args)).split(_STAND_IN)
-        if len(parts) != len(args) + 1:  # the stand-in changed by a converter, or part of the address itself
-            raise ValueError(f"fixed_url {name!r}: arguments must be ids (<int:…>)")
-        _reversed[key] = parts
+        parts = _reversed[key] = address_parts(name, len(args))
     if not args:
         return parts[0]
     url = [parts[0]]

@@ -294,3 +294,26 @@ def test_the_kept_page_is_read_with_the_session_and_the_user(client, in_window, 
     again = _page(client, declaration)
     assert redis_commands == ["MGET"]
     assert _untokened(again) == _untokened(first) and "审核" in again
+
+
+@kept
+def test_the_page_read_with_the_user_is_found_by_its_address_under_a_script_prefix():
+    """The prefetcher takes the address without the script prefix (``request.path_info``), whatever the prefix
+    the site is served under, and only a declaration's page."""
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from config import fragments
+    from declarations import views
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/zhicheng/"):
+            set_script_prefix(prefix)
+            views._detail_address.cache_clear()
+            assert views._kept_page("/declarations/42/", 7) == [fragments.key("declaration", 42, 7)]
+            assert views._kept_page("/declarations/42/edit/", 7) == []
+            assert views._kept_page("/declarations/x/", 7) == []
+            assert views._kept_page("/reviews/", 7) == []
+    finally:
+        set_script_prefix(before)
+        views._detail_address.cache_clear()
