@@ -20,6 +20,9 @@ the database as the sign-in writes it, the user's row, roles and unread count in
   API's authentication and permission classes), the POST with its CSRF header as the site's pages send it;
 - ``handler_detail``: the handler's declaration page (``/declarations/<id>/``), the submitted declarations of
   the handler's unit in turn;
+- ``bureau_first``: the bureau reviewer's first view of a declaration (``/declarations/<id>/``), each request a
+  declaration of another unit than the handler's, in turn, none kept for the bureau when the run starts (as
+  run.py's first views: the page made, kept and sent);
 - ``applicant_submit``: the rush's submit (``POST /api/v1/declarations/<id>/actions/submit/``), each request a draft of
   its own applicant signed in as run.py signs them in (``dataset.write_sessions``); ``SUBMIT_DRAFTS`` drafts are
   made at every run, so ``--n`` plus the warm-up must stay below it.
@@ -52,7 +55,8 @@ from run import CSRF, DATABASE_URL, REDIS_URL  # noqa: E402
 from bench import harness  # noqa: E402
 
 KINDS = ("applicant_x", "handler_x", "bureau_x", "applicant_api_x", "applicant_api_post_x", "handler_detail",
-         "applicant_submit")
+         "bureau_first", "applicant_submit")
+FIRST_VIEWS = 2000  # bureau_first: distinct declarations, so --n plus the warm-up must stay below it
 SUBMIT_DRAFTS = 1000
 WARM = 30
 
@@ -118,6 +122,15 @@ def _prepare(kinds):
     ids = list(Declaration.objects.filter(employer_id=employer).exclude(state="draft")
                .order_by("pk").values_list("pk", flat=True)[:50])
 
+    if "bureau_first" in kinds:  # every page made at its first view in this run
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL)
+        for found in client.scan_iter(match=f"*zc:html:declaration:*:{bureau.pk}", count=1000):
+            client.delete(found)
+    others = list(Declaration.objects.exclude(employer_id=employer).exclude(state="draft")
+                  .order_by("pk").values_list("pk", flat=True)[:FIRST_VIEWS])
+
     def environ(path, who, method="GET", body=b"", **extra):
         return {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
                 "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1:8000",
@@ -137,6 +150,7 @@ def _prepare(kinds):
         "applicant_api_post_x": [environ("/api/v1/__bench/x", "applicant", "POST", b"{}",
                                          HTTP_ACCEPT="application/json", **post)],
         "handler_detail": [environ(f"/declarations/{pk}/", "handler") for pk in ids],
+        "bureau_first": [environ(f"/declarations/{pk}/", "bureau") for pk in others],
     }
     if "applicant_submit" in kinds:
         with tempfile.TemporaryDirectory() as folder:

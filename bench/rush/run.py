@@ -13,7 +13,8 @@
 3. prepares the baseline with its own ../shared/bench/baseline/run.sh (its virtualenv, database and data; one
    second of ``plain``), then serves it as that script does (gunicorn, 2 sync workers, same flags) beside ours;
 4. smoke-tests, then takes each figure in turn with its baseline's (the machine's speed drifts by tens of per cent
-   within minutes, so a figure and its baseline taken minutes apart are not comparable): after a 2 s warm-up of
+   within minutes, so a figure and its baseline taken minutes apart are not comparable): after both databases
+   are read into the operating system's cache (``harness.in_memory``: pg_prewarm), a 2 s warm-up of
    each and a wait for a quiet machine (no autovacuum, CPUs idle), ``--pairs`` slices of ``--duration`` s with
    wrk -t2 -c16, each of ours followed by one of the baseline's endpoint: submit (each request a real submit of a
    distinct draft) against ``write``, the handler's and the bureau's queue against ``list``, a declaration's page
@@ -231,6 +232,7 @@ def sweep(env, out: Path, day: str) -> str:
     with psycopg.connect(copy_url, autocommit=True) as conn:
         rows = conn.execute("SELECT count(*) FROM declarations_declaration").fetchone()[0]
         conn.execute("CHECKPOINT")  # the copy's pages written out before the clock starts, not during the sweep
+    log(f"{copy}: {harness.in_memory(copy_url)}")  # as a production server's memory holds it (harness.in_memory)
     sweep_env = {**env, "DATABASE_URL": copy_url}
     try:
         with open(out / "sweep.log", "w") as log_file:
@@ -317,6 +319,10 @@ def main():
             endpoint = FIGURES[mode][1]
             if mode == "detail":
                 view_every_page(out, facts["staff"]["handler"])
+            # before each figure, as the page cache drains between them: ours, and the baseline's the same way
+            log(f"{mode}: bench_rush {harness.in_memory(DATABASE_URL)}"
+                + (f"; {BASELINE_DB} {harness.in_memory(harness.database_url_of(DATABASE_URL, BASELINE_DB))}"
+                   if limit else ""))
             harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", 2, wrk_args(mode, out, facts, "warmup"),
                             out / f"warmup-{mode}.txt", marker="RUSHRESULT")
             if limit:
