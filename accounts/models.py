@@ -137,16 +137,17 @@ class User(AbstractUser):
             from .request_cache import memberships
 
             cached = memberships(self, self._read_memberships)
+            for membership in cached:  # their user is this one, as the related manager gives them
+                membership._state.fields_cache["user"] = self
             self._memberships_cache = cached
         return cached
 
     def _read_memberships(self) -> list["RoleMembership"]:
         """``role_memberships.select_related("organisation").order_by("pk")``, its SQL compiled once per process
-        (read on every request whose user's roles are not in the shared cache: ≈ 0.5 ms of the ORM's CPU)."""
-        found = _MEMBERSHIPS.objects(self.pk)
-        for membership in found:
-            membership.user = self  # as the related manager gives them
-        return found
+        (read on every request whose user's roles are not in the shared cache: ≈ 0.5 ms of the ORM's CPU). Kept in
+        the shared cache without their user (``memberships`` sets it): a second copy of the user in every entry
+        was three quarters of its size and half the time a request took to read it."""
+        return _MEMBERSHIPS.objects(self.pk)
 
     def roles(self) -> list[str]:
         seen = []

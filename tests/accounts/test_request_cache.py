@@ -285,8 +285,8 @@ def test_a_device_of_another_user_does_not_verify_the_session(client, org_tree):
 
 def test_what_the_cache_misses_is_read_as_the_orm_reads_it(org_tree):
     """On a miss the user (ModelBackend.get_user) and their memberships (the related manager's query) are read
-    by statements compiled once per process: the same rows, the user attached without a query, and an
-    inactive user refused as the backend refuses them."""
+    by statements compiled once per process: the same rows (the memberships without their user, which
+    ``memberships`` attaches: the test below), and an inactive user refused as the backend refuses them."""
     from django.contrib.auth.backends import ModelBackend
 
     from accounts.middleware import _backend_user
@@ -300,10 +300,38 @@ def test_what_the_cache_misses_is_read_as_the_orm_reads_it(org_tree):
     assert _backend_user(backend, 987654321) is None
     with CaptureQueriesContext(connection) as queries:
         ours = read._read_memberships()
-        assert all(m.user is read for m in ours) and [m.organisation.name for m in ours]
+        assert all("user" not in m._state.fields_cache for m in ours) and [m.organisation.name for m in ours]
     assert len(queries) == 1
     theirs = list(handler.role_memberships.select_related("organisation").order_by("pk"))
     assert [(m.pk, m.role, m.organisation_id, m.organisation.name) for m in ours] == [
         (m.pk, m.role, m.organisation_id, m.organisation.name) for m in theirs] and len(ours) == 2
     User.objects.filter(pk=handler.pk).update(is_active=False)
     assert _backend_user(backend, handler.pk) is None is backend.get_user(handler.pk)
+
+
+def test_the_roles_are_kept_without_their_user_and_read_back_with_it(org_tree):
+    """The roles' entry holds the memberships and their organisations, not a second copy of the user (three quarters
+    of the entry, half its reading); read back from the cache, each membership's user is the user itself, as the
+    related manager gives it, and costs no query."""
+    import pickle
+
+    from django.core.cache import cache
+
+    from accounts.models import User
+
+    handler = user_with_role(Role.EMPLOYER_HANDLER, org_tree["employer_a"])
+    RoleMembership.objects.create(user=handler, organisation=org_tree["employer_b"], role=Role.EMPLOYER_ADMIN)
+    key = f"zc:roles:{request_cache._scope()}:{handler.pk}"
+    cache.delete(key)
+    first = User.objects.get(pk=handler.pk)
+    assert [m.user for m in first.memberships()] == [first, first]  # computed: the user set as well
+    kept = cache.get(key)[1]
+    assert len(kept) == 2 and all("user" not in m._state.fields_cache for m in kept)
+    assert all("organisation" in m._state.fields_cache for m in kept)
+    assert len(pickle.dumps(kept)) < 2 * len(pickle.dumps([m.organisation for m in kept]))
+    again = User.objects.get(pk=handler.pk)
+    with CaptureQueriesContext(connection) as queries:
+        memberships = again.memberships()
+        assert all(m.user is again for m in memberships)
+        assert [m.organisation.name for m in memberships] == [org_tree["employer_a"].name, org_tree["employer_b"].name]
+    assert not queries.captured_queries
