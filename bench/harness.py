@@ -54,8 +54,8 @@ def site_env(database_url: str, redis_url: str, static_root: Path) -> dict:
 
 
 def _admin_url(database_url: str) -> tuple[str, str]:
-    parts = urllib.parse.urlsplit(database_url)
-    return parts.path.lstrip("/"), urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    """The database's name and the URL of the server's ``postgres`` database."""
+    return urllib.parse.urlsplit(database_url).path.lstrip("/"), database_url_of(database_url, "postgres")
 
 
 def create_database(database_url: str, *, drop: bool = False) -> bool:

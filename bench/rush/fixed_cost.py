@@ -50,7 +50,7 @@ import pstats  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import CSRF, DATABASE_URL, REDIS_URL  # noqa: E402
+from run import CSRF, DATABASE_URL, REDIS_URL, forget_kept_pages  # noqa: E402
 
 from bench import harness  # noqa: E402
 
@@ -123,11 +123,7 @@ def _prepare(kinds):
                .order_by("pk").values_list("pk", flat=True)[:50])
 
     if "bureau_first" in kinds:  # every page made at its first view in this run
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        for found in client.scan_iter(match=f"*zc:html:declaration:*:{bureau.pk}", count=1000):
-            client.delete(found)
+        forget_kept_pages(bureau.pk)
     others = list(Declaration.objects.exclude(employer_id=employer).exclude(state="draft")
                   .order_by("pk").values_list("pk", flat=True)[:FIRST_VIEWS])
 

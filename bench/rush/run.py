@@ -112,13 +112,14 @@ def split(out: Path, name: str, pairs: int) -> None:
         (out / f"{name}-run{k}.txt").write_text("\n".join(rest[(k - 1) * size:k * size]) + "\n")
 
 
-def forget_kept_pages() -> None:
+def forget_kept_pages(viewer_id: int | None = None) -> None:
     """Every run starts with no page kept (``config.fragments``), so that its figures do not depend on what an
-    earlier run left in the bench's Redis."""
+    earlier run left in the bench's Redis; ``viewer_id``: only the declarations' pages kept for that viewer."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    for keys in _batched(client.scan_iter(match="*zc:html:*", count=1000), 1000):
+    pattern = "*zc:html:*" if viewer_id is None else f"*zc:html:declaration:*:{viewer_id}"
+    for keys in _batched(client.scan_iter(match=pattern, count=1000), 1000):
         client.delete(*keys)
 
 
@@ -223,7 +224,7 @@ def sweep(env, out: Path, day: str) -> str:
     python = sys.executable
     name, admin_url = harness._admin_url(env["DATABASE_URL"])
     copy = f"{name}_run"
-    copy_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{copy}"
+    copy_url = harness.database_url_of(env["DATABASE_URL"], copy)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
         started = time.monotonic()
@@ -320,7 +321,7 @@ def main():
             if mode == "detail":
                 view_every_page(out, facts["staff"]["handler"])
             # before each figure, as the page cache drains between them: ours, and the baseline's the same way
-            log(f"{mode}: bench_rush {harness.in_memory(DATABASE_URL)}"
+            log(f"{mode}: {harness._admin_url(DATABASE_URL)[0]} {harness.in_memory(DATABASE_URL)}"
                 + (f"; {BASELINE_DB} {harness.in_memory(harness.database_url_of(DATABASE_URL, BASELINE_DB))}"
                    if limit else ""))
             harness.run_wrk(HERE / "wrk.lua", f"{BASE_URL}/", 2, wrk_args(mode, out, facts, "warmup"),

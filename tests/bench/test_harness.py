@@ -41,3 +41,5 @@ def test_a_database_that_cannot_be_read_is_said_so():
 def test_the_url_of_another_database_on_the_same_server():
     assert (harness.database_url_of("postgres://u@db.example:6543/bench_rush?sslmode=require", "bench_rush_limit")
             == "postgres://u@db.example:6543/bench_rush_limit?sslmode=require")
+    assert harness._admin_url("postgres://u@db.example:6543/bench_rush") == (
+        "bench_rush", "postgres://u@db.example:6543/postgres")
