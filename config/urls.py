@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
@@ -26,7 +27,18 @@ router.register("certificates", certificates_api.CertificateViewSet, basename="c
 admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
 
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico where a response names no icon (a PDF, an image): the site's icon, which every
+    page links (layout.html), instead of a 404 page made through every middleware."""
+    from accounts.templatetags.site_urls import fixed_static
+
+    return redirect(fixed_static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/me/", accounts_api.me, name="api-me"),
