@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined
 
+from accounts.services import action_label
 from accounts.templatetags.site_urls import fixed_static, fixed_url
 from declarations.templatetags.declarations_extras import get_item
 
@@ -45,7 +46,7 @@ def environment(**options) -> Environment:
     # the name itself into the page: the demo's pages would differ from production's)
     env = Environment(**{**options, "undefined": Undefined})
     env.globals.update(url=url, fixed_url=fixed_url, static=fixed_static)
-    env.filters.update(date=date, filesizeformat=filesizeformat, get_item=get_item)
+    env.filters.update(date=date, filesizeformat=filesizeformat, get_item=get_item, action_label=action_label)
     return env
 
 

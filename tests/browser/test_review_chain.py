@@ -91,6 +91,7 @@ def test_draft_to_committee_review(browser, live_server, settings, in_window, pl
 
     me.goto(detail)
     timeline = me.get_by_test_id("timeline")
-    for step in ("submit", "return", "resubmit", "recommend", "forward", "pass"):
+    for step in ("提交申报", "退回补正", "补正后重新提交", "推荐", "推送上报", "审核通过"):  # the actions in Chinese
         expect(timeline).to_contain_text(step)
+    expect(timeline).not_to_contain_text("submit")
     expect(timeline).to_contain_text("市人社局")

@@ -144,11 +144,12 @@ def test_without_decisions_the_timeline_shows_the_events(client, in_window, plan
     record_event(actor=applicant, action="old_style_entry", obj=declaration)
     client.force_login(people["handler"])
     timeline = _page(client, declaration).split('data-testid="timeline"')[1].split("</ol>")[0]
-    assert "old_style_entry" in timeline and "<time" not in timeline
+    assert "old_style_entry" in timeline and "<time" not in timeline  # an action with no Chinese name: its code
     submitted_one = submitted(user_with_role(Role.APPLICANT, declaration.employer, real_name="王申报"), plan)
     record_event(actor=applicant, action="old_style_entry", obj=submitted_one)
     timeline = _page(client, submitted_one).split('data-testid="timeline"')[1].split("</ol>")[0]
-    assert "submit（草稿 → 单位审核）" in timeline and "old_style_entry" not in timeline
+    assert ('<span data-action="submit">提交申报</span>（草稿 → 单位审核）' in timeline  # the action in Chinese
+            and "old_style_entry" not in timeline)
 
 
 # --- the page kept as HTML under PostgreSQL's digest of its rows (config.fragments) ---------------------------------

@@ -307,7 +307,7 @@ def test_the_declaration_page_reads_its_versions_returns_and_decisions_at_once(c
     with django_assert_max_num_queries(len(fresh.captured_queries)):
         page = client.get(f"/declarations/{declaration.pk}/").content.decode()
     timeline = page.split('data-testid="timeline"')[1]
-    assert timeline.count("<li><time") == 4 and "李经办：return（单位审核 → 退回补正）" in timeline
+    assert timeline.count("<li><time") == 4 and '李经办：<span data-action="return">退回补正</span>（单位审核 → 退回补正）' in timeline
     assert "第 2 次退回" in page and "新上传的文件已过期" in page and "复印件不清晰" not in page.split("办理记录")[0]
     assert "第 1 版 → 第 2 版的改动" in page and "第 2 版 ·" in page and "退回次数</dt><dd>2" in page
 
