@@ -26,6 +26,7 @@ from titles.selectors import active_layer_rows, rulebook_for
 
 from .models import Declaration, DeclarationVersion, Material
 from .selectors import access_declaration, materials_of
+from .services import about_label
 
 # the related rows' fields the page and the permission checks read; any other field is deferred (read on
 # first access, never a silent default)
@@ -200,7 +201,8 @@ def declaration_page(actor, pk: int) -> dict:
     """``access_declaration`` (404 when absent, 403 when not visible) and what the declaration's page shows,
     in one query: ``{"declaration", "recommendation", "objections", "materials", "versions", "corrections",
     "correction", "decisions", "events", "digest"}`` (the digest as ``declaration_head`` reads it). Materials as
-    ``{"material", "verification"}`` (the material with ``duplicate_elsewhere``); versions, corrections, the recommendation and its objections as model
+    ``{"material", "verification"}`` (the material with ``duplicate_elsewhere``); versions, corrections (each item with
+    its ``label``: ``about_label``), the recommendation and its objections as model
     instances for display; decisions as dicts with their ``actor`` (or None: the system) and ``body``;
     the events only when there is no decision."""
     from accounts.models import Event
@@ -221,6 +223,9 @@ def declaration_page(actor, pk: int) -> dict:
         materials.append({"material": material,
                           "verification": _instance(MaterialVerification, found) if found else None})
     corrections = [_instance(CorrectionNotice, row, declaration=declaration) for row in lists["corrections"]]
+    for correction in corrections:  # what each item is about, as the applicant reads it
+        correction.shown_items = [{**item, "label": about_label(str(item.get("about", "")), labels)}
+                                  for item in correction.items or () if isinstance(item, dict)]
     decisions = []
     created_at = Decision._meta.get_field("created_at")
     for row in lists["decisions"]:
@@ -243,4 +248,5 @@ def declaration_page(actor, pk: int) -> dict:
         "events": [{"action": row["action"], "created_at": _value(event_created_at, row["created_at"])}
                    for row in lists["events"]],
         "digest": lists["digest"],
+        "material_labels": labels,
     }

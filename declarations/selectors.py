@@ -17,7 +17,7 @@ from config.clock import today
 from config.json_rows import JsonRows
 from config.lookups import AnyOf
 from config.prepared import PreparedObjects, PreparedValues
-from titles.material_rules import DeclarationFacts, material_kinds
+from titles.material_rules import DeclarationFacts, kind_labels, material_kinds
 from titles.selectors import active_layer_rows, effective_material_rules, rulebook_for
 
 from .flow import SERVICE_ONLY, State, actions_from
@@ -325,6 +325,12 @@ def kinds_for(declaration, profile: Profile | None = None, *, rows: dict | None 
     )
     rules = effective_material_rules(region_code=declaration.plan.organisation.region_code, year=declaration.year)
     return material_kinds(rules, facts)
+
+
+def material_labels(declaration) -> dict[str, str]:
+    """The names of the declaration's material kinds in its rulebook (``kind_labels``), as its page shows them."""
+    rules = rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year)
+    return kind_labels(rules.materials, declaration.series.name if declaration.series else "")
 
 
 def declaration_window(plan):

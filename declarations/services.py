@@ -333,6 +333,42 @@ def describe_fact(path: str) -> str:
         return {"as_of": "核验日期", "target": "申报内容"}.get(parts[0], parts[0])
 
 
+MATERIAL_ABOUT = "material:"  # a return item or a version's change about a material: material:<kind>
+
+
+def about_label(about: str, material_labels: dict[str, str]) -> str:
+    """What a return item or a version's change is about, as people read it: ``material:id_card`` → 申报材料 ·
+    居民身份证 (``material_labels``: the declaration's kinds, ``kind_labels``), ``profile.career_start`` → 档案 ·
+    参加工作时间, ``declaration.level`` → 申报内容 · 申报层级; any other text (a reviewer's own words) as it is."""
+    if about.startswith(MATERIAL_ABOUT):
+        kind = about[len(MATERIAL_ABOUT):]
+        return f"申报材料 · {material_labels.get(kind, kind)}"
+    part, _, path = about.partition(".")
+    if part == "profile" and path:
+        return f"档案 · {describe_fact(path)}"
+    if part == "declaration" and path:
+        try:
+            return f"申报内容 · {Declaration._meta.get_field(path).verbose_name}"
+        except Exception:
+            return about
+    return about
+
+
+def about_code(text: str, material_labels: dict[str, str]) -> str:
+    """A return item's subject as a reviewer writes it, in the code the 一次性告知 check compares with the versions'
+    changes: a material's name (居民身份证, or 申报材料 · 居民身份证 as the page shows it) → material:<kind>, a
+    profile field's name (参加工作时间) → profile.<field>; a code or any other text as it is."""
+    text = text.strip()
+    name = text.split("·", 1)[1].strip() if "·" in text else text
+    for kind, label in material_labels.items():
+        if name == label:
+            return f"{MATERIAL_ABOUT}{kind}"
+    for field in Profile._meta.concrete_fields:
+        if name == str(field.verbose_name) and field.name not in ("id", "user"):
+            return f"profile.{field.name}"
+    return text
+
+
 def submission_problems(declaration, profile: Profile | None = None, verdict: dict | None = None, *,
                         rows: dict | None = None) -> list[dict]:
     """Every reason submitting would be refused now, as ``{"rule", "message"}`` (empty: it may go);

@@ -41,6 +41,7 @@ from .services import (
     PLEDGE_VERSION,
     DeclarationError,
     InvalidInput,
+    about_label,
     add_material,
     delete_profile_row,
     describe_fact,
@@ -325,7 +326,8 @@ def detail(request, pk):
     context = {
         **page, **viewer,
         "next_step": NEXT_STEP.get(declaration.state, ""), "state_labels": dict(State.choices),
-        "diff": version_diff(versions[-2].snapshot, versions[-1].snapshot) if len(versions) > 1 else None,
+        "diff": _labelled(version_diff(versions[-2].snapshot, versions[-1].snapshot), page["material_labels"])
+        if len(versions) > 1 else None,
         "recommendation": recommendation, "objections": page["objections"] if recommendation else [],
     }
     if key is None or not page["digest"]:
@@ -333,6 +335,18 @@ def detail(request, pk):
     html = fragments.render("declarations/detail.html", context, request)
     fragments.put(key, _stamp(page["digest"], viewer, user), html)
     return HttpResponse(fragments.fill(html, request))
+
+
+def _labelled(diff: dict, material_labels: dict[str, str]) -> dict:
+    """A version diff with what each change is about as people read it (``about_label``)."""
+    for row in (*diff["fields"], *diff["materials"]):
+        row["label"] = about_label(row["about"], material_labels)
+    for row in diff["materials"]:
+        row["change_label"] = _CHANGES.get(row["change"], row["change"])
+    return diff
+
+
+_CHANGES = {"added": "新增", "removed": "删除", "replaced": "更换"}
 
 
 def _viewer(user, declaration) -> dict:

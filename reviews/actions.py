@@ -102,8 +102,12 @@ def _deadline(payload, declaration) -> date:
 
 def do_return(*, actor, declaration, payload, request) -> Outcome:
     DeclarationError, InvalidInput = _errors()
+    from declarations.selectors import material_labels
+    from declarations.services import about_label
+
     items = _items(payload)
     deadline = _deadline(payload, declaration)
+    labels = material_labels(declaration)  # what each item is about, in the record, as the page names it
     comment = _text(payload, "comment", "说明")
     step = declaration.state
     earlier = declaration.corrections.filter(returned_from=step).count()
@@ -119,13 +123,13 @@ def do_return(*, actor, declaration, payload, request) -> Outcome:
             else:
                 raise DeclarationError(
                     "RETURN_ONCE",
-                    "一次性告知：本环节已退回过，再次退回只能针对补正改动的内容（"
-                    f"本次补正改动了：{'、'.join(sorted(changed)) or '无'}）；"
-                    f"以下事项须人社部门准许：{'、'.join(outside)}")
+                    "一次性告知：本环节已退回过，再次退回只能针对补正改动的内容（本次补正改动了："
+                    f"{'、'.join(sorted(about_label(about, labels) for about in changed)) or '无'}）；"
+                    f"以下事项须人社部门准许：{'、'.join(about_label(about, labels) for about in outside)}")
     CorrectionNotice.objects.create(
         declaration=declaration, returned_from=step, number=earlier + 1, items=items, deadline=deadline,
         comment=comment, version_number=declaration.version, returned_by=actor, override_by=override)
-    listed = "；".join(f"{i + 1}. {item['about']}：{item['problem']}" for i, item in enumerate(items))
+    listed = "；".join(f"{i + 1}. {about_label(item['about'], labels)}：{item['problem']}" for i, item in enumerate(items))
     note = "（人社部门准许提出新事项）" if override else ""
     return Outcome(comment=f"第 {earlier + 1} 次退回{note}，补正期限 {deadline:%Y-%m-%d}：{listed}"
                            + (f"；{comment}" if comment else ""))

@@ -123,7 +123,7 @@ def test_a_second_return_only_names_what_the_correction_changed(in_window, plan,
     act(applicant, declaration, "resubmit")
     with pytest.raises(DeclarationError) as info:
         act(people["handler"], declaration, "return", items=[{"about": "profile.career_start", "problem": "核对"}])
-    assert info.value.rule == "RETURN_ONCE" and "material:id_card" in info.value.message
+    assert info.value.rule == "RETURN_ONCE" and "申报材料 · 居民身份证" in info.value.message
     declaration = act(people["handler"], declaration, "return",
                       items=[{"about": "material:id_card", "problem": "仍不清晰"}])
     assert CorrectionNotice.objects.filter(returned_from="employer_review").count() == 2

@@ -310,6 +310,51 @@ def test_the_declaration_page_reads_its_versions_returns_and_decisions_at_once(c
     assert timeline.count("<li><time") == 4 and '李经办：<span data-action="return">退回补正</span>（单位审核 → 退回补正）' in timeline
     assert "第 2 次退回" in page and "新上传的文件已过期" in page and "复印件不清晰" not in page.split("办理记录")[0]
     assert "第 1 版 → 第 2 版的改动" in page and "第 2 版 ·" in page and "退回次数</dt><dd>2" in page
+    label = _id_card_label(declaration)
+    correction = page.split('data-testid="correction"')[1].split("</section>")[0]
+    assert f"<strong>申报材料 · {label}</strong>：新上传的文件已过期" in correction and "material:" not in correction
+    diff = page.split('data-testid="diff"')[1].split("</section>")[0]
+    assert f"<strong>申报材料 · {label}</strong>：更换" in diff and "material:" not in diff and "replaced" not in diff
+
+
+def _id_card_label(declaration) -> str:
+    from declarations.selectors import material_labels
+
+    return material_labels(declaration)["id_card"]
+
+
+def test_a_return_from_the_page_names_materials_as_the_page_does_and_keeps_their_codes(client, in_window, plan,
+                                                                                     applicant, people):
+    """The handler writes what the page shows (居民身份证), not a code; the notice keeps the code, so a second return
+    is checked against what the correction changed (一次性告知), and the applicant reads the name."""
+    from declarations.services import take_action
+    from reviews.models import CorrectionNotice
+
+    handler = people["handler"]
+    declaration = submitted(applicant, plan)
+    label = _id_card_label(declaration)
+    client.force_login(handler)
+    url = f"/reviews/{declaration.pk}/actions/return/"
+    response = client.post(url, {"items": f"{label}：复印件不清晰\n参加工作时间：与档案不符\n其他：请补充说明"})
+    assert response.status_code == 302
+    notice = CorrectionNotice.objects.get(declaration=declaration)
+    assert [item["about"] for item in notice.items] == ["material:id_card", "profile.career_start", "其他"]
+    client.force_login(applicant)
+    correction = client.get(f"/declarations/{declaration.pk}/").content.decode().split(
+        'data-testid="correction"')[1].split("</section>")[0]
+    assert (f"<strong>申报材料 · {label}</strong>：复印件不清晰" in correction
+            and "<strong>档案 · 参加工作时间</strong>：与档案不符" in correction and "<strong>其他</strong>" in correction)
+    id_card = declaration.materials.get(kind="id_card")
+    id_card.sha256 = "e" * 64
+    id_card.save()
+    take_action(actor=applicant, declaration_id=declaration.pk, action="resubmit")
+    client.force_login(handler)
+    refused = client.post(url, {"items": "学历（学位）证书：不清晰"}, follow=True).content.decode()
+    assert "RETURN_ONCE" in refused and CorrectionNotice.objects.filter(declaration=declaration).count() == 1
+    assert f"本次补正改动了：申报材料 · {label}" in refused and "material:" not in refused  # named as on the page
+    client.post(url, {"items": f"申报材料 · {label}：新上传的文件已过期"})
+    assert CorrectionNotice.objects.filter(declaration=declaration).count() == 2
+    assert CorrectionNotice.objects.latest("pk").items == [{"about": "material:id_card", "problem": "新上传的文件已过期"}]
 
 
 @pytest.mark.parametrize("reader", ["handler", "bureau"])
