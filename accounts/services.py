@@ -47,6 +47,28 @@ def action_label(code: str) -> str:
     return ACTION_LABELS.get(code, code)
 
 
+@functools.cache
+def _state_names(model) -> dict[str, str]:
+    """The Chinese names of a model's states: the choices of its ``state`` or ``status`` field ({} when none)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    for name in ("state", "status"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.choices:
+            return {str(code): str(label) for code, label in field.flatchoices}
+    return {}
+
+
+def state_label(code: str, content_type) -> str:
+    """An event's state (``from_state``, ``to_state``) in Chinese, by the choices of its object's model (a count
+    or a state no longer among the choices as it is)."""
+    model = content_type.model_class() if code and content_type is not None else None
+    return _state_names(model).get(code, code) if model is not None else code
+
+
 # The key of the PostgreSQL advisory lock that serialises appends to the event chain.
 EVENT_CHAIN_LOCK = 0x7A68_6576_656E_7473  # "zhevents"
 

@@ -21,7 +21,7 @@ from .selectors import (
     audit_personal_data_access,
     organisation_members,
 )
-from .services import PersonalDataError, action_label, reveal_personal_data
+from .services import PersonalDataError, action_label, reveal_personal_data, state_label
 
 
 class LoginView(auth_views.LoginView):
@@ -146,8 +146,9 @@ def audit_event_log(request):
         template="accounts/audit_events.html", export_name="events.csv",
         header=["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "原状态", "新状态", "意见", "IP 地址"],
         row=lambda e: [timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M:%S"), _who(e.actor),
-                       action_label(e.action), e.content_type.name, e.object_id, e.object_repr, e.from_state,
-                       e.to_state, e.comment, e.ip_address or ""],
+                       action_label(e.action), e.content_type.name, e.object_id, e.object_repr,
+                       state_label(e.from_state, e.content_type), state_label(e.to_state, e.content_type), e.comment,
+                       e.ip_address or ""],
     )
 
 

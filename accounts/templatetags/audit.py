@@ -1,6 +1,7 @@
 from django import template
 
 from accounts.services import action_label as _action_label
+from accounts.services import state_label as _state_label
 from accounts.validators import mask_personal_numbers
 
 register = template.Library()
@@ -9,6 +10,11 @@ register = template.Library()
 @register.filter
 def action_label(code):
     return _action_label(code)
+
+
+@register.filter
+def state_label(code, content_type):
+    return _state_label(code, content_type)
 
 
 @register.filter

@@ -152,3 +152,23 @@ def test_every_apps_actions_are_named_in_chinese(client, audit):
     html = client.get("/audit/events/").content.decode()
     for label in ("提交申报", "核验材料", "规则库版本生效"):
         assert label in html, label
+
+
+def test_states_are_named_in_chinese_by_their_objects_model_on_the_page_and_in_the_export(client, audit, plan):
+    """An event's states are its object's codes (a declaration's employer_review, a plan's published): the page and
+    the CSV name them as the object's model does; a state of an object without states stays as it was written."""
+    from declarations.models import Declaration
+
+    applicant = user_with_role(Role.APPLICANT, audit["employer_a"], real_name="王申报")
+    declaration = Declaration.objects.create(applicant=applicant, employer=audit["employer_a"], plan=plan, year=2026,
+                                             series=plan.series, level="intermediate")
+    record_event(actor=applicant, action="submit", obj=declaration, from_state="draft", to_state="employer_review")
+    record_event(actor=audit["reviewer"], action="publish_plan", obj=plan, from_state="draft", to_state="published")
+    client.force_login(audit["auditor"])
+    html = client.get("/audit/events/").content.decode()
+    assert "草稿 → 单位审核" in html and "employer_review" not in html
+    assert f"{plan.Status.DRAFT.label} → {plan.Status.PUBLISHED.label}" in html
+    assert "draft → published" in html  # the organisation's event of the fixture: no states of its own
+    text = b"".join(client.get("/audit/events/", {"format": "csv"}).streaming_content).decode("utf-8-sig")
+    submitted = next(row for row in csv.reader(io.StringIO(text)) if row[2] == "提交申报")
+    assert submitted[6:8] == ["草稿", "单位审核"]
