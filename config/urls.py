@@ -28,7 +28,6 @@ admin.site.site_header = "职称申报评审平台 · 管理后台"
 admin.site.site_title = "职称申报评审平台"
 
 
-
 def favicon(request):
     """Browsers ask for /favicon.ico where a response names no icon (a PDF, an image): the site's icon, which every
     page links (layout.html), instead of a 404 page made through every middleware."""

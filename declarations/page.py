@@ -21,11 +21,10 @@ from django.utils import timezone
 
 from config.api import MAX_ID
 from config.json_rows import JsonRows, json_row
-from titles.material_rules import kind_labels
-from titles.selectors import active_layer_rows, rulebook_for
+from titles.selectors import active_layer_rows
 
 from .models import Declaration, DeclarationVersion, Material
-from .selectors import access_declaration, materials_of
+from .selectors import access_declaration, material_labels, materials_of
 from .services import about_label
 
 # the related rows' fields the page and the permission checks read; any other field is deferred (read on
@@ -211,9 +210,8 @@ def declaration_page(actor, pk: int) -> dict:
     lists = (_PAGE.read(declaration=pk, content_type=_content_type(), digest=True)
              if 0 < pk <= MAX_ID else {"declaration": [], "digest": None})  # past bigint: PostgreSQL could not compare
     declaration = _gated(actor, pk, lists["declaration"])
-    in_force = rulebook_for(region_code=lists["declaration"][0]["plan_region_code"] or "", year=declaration.year,
-                            layers=lists["rulebook_layers"])
-    labels = kind_labels(in_force.materials, declaration.series.name if declaration.series else "")
+    labels = material_labels(declaration, region_code=lists["declaration"][0]["plan_region_code"] or "",
+                             layers=lists["rulebook_layers"])
     materials = []
     for row in lists["materials"]:
         found, duplicate = row.pop("latest_verification"), row.pop("duplicate_elsewhere")

@@ -327,9 +327,13 @@ def kinds_for(declaration, profile: Profile | None = None, *, rows: dict | None 
     return material_kinds(rules, facts)
 
 
-def material_labels(declaration) -> dict[str, str]:
-    """The names of the declaration's material kinds in its rulebook (``kind_labels``), as its page shows them."""
-    rules = rulebook_for(region_code=declaration.plan.organisation.region_code, year=declaration.year)
+def material_labels(declaration, *, region_code: str | None = None, layers: list[dict] | None = None
+                    ) -> dict[str, str]:
+    """The names of the declaration's material kinds in its rulebook (``kind_labels``), as its page shows them
+    (``region_code`` and ``layers``: the plan's region and the rulebook layers in force, when already read)."""
+    if region_code is None:
+        region_code = declaration.plan.organisation.region_code
+    rules = rulebook_for(region_code=region_code, year=declaration.year, layers=layers)
     return kind_labels(rules.materials, declaration.series.name if declaration.series else "")
 
 

@@ -7,7 +7,7 @@ saves the new state and writes the event, all in one transaction. A refused acti
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import Http404
@@ -349,7 +349,7 @@ def about_label(about: str, material_labels: dict[str, str]) -> str:
     if part == "declaration" and path:
         try:
             return f"申报内容 · {Declaration._meta.get_field(path).verbose_name}"
-        except Exception:
+        except FieldDoesNotExist:
             return about
     return about
 

@@ -103,11 +103,13 @@ def _deadline(payload, declaration) -> date:
 def do_return(*, actor, declaration, payload, request) -> Outcome:
     DeclarationError, InvalidInput = _errors()
     from declarations.selectors import material_labels
-    from declarations.services import about_label
+    from declarations.services import about_code, about_label
 
-    items = _items(payload)
+    labels = material_labels(declaration)  # the names of its materials, as its page shows them
+    # an item about a material or a profile field named as the page names it is kept as its code, which the
+    # 一次性告知 check below compares with what a correction changed; any other words as written
+    items = [{**item, "about": about_code(item["about"], labels)} for item in _items(payload)]
     deadline = _deadline(payload, declaration)
-    labels = material_labels(declaration)  # what each item is about, in the record, as the page names it
     comment = _text(payload, "comment", "说明")
     step = declaration.state
     earlier = declaration.corrections.filter(returned_from=step).count()

@@ -15,14 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import OVERSEEING_ROLES, member_org_ids
 from declarations.flow import State
-from declarations.selectors import (
-    access_declaration,
-    material_labels,
-    queue_counts,
-    review_queue,
-    reviewed_employers,
-)
-from declarations.services import DeclarationError, InvalidInput, about_code, take_action
+from declarations.selectors import queue_counts, review_queue, reviewed_employers
+from declarations.services import DeclarationError, InvalidInput, take_action
 from titles.pagination import InvalidPage, Page, page_number, page_of
 
 from .filters import QueueFilter, filter_fields_html
@@ -102,16 +96,15 @@ def late(request):
     return render(request, "reviews/late.html", {"rows": late_organisations(request.user)})
 
 
-def _items(text: str, material_labels: dict[str, str]) -> list[dict]:
-    """One item a line: "材料或栏目：问题" (a full-width or ASCII colon); a material or profile field named as the page
-    names it is kept as its code (``about_code``), which the 一次性告知 check compares with the versions' changes."""
+def _items(text: str) -> list[dict]:
+    """One item a line: "材料或栏目：问题" (a full-width or ASCII colon)."""
     items = []
     for line in (text or "").splitlines():
         line = line.strip()
         if not line:
             continue
         about, _, problem = line.replace(":", "：", 1).partition("：")
-        items.append({"about": about_code(about, material_labels), "problem": problem.strip()})
+        items.append({"about": about.strip(), "problem": problem.strip()})
     return items
 
 
@@ -128,8 +121,7 @@ def act(request, pk, action):
     post = request.POST
     payload = {"comment": post.get("comment", ""), "basis": post.get("basis", "")}
     if action == "return":
-        labels = material_labels(access_declaration(request.user, pk))
-        payload.update(items=_items(post.get("items", ""), labels), deadline=post.get("deadline") or None,
+        payload.update(items=_items(post.get("items", "")), deadline=post.get("deadline") or None,
                        override=post.get("override") == "on")
     elif action == "recommend":
         payload["evaluation"] = {key: _int(post.get(key)) for key in ("members", "for", "against", "abstain")}

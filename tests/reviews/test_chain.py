@@ -197,6 +197,24 @@ def test_the_api_verifies_materials_and_shows_the_return(client, in_window, plan
     assert body["actions"] == ["withdraw", "resubmit"]
 
 
+def test_a_return_through_the_api_keeps_names_of_materials_and_fields_as_their_codes(client, in_window, plan,
+                                                                                   applicant, people):
+    """The service, not the page's form, turns what the page shows into codes: an API client writing 居民身份证 or
+    参加工作时间 gets the same notice as one writing material:id_card, and its own words stay as written."""
+    declaration = submitted(applicant, plan)
+    client.force_login(people["handler"])
+    returned = client.post(f"/api/v1/declarations/{declaration.pk}/actions/return/",
+                           {"items": [{"about": "居民身份证", "problem": "不清晰"},
+                                      {"about": "参加工作时间", "problem": "与档案不符"},
+                                      {"about": "其他", "problem": "请说明"}]},
+                           content_type="application/json")
+    assert returned.status_code == 200, returned.content
+    notice = CorrectionNotice.objects.get(declaration=declaration)
+    assert [item["about"] for item in notice.items] == ["material:id_card", "profile.career_start", "其他"]
+    assert "1. 申报材料 · 居民身份证：不清晰；2. 档案 · 参加工作时间：与档案不符；3. 其他：请说明" in \
+        Decision.objects.get(declaration=declaration, action="return").comment
+
+
 def test_the_applicant_sees_the_correction_deadline_in_the_list(client, in_window, plan, applicant, people):
     declaration = submitted(applicant, plan)
     act(people["handler"], declaration, "return", items=[{"about": "material:id_card", "problem": "不清晰"},
