@@ -197,3 +197,25 @@ def test_a_transitions_writes_are_prepared_and_a_stale_one_runs_the_action_again
         assert OutboxMessage.objects.filter(payload__notification_id=notices.get().pk).count() == 1
         assert Declaration.objects.get(pk=declaration.pk).version == 1
     assert run_command("verify_events")[0] == 0  # the chain whole
+
+
+def test_a_submits_snapshot_is_compressed_with_lz4_and_reads_back_whole(client, in_window, plan, org_tree):
+    """declarations/0011: the version's snapshot (over TOAST's threshold) written with lz4, not pglz."""
+    from declarations.models import DeclarationVersion
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                       "'declarations_declarationversion'::regclass AND attname = 'snapshot'")
+        assert cursor.fetchone() == ("l",)
+    applicant, declaration = ready_draft(org_tree, plan, "lz4-api")
+    client.force_login(applicant)
+    response = client.post(f"/api/v1/declarations/{declaration.pk}/actions/submit/", {"pledge": True},
+                           content_type="application/json")
+    assert response.status_code == 200
+    version = DeclarationVersion.objects.get(declaration=declaration, number=1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(snapshot), octet_length(snapshot::text) "
+                       "FROM declarations_declarationversion WHERE id = %s", [version.pk])
+        method, length = cursor.fetchone()
+    assert length > 2000 and method == "lz4"  # over TOAST's threshold (≈ 5 KB here), so compressed
+    assert version.snapshot["declaration"]["id"] == declaration.pk and version.snapshot["materials"]
