@@ -41,6 +41,10 @@ def test_an_error_reply_leaves_no_reply_behind():
     assert cache.get("zc:test:other") == ("x", 1)  # its own reply, not one left on the connection
     assert cache.get_many(["zc:test:text", "zc:test:missing", "zc:test:other"]) == {
         "zc:test:text": "not a number", "zc:test:other": ("x", 1)}
+    key = cache.make_key("zc:test:text")
+    with pytest.raises(redis.ResponseError):  # the second of three sent together fails: the third's reply unread
+        client._commands(True, ("SET", key, b"x"), ("INCR", key), ("GET", key))
+    assert cache.get("zc:test:other") == ("x", 1)
 
 
 def test_a_reply_that_came_too_late_is_not_taken_for_the_next_one():
@@ -68,6 +72,14 @@ def test_timeouts_as_django_sets_them():
     assert not raw.exists(cache.make_key("zc:test:ttl"))
     assert cache.get("zc:test:ttl", "absent") == "absent"
     assert cache.get_many([]) == {}
+    cache.set_many({"zc:test:m1": 1, "zc:test:m2": ("two", 2)}, timeout=None)  # one MSET
+    assert raw.ttl(cache.make_key("zc:test:m1")) == raw.ttl(cache.make_key("zc:test:m2")) == -1
+    assert cache.get_many(["zc:test:m1", "zc:test:m2"]) == {"zc:test:m1": 1, "zc:test:m2": ("two", 2)}
+    cache.set_many({"zc:test:m1": 3, "zc:test:m2": 4}, timeout=30)  # and an EXPIRE each
+    assert all(0 < raw.ttl(cache.make_key(key)) <= 30 for key in ("zc:test:m1", "zc:test:m2"))
+    assert cache.incr("zc:test:m1") == 4
+    cache.set_many({"zc:test:m1": 5}, timeout=0)
+    assert not raw.exists(cache.make_key("zc:test:m1")) and cache.get("zc:test:m2") == 4
 
 
 def test_a_forked_process_uses_connections_of_its_own():
