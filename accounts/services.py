@@ -128,11 +128,12 @@ def _append_in_postgresql(event: Event, before: tuple[str, list] | None = None) 
     after it, the rest of the content known here) and hashed by ``accounts_event_chain_step`` (migration 0008,
     the batch's function) as ``chain_hash`` hashes it. The INSERT's snapshot is taken after the lock is held, so
     it reads the hash of the last event committed (in one statement with the lock it could read an older one):
-    statements sent together as one query (the simple protocol, which psycopg's client-side binding uses) each
-    take their own snapshot (tests/accounts/test_event_chain.py holds another writer on the lock)."""
+    statements sent together, as one query (the simple protocol, which psycopg's client-side binding uses) or as
+    prepared statements in a pipeline (``config.prepared.execute_together`` in a transition), each take their own
+    snapshot (tests/accounts/test_event_chain.py holds another writer on the lock, both ways)."""
     (head, rest), _ = payload_template(event.chain_content(), ())
     fields, sql = _event_insert()
-    statements = [("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK], False),
+    statements = [("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK], True),
                   (sql, [*(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields), head, rest,
                          GENESIS], True)]
     if before is not None:

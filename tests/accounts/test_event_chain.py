@@ -118,12 +118,30 @@ def test_concurrent_writers_do_not_fork_the_chain(org_tree):
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_an_event_written_while_another_holds_the_chain_follows_it(org_tree):
+@pytest.mark.parametrize("sent", ["one text", "prepared, in a pipeline"])
+def test_an_event_written_while_another_holds_the_chain_follows_it(org_tree, monkeypatch, sent):
     """The chain's lock, the INSERT (and a statement of the change before them) go in one round trip: each
     statement takes its own snapshot, so an event whose lock was granted when another writer committed reads
-    that writer's event as the last one (with the lock's snapshot it would chain to the same predecessor)."""
+    that writer's event as the last one (with the lock's snapshot it would chain to the same predecessor). Sent as
+    one text of statements (a plain transaction) or, in a transition's transaction on a kept connection, as
+    prepared statements in one pipeline (``config.prepared.execute_together``)."""
     from django.test.utils import CaptureQueriesContext
 
+    from config import prepared
+
+    if sent != "one text":
+        monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    bound = []
+    monkeypatch.setattr(prepared, "_executed",
+                        lambda *args, _real=prepared._executed, **kw: bound.append(1) or _real(*args, **kw))
+
+    def follower():
+        with transaction.atomic():
+            return record_event(actor=None, action="follower", obj=org_tree["employer_a"], before=("SELECT 1", []))
+
+    if sent != "one text":
+        prepared.retrying_stale(follower)  # the statements prepared on this connection
+        assert bound == []
     target = org_tree["employer_a"]
     written, found, errors = threading.Event(), {}, []
 
@@ -142,10 +160,11 @@ def test_an_event_written_while_another_holds_the_chain_follows_it(org_tree):
     thread = threading.Thread(target=holder)
     thread.start()
     written.wait(10)
-    with transaction.atomic(), CaptureQueriesContext(connection) as done:
-        event = record_event(actor=None, action="follower", obj=target, before=("SELECT 1", []))
+    with CaptureQueriesContext(connection) as done:
+        event = follower() if sent == "one text" else prepared.retrying_stale(follower)
     thread.join()
-    assert errors == [] and len(done.captured_queries) == 1  # one round trip
+    assert errors == [] and len([q for q in done.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]) == 1
+    assert bound == ([] if sent == "one text" else [1])
     assert event.prev_hash == found["held"].hash == Event.objects.get(pk=found["held"].pk).hash
     assert run_command("verify_events")[0] == 0
 

@@ -353,3 +353,96 @@ def test_a_constant_is_written_into_the_statements_text_and_nothing_else_is():
     for unsafe in ("x' OR '1'='1", "角色", "", 3):
         with pytest.raises(ValueError, match="code constant"):
             Constant(unsafe)
+
+
+# --- the EXECUTE of a prepared statement over the extended protocol (``_executed``) ------------------------------
+
+_TYPED = ("SELECT %s::bigint, %s::text, %s::date, %s::timestamptz, %s::numeric, %s::bigint[], %s::text[], "
+          "%s::boolean, %s::jsonb, %s::text, %s::interval, %s::bytea")
+
+
+def _awkward_values():
+    from datetime import date, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from psycopg.types.json import Jsonb
+
+    return [2 ** 40, "引号 ' 反斜杠 \\ %s $1 ;\n换行", date(2026, 2, 28),
+            datetime(2026, 12, 8, 1, 2, 3, 456789, tzinfo=timezone(timedelta(hours=8))), Decimal("-12.3400"),
+            [1, 2, 3], ["甲", 'b"c', "", None], False, Jsonb({"名": ["值", 1, None, {"x": "'\\"}]}), None,
+            timedelta(days=2, seconds=5), b"\x00\xff'"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_over_the_protocol_each_kind_of_value_comes_back_as_the_plain_statement_gives_it(monkeypatch):
+    """The parameters go apart from the statement, as text read with the prepared statement's own types: each kind
+    of value a statement is given (quotes, backslashes, ``%s`` and ``$1`` in text, dates, times with their zone,
+    numbers, arrays with NULL, JSON, NULL, intervals, bytes) comes back as the same statement run plainly gives it;
+    through the protocol, not as an ``EXECUTE`` text, whether or not the queries are logged."""
+    from django.test.utils import CaptureQueriesContext
+
+    from config import prepared
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    values = _awkward_values()
+    with connection.cursor() as cursor:
+        cursor.execute(_TYPED, values)
+        plain = cursor.fetchall()
+    bound = []
+    monkeypatch.setattr(prepared, "_executed", lambda *args, _real=prepared._executed: bound.append(1) or _real(*args))
+    for _ in range(2):  # PREPARE, then the statement alone
+        with connection.cursor() as cursor:
+            prepared.execute(connection, cursor, _TYPED, values)
+            assert cursor.fetchall() == plain
+    with CaptureQueriesContext(connection) as done, connection.cursor() as cursor:
+        prepared.execute(connection, cursor, _TYPED, values)
+        assert cursor.fetchall() == plain
+    assert len(bound) == 3
+    assert [query["sql"].split("(")[0] for query in done.captured_queries] == [
+        f"EXECUTE {prepared._statement(_TYPED, len(values))[0]}"]
+    assert "'引号 '' 反斜杠" in done.captured_queries[0]["sql"]  # logged as the EXECUTE that would have sent it
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_statements_sent_together_over_the_protocol_answer_as_sent_in_one_text_and_fail_as_one(monkeypatch):
+    """``execute_together`` inside a retrying transaction, each statement prepared before: one pipeline, each
+    statement's rows (None for one that answers none) as the text of several statements gave them; a statement
+    that fails raises its own error (the ones after it not run), the transaction rolls back whole and the
+    connection serves the next one."""
+    from django.db import DatabaseError, transaction
+
+    from config import prepared
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    _probe()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE zc_prepared_written (n integer)")
+        statements = [("INSERT INTO zc_prepared_written VALUES (%s)", [5], True),
+                      ("SELECT a, %s::text FROM zc_prepared_probe WHERE a >= %s ORDER BY a", ["乙", 1], True),
+                      (_TYPED, _awkward_values(), True),
+                      ("SELECT count(*) FROM zc_prepared_written", [], True)]
+
+        def work(given):
+            with transaction.atomic(), connection.cursor() as cursor:
+                return prepared.execute_together(connection, cursor, given)
+
+        first = prepared.retrying_stale(work, statements)  # PREPAREs sent in the text
+        bound = []
+        monkeypatch.setattr(prepared, "_executed",
+                            lambda *args, _real=prepared._executed, **kw: bound.append(len(args[2])) or _real(*args, **kw))
+        second = prepared.retrying_stale(work, statements)
+        assert bound == [4]
+        assert first[:3] == second[:3] and first[0] is None and second[1] == [(1, "乙"), (2, "乙")]
+        assert (first[3], second[3]) == ([(1,)], [(2,)])
+
+        failing = [statements[0], ("SELECT 1 / %s", [0], True), statements[3]]
+        prepared.retrying_stale(work, [failing[0], ("SELECT 1 / %s", [1], True), failing[2]])  # its PREPARE in the text
+        with pytest.raises(DatabaseError, match="division by zero"):
+            prepared.retrying_stale(work, failing)
+        assert bound == [4, 3]
+        assert prepared.retrying_stale(work, statements[3:]) == [[(3,)]]  # the failed one's INSERT rolled back
+    finally:
+        _drop_probe()
