@@ -17,6 +17,7 @@ masks the token anew at each use).
 
 import secrets
 
+from django.conf import settings
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, get_token
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import filesizeformat
@@ -81,11 +82,15 @@ def _masked(secret: str) -> str:
 
 def masked_token(request) -> str:
     """``django.middleware.csrf.get_token``, masked by ``_masked``: the request's secret (a new one and its cookie
-    when it has none) and, as there, the cookie sent again so that its expiry is renewed."""
+    when it has none). Django sends the cookie again with every page that shows a token, so that its expiry is
+    renewed; the site's is a browser-session cookie (``CSRF_COOKIE_AGE = None``), which has no expiry to renew, so it
+    is sent only when the browser does not hold it as it is (setting it cost ≈ 3 % of a declaration's page)."""
     if "CSRF_COOKIE" not in request.META:
         return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    return _masked(request.META["CSRF_COOKIE"])
+    secret = request.META["CSRF_COOKIE"]
+    if settings.CSRF_COOKIE_AGE is not None or request.COOKIES.get(settings.CSRF_COOKIE_NAME) != secret:
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return _masked(secret)
 
 
 def csrf(request) -> dict:

@@ -323,6 +323,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# a browser-session cookie, as the staff's sessions are: gone when the browser closes (the next page sets a new one),
+# and not sent again with every page to renew an expiry (config.jinja.masked_token)
+CSRF_COOKIE_AGE = None
 # --- HTTPS and security headers (GB/T 22239-2019 8.1.4 and 8.1.3) -----------------------------
 # HTTPS=true: served behind a TLS-terminating proxy that sets X-Forwarded-Proto; turns on the
 # redirect to https, HSTS and secure cookies (what `manage.py check --deploy` asks for).

@@ -23,3 +23,20 @@ def test_a_request_without_a_secret_gets_one_and_its_cookie():
     request = RequestFactory().get("/")
     token = masked_token(request)
     assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"] and request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+
+
+
+
+def test_a_cookie_the_browser_holds_as_it_is_is_not_sent_again():
+    """The site's CSRF cookie has no expiry to renew (``CSRF_COOKIE_AGE = None``): ``masked_token`` asks for it to
+    be sent only when the browser does not hold it as it is; Django's own ``get_token`` still asks each time."""
+    from django.conf import settings
+    from django.middleware.csrf import get_token
+
+    assert settings.CSRF_COOKIE_AGE is None
+    request = RequestFactory().get("/")
+    request.COOKIES[settings.CSRF_COOKIE_NAME] = request.META["CSRF_COOKIE"] = _get_new_csrf_string()
+    assert _unmask_cipher_token(masked_token(request)) == request.META["CSRF_COOKIE"]
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+    get_token(request)
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True

@@ -245,6 +245,28 @@ def test_the_kept_page_is_the_viewers_own_with_the_requests_own_token(in_window,
     assert 'class="messages"' not in again and "属实 · 李经办" in _materials(again)
 
 
+def test_the_pages_csrf_cookie_is_set_once_for_the_browsers_session_and_its_forms_post(in_window, plan, applicant,
+                                                                                        people):
+    """The declaration's page sets the CSRF cookie when the browser lacks it, as a browser-session cookie (no
+    expiry: ``CSRF_COOKIE_AGE = None``), and does not send it again with each page (nothing to renew); the page's
+    forms post with its token, at its first view and when kept."""
+    from django.test import Client
+
+    declaration = submitted(applicant, plan)
+    handler = Client(enforce_csrf_checks=True)
+    handler.force_login(people["handler"])
+    answers = [handler.get(f"/declarations/{declaration.pk}/") for _ in range(3)]
+    cookie = answers[0].cookies[django_settings.CSRF_COOKIE_NAME]
+    assert cookie.value and not cookie["max-age"] and not cookie["expires"]
+    assert all(a.status_code == 200 and django_settings.CSRF_COOKIE_NAME not in a.cookies for a in answers[1:])
+    material = declaration.materials.order_by("kind", "pk").first()
+    for answer in answers[1:]:
+        token = re.search(r'csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', answer.content.decode()).group(1)
+        posted = handler.post(f"/reviews/materials/{material.pk}/verify/",
+                              {"verdict": "true", "comment": "", "csrfmiddlewaretoken": token})
+        assert posted.status_code == 302
+
+
 @kept
 def test_the_kept_page_shows_the_viewers_own_header(client, in_window, plan, applicant, people):
     """The header is the viewer's: the name and the unread count as they are now, whoever else saw the page. A
