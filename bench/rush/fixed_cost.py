@@ -8,6 +8,8 @@ the same warm-up, and prints the difference divided by ``n``: instructions per r
 does not change (README.md, 速度). ``--profile KIND`` runs that kind under cProfile instead (where they go;
 ``--dump FILE`` keeps the profile for ``pstats``).
 ``--once KIND`` (what the callgrind runs call) runs the requests in this process and prints wall and CPU ms.
+``--protocol-ab BLOCKS --kinds KIND`` runs KIND in this process with the prepared statements' ``EXECUTE`` over the
+extended protocol and as SQL text in turn (``protocol_ab``): the worker's and PostgreSQL's CPU ms a request each way.
 
 Every request carries what a browser carries after signing in and being shown a page: the session cookie, the
 signed user hint (``accounts.middleware.USER_HINT_COOKIE``) and the CSRF cookie; the session is in Redis and in
@@ -200,6 +202,46 @@ def once(kind: str, n: int, warm_kinds, warm: int = WARM) -> None:
               f"{(time.process_time() - cpu) * 1000 / n:.3f} CPU ms a request", file=sys.stderr)
 
 
+def protocol_ab(kind: str, n: int, blocks: int) -> None:
+    """In this process, ``blocks`` pairs of ``n`` requests of ``kind``, each pair once with the prepared statements'
+    ``EXECUTE`` over the extended protocol (``config.prepared._executed``) and once as SQL text (``_bound`` off),
+    in turn and in alternating order: the worker's CPU ms and its PostgreSQL backend's (``/proc/<pid>/stat``, 10 ms
+    ticks) a request, each block's and the median, so that both ways meet the same moments of the machine."""
+    application, requests = _prepare((kind,))
+    call = _runner(application, requests[kind])
+    for _ in range(WARM):
+        call()
+    from django.db import connection
+
+    from config import prepared
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    bound, found = prepared._bound, {"protocol": [], "text": []}
+    for block in range(blocks):
+        for way in ("protocol", "text") if block % 2 == 0 else ("text", "protocol"):
+            prepared._bound = bound if way == "protocol" else (lambda db, cursor: False)
+            gc.collect()
+            cpu, pg = time.process_time(), backend_cpu()
+            for _ in range(n):
+                call()
+            found[way].append(((time.process_time() - cpu) * 1000 / n, (backend_cpu() - pg) * 1000 / n))
+    prepared._bound = bound
+    for way, blocks_found in found.items():
+        worker = sorted(w for w, _ in blocks_found)
+        backend_ms = sorted(b for _, b in blocks_found)
+        print(f"{kind} {way}: worker {' '.join(f'{w:.2f}' for w in worker)} (median {worker[len(worker) // 2]:.2f}); "
+              f"PostgreSQL {' '.join(f'{b:.2f}' for b in backend_ms)} (median {backend_ms[len(backend_ms) // 2]:.2f}) "
+              f"CPU ms a request")
+
+
 def profile(kind: str, n: int, dump: str | None = None) -> None:
     application, requests = _prepare((kind,))
     call = _runner(application, requests[kind])
@@ -233,12 +275,17 @@ def main():
     parser.add_argument("--once", help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="a kind to run under cProfile")
     parser.add_argument("--dump", help="with --profile: also write the profile to this file (pstats)")
+    parser.add_argument("--protocol-ab", type=int, metavar="BLOCKS",
+                        help="the first kind in BLOCKS pairs of --n requests, prepared statements over the extended "
+                             "protocol and as SQL text in turn (in this process, no valgrind)")
     args = parser.parse_args()
     kinds = args.kinds.split(",")
     if args.once:
         return once(args.once, args.n, kinds, args.warm)
     if args.profile:
         return profile(args.profile, args.n, args.dump)
+    if args.protocol_ab:
+        return protocol_ab(kinds[0], args.n, args.protocol_ab)
     common = ["--kinds", ",".join(kinds), "--warm", str(args.warm)]
     # once without valgrind first: modules changed since their last import are compiled here, not in a counted run
     subprocess.run([sys.executable, __file__, "--once", kinds[0], "--n", "0", *common], check=True, cwd=ROOT)
