@@ -22,8 +22,9 @@ anew (it finds a plan for unknown values too costly to keep) — for a few lists
 reviewers' scopes), at most ``MAX_LITERAL_STATEMENTS`` of them kept per connection.
 
 Outside a transaction, on a kept PostgreSQL connection (``CONN_MAX_AGE`` not 0), the SQL runs as a server-side
-prepared statement of that connection (``execute``: ``PREPARE`` on its first use, then ``EXECUTE``), so
-PostgreSQL neither parses nor plans it again either. Inside a transaction it runs as it is (a stale statement's
+prepared statement of that connection (``execute``: ``PREPARE`` on its first use, then only executed, over the
+extended protocol with its parameters apart from it: ``_executed``), so PostgreSQL neither parses nor plans it again
+either. Inside a transaction it runs as it is (a stale statement's
 failed ``EXECUTE`` would abort the transaction), unless the transaction was opened by ``retrying_stale``, which
 runs its work once more, without prepared statements, when that happens (the transitions: ``take_action``);
 with ``DB_CONN_MAX_AGE=0`` (behind PgBouncer in transaction mode, which keeps no session's prepared statements)
