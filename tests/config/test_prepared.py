@@ -446,3 +446,48 @@ def test_statements_sent_together_over_the_protocol_answer_as_sent_in_one_text_a
         assert prepared.retrying_stale(work, statements[3:]) == [[(3,)]]  # the failed one's INSERT rolled back
     finally:
         _drop_probe()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("together", [False, True], ids=["one statement", "a pipeline"])
+def test_a_connection_lost_before_a_prepared_statement_is_an_operational_error_and_the_next_one_serves(
+        monkeypatch, together):
+    """The server ends the session (a restart, an administrator) while the connection is kept: the next prepared
+    statement over the extended protocol, alone or in a pipeline, fails as Django's ``OperationalError`` (what the
+    site answers 503 for) without hanging, the connection is found unusable and replaced, and the statements are
+    prepared again on the new one."""
+    import psycopg
+    from django.db import OperationalError, transaction
+
+    from config import prepared
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    statements = [("SELECT %s::int + 1", [1], True), ("SELECT %s::text || '!'", ["好"], True)]
+
+    def work():
+        with transaction.atomic(), connection.cursor() as cursor:
+            if together:
+                return prepared.execute_together(connection, cursor, statements)
+            prepared.execute(connection, cursor, *statements[0][:2])
+            return cursor.fetchall()
+
+    expected = [[(2,)], [("好!",)]] if together else [(2,)]
+    assert prepared.retrying_stale(work) == expected  # prepared
+    assert prepared.retrying_stale(work) == expected  # over the protocol
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = {k: v for k, v in connection.get_connection_params().items()
+              if k in ("dbname", "user", "host", "port", "password")}
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    bound = []
+    monkeypatch.setattr(prepared, "_executed",
+                        lambda *args, _real=prepared._executed, **kw: bound.append(1) or _real(*args, **kw))
+    with pytest.raises(OperationalError):
+        prepared.retrying_stale(work)
+    assert bound == [1]  # it failed over the protocol
+    connection.close_if_unusable_or_obsolete()
+    assert prepared.retrying_stale(work) == expected
+    assert prepared.retrying_stale(work) == expected
