@@ -339,6 +339,16 @@ def _autovacuum_workers() -> int:
     return sum(title.startswith(b"postgres: ") and b"autovacuum worker" in title for _, _, title in processes())
 
 
+def cpu_seconds(pid) -> float:
+    """The user and system CPU seconds the process ``pid`` has used, from ``/proc/<pid>/stat`` (0.0 where it cannot
+    be read: no /proc, or a database on another machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def processes():
     """The machine's processes as ``(pid, /proc/<pid>/stat, /proc/<pid>/cmdline as bytes)``; none without /proc
     (one that ends while it is read is left out)."""

@@ -75,16 +75,13 @@ class BackendClock:
     be told apart from the work itself."""
 
     def __init__(self, pid: int):
-        self.stat = Path(f"/proc/{pid}/stat")
-        self.tick = os.sysconf("SC_CLK_TCK")
+        self.pid = pid
         self.wall, self.cpu, self.sql = [], [], []
 
     def _cpu(self) -> float:
-        try:
-            fields = self.stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the database is elsewhere
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        from bench.harness import cpu_seconds
+
+        return cpu_seconds(self.pid)
 
     def __call__(self, execute, sql, params, many, context):
         cpu, started = self._cpu(), time.perf_counter()
@@ -152,7 +149,7 @@ def main():
         slowest = sorted(zip(backend.wall, backend.cpu, backend.sql, strict=True), key=lambda q: -q[0])
         for wall, cpu, sql in slowest[:args.top]:
             print(f"  {wall:6.2f} s ({cpu:5.2f} s CPU)  {' '.join(sql.split())[:100]}")
-        checks = BackendClock(backend.stat.parent.name)
+        checks = BackendClock(backend.pid)
         with connection.cursor() as cursor, connection.execute_wrapper(checks):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # what the commit would check
         print(f"deferred foreign-key checks (at commit): {checks.wall[0]:.1f} s ({checks.cpu[0]:.1f} s CPU)",

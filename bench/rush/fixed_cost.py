@@ -218,21 +218,15 @@ def protocol_ab(kind: str, n: int, blocks: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def backend_cpu() -> float:
-        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick
-
     bound, found = prepared._bound, {"protocol": [], "text": []}
     for block in range(blocks):
         for way in ("protocol", "text") if block % 2 == 0 else ("text", "protocol"):
             prepared._bound = bound if way == "protocol" else (lambda db, cursor: False)
             gc.collect()
-            cpu, pg = time.process_time(), backend_cpu()
+            cpu, pg = time.process_time(), harness.cpu_seconds(backend)
             for _ in range(n):
                 call()
-            found[way].append(((time.process_time() - cpu) * 1000 / n, (backend_cpu() - pg) * 1000 / n))
+            found[way].append(((time.process_time() - cpu) * 1000 / n, (harness.cpu_seconds(backend) - pg) * 1000 / n))
     prepared._bound = bound
     for way, blocks_found in found.items():
         worker = sorted(w for w, _ in blocks_found)
