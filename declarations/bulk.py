@@ -28,12 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.notifications import notify_many, notify_many_sql
 from accounts.services import record_events, record_events_sql
+from accounts.templatetags.site_urls import address_parts, fixed_url
 from reviews.models import Decision
 from titles.documents import citation
 from titles.models import Level, ReviewPlan, Series
@@ -325,7 +325,7 @@ def _take_in_postgresql(*, action, sources, declarations, comment, fields, scope
             {grouped}
         """, shared)
     # 4. the applicants' notifications, e-mailed through the outbox
-    link = reverse("declarations:detail", args=[1234567890]).split("1234567890")
+    link = address_parts("declarations:detail", 1)  # the text around the declaration's id
     notify_many_sql(params={**shared, "link_a": link[0], "link_b": link[1]}, entries_sql=f"""
         SELECT m.id AS ord, m.applicant_id AS recipient_id, 'decision:' || m.decision_id || ':applicant' AS key,
                g.title, g.note AS body, %(link_a)s || m.id || %(link_b)s AS link
@@ -410,5 +410,5 @@ def _take_in_python(*, action, sources, declarations, comment, fields, scopes) -
     notify_many([
         {"recipient_id": moved[d.declaration_id].applicant_id, "key": f"decision:{d.pk}:applicant",
          "title": f"您的申报：{moved[d.declaration_id].get_state_display()}", "body": f"{label}：{d.comment}",
-         "link": reverse("declarations:detail", args=[d.declaration_id])} for d in decisions])
+         "link": fixed_url("declarations:detail", d.declaration_id)} for d in decisions])
     return [row["pk"] for row in rows]
