@@ -219,12 +219,13 @@ def execute_together(db, cursor, statements) -> list[list | None]:
     preparing = _kept_postgresql(db) and db.in_atomic_block and _retrying(db)
     prepared = _prepared_on(db)[0] if preparing else set()
     if preparing and _bound(db, cursor) and all(prepare for _, _, prepare in statements):
-        calls = [(_statement(sql, len(args)), args) for sql, args, _ in statements]
-        if all(name in prepared for (name, _, _), _ in calls):  # each prepared before: no PREPARE to send
+        names = [_statement(sql, len(args))[0] for sql, args, _ in statements]
+        if prepared.issuperset(names):  # each prepared before: no PREPARE to send
             try:
-                return _executed(db, cursor, [(name, args) for (name, _, _), args in calls], answers=True)
+                return _executed(db, cursor, [(name, args) for name, (_, args, _) in zip(names, statements,
+                                                                                         strict=True)], answers=True)
             except DatabaseError as error:
-                raise _stale(db, [name for (name, _, _), _ in calls], error) from error
+                raise _stale(db, names, error) from error
     texts, params, names = [], [], []
     for sql, args, prepare in statements:
         if preparing and prepare:
