@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.prepared import execute_together
+from config.prepared import default_db, execute_together
 
 from . import request_cache
 from .client_ip import client_ip
@@ -110,7 +110,7 @@ def record_event(*, actor, action: str, obj, from_state: str = "", to_state: str
         ip_address=client_ip(request),
         created_at=timezone.now(),
     )
-    if connection.vendor == "postgresql":
+    if default_db().vendor == "postgresql":
         _append_in_postgresql(event, before)
     else:
         if before is not None:
@@ -131,16 +131,17 @@ def _append_in_postgresql(event: Event, before: tuple[str, list] | None = None) 
     statements sent together, as one query (the simple protocol, which psycopg's client-side binding uses) or as
     prepared statements in a pipeline (``config.prepared.execute_together`` in a transition), each take their own
     snapshot (tests/accounts/test_event_chain.py holds another writer on the lock, both ways)."""
+    db = default_db()
     (head, rest), _ = payload_template(event.chain_content(), ())
     fields, sql = _event_insert()
     statements = [("SELECT pg_advisory_xact_lock(%s)", [EVENT_CHAIN_LOCK], True),
-                  (sql, [*(f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields), head, rest,
+                  (sql, [*(f.get_db_prep_save(getattr(event, f.attname), db) for f in fields), head, rest,
                          GENESIS], True)]
     if before is not None:
         statements.insert(0, (*before, True))
-    with connection.cursor() as cursor:  # prepared in a transition's transaction (config.prepared.retrying_stale)
-        event.pk, event.prev_hash, event.hash = execute_together(connection, cursor, statements)[-1][0]
-    event._state.adding, event._state.db = False, connection.alias
+    with db.cursor() as cursor:  # prepared in a transition's transaction (config.prepared.retrying_stale)
+        event.pk, event.prev_hash, event.hash = execute_together(db, cursor, statements)[-1][0]
+    event._state.adding, event._state.db = False, db.alias
 
 
 @functools.cache

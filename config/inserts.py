@@ -14,7 +14,7 @@ import functools
 
 from django.db import connection
 
-from config.prepared import execute, execute_together
+from config.prepared import default_db, execute, execute_together
 
 
 def insert_together(*instances, reading=None) -> list | None:
@@ -23,26 +23,26 @@ def insert_together(*instances, reading=None) -> list | None:
     snapshot): its instances are answered (None without ``reading``; elsewhere than PostgreSQL run on its own)."""
     if any(instance.pk is not None for instance in instances):
         raise ValueError("insert_together 只写入新行")
-    if connection.vendor != "postgresql":
+    db = default_db()
+    if db.vendor != "postgresql":
         for instance in instances:
             instance.save(force_insert=True)
         return _read(reading)
     fields, sql = _statement(tuple(type(instance) for instance in instances))
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection)
+    params = [field.get_db_prep_save(field.pre_save(instance, True), db)
               for instance, own in zip(instances, fields, strict=True) for field in own]
     read = None
-    with connection.cursor() as cursor:  # prepared in a transition's transaction (``retrying_stale``)
-        if reading is None or reading.alias != connection.alias:
-            execute(connection, cursor, sql, params)
+    with db.cursor() as cursor:  # prepared in a transition's transaction (``retrying_stale``)
+        if reading is None or reading.alias != db.alias:
+            execute(db, cursor, sql, params)
             ids = cursor.fetchone()
         else:
-            (ids,), rows = execute_together(connection, cursor, [(sql, params, True),
-                                                                 (reading.sql, reading.params, True)])
+            (ids,), rows = execute_together(db, cursor, [(sql, params, True), (reading.sql, reading.params, True)])
             read = reading.objects(rows)
     for instance, pk in zip(instances, ids, strict=True):
         instance.pk = pk
-        instance._state.adding, instance._state.db = False, connection.alias
-    return read if reading is None or reading.alias == connection.alias else _read(reading)
+        instance._state.adding, instance._state.db = False, db.alias
+    return read if reading is None or reading.alias == db.alias else _read(reading)
 
 
 def _read(reading) -> list | None:

@@ -40,15 +40,15 @@ PostgreSQL the digest is None.
 """
 
 import functools
-import json
 import re
 from datetime import date, datetime
 from types import SimpleNamespace
 
+import orjson
 from django.db import connection
 from django.db.models import OuterRef
 
-from .prepared import bind, execute, marker_slots
+from .prepared import bind, default_db, execute, marker_slots
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -72,7 +72,7 @@ def json_row(**fields):
 
 def _parsed(rows) -> list:
     """An array of JSON rows as PostgreSQL sends it (None when empty; psycopg may have parsed the rows already)."""
-    return [json.loads(row) if isinstance(row, str) else row for row in (rows or [])]
+    return [orjson.loads(row) if isinstance(row, str) else row for row in (rows or [])]
 
 
 def _iso(value):
@@ -131,24 +131,26 @@ class JsonRows:
     def digest(self, keep: tuple[str, ...], **values) -> dict:
         """The lists named in ``keep`` and, under ``"digest"``, the md5 of everything ``read`` would return (the
         outer row absent: no lists and None). Elsewhere than PostgreSQL: ``read``'s lists, and None."""
-        if connection.vendor != "postgresql":
+        db = default_db()
+        if db.vendor != "postgresql":
             found = self._read_each(values)
             return {**{name: found[name] for name in keep}, "digest": None}
         params = bind(self._compiled[1], self._compiled[3], values)
-        with connection.cursor() as cursor:
-            execute(connection, cursor, self._digest_only(keep), params)
+        with db.cursor() as cursor:
+            execute(db, cursor, self._digest_only(keep), params)
             found = cursor.fetchone()
         if found is None:
             return {**{name: [] for name in keep}, "digest": None}
         return {**{name: _parsed(rows) for name, rows in zip(keep, found[:-1], strict=True)}, "digest": found[-1]}
 
     def read(self, *, digest: bool = False, **values) -> dict:
-        if connection.vendor != "postgresql":
+        db = default_db()
+        if db.vendor != "postgresql":
             return {**self._read_each(values), **({"digest": None} if digest else {})}
         sql, template, names, slots, compiler, converters = self._compiled
         params = bind(template, slots, values)
-        with connection.cursor() as cursor:
-            execute(connection, cursor, self._digested if digest else sql, params)  # prepared on a kept connection
+        with db.cursor() as cursor:
+            execute(db, cursor, self._digested if digest else sql, params)  # prepared on a kept connection
             found = cursor.fetchone()
         digested = None
         if digest and found is not None:

