@@ -42,13 +42,19 @@ from datetime import date
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, router
-from django.db.models.query import get_related_populators
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.query import RelatedPopulator
+from django.db.models.signals import post_init, pre_init
 from django.utils.connection import ConnectionProxy
 
 try:  # PostgreSQL through psycopg 3 (the project's driver); without it every statement goes through cursor.execute
     import psycopg
     from psycopg import generators as _pg_generators
     from psycopg.adapt import PyFormat
+    from psycopg.pq import ExecStatus, TransactionStatus
+
+    _ROWS = frozenset({ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK})
 except ImportError:  # pragma: no cover
     psycopg = None
 
@@ -310,8 +316,14 @@ def _executed(db, cursor, calls, *, answers: bool = False) -> list[list | None] 
         rows = []
         for result in results:
             raw._set_results(result)
-            rows.append(raw.fetchall() if raw.description is not None else None)
+            rows.append(raw.fetchall() if _answers_rows(raw.pgresult) else None)
         return rows
+
+
+def _answers_rows(result) -> bool:
+    """Whether a statement's result holds rows, as psycopg's ``cursor.description is not None`` says, without making
+    the description (a ``Column`` object per column, 27 in a submit's round trips)."""
+    return result is not None and bool(result.nfields or result.status in _ROWS)
 
 
 def _logged(db, raw, calls, duration: float) -> None:
@@ -323,21 +335,32 @@ def _logged(db, raw, calls, duration: float) -> None:
 
 
 def _executes_gen(raw, calls):
-    """psycopg's generator of ``_executed``: a transaction begun where psycopg would begin one (``_start_query``),
-    each parameter dumped as text by the cursor's adapters (Django's among them), the statements sent (in pipeline
-    mode when several, with one sync), their results read."""
-    yield from raw._start_query()
+    """psycopg's generator of ``_executed``: each parameter dumped as text by the cursor's adapters (Django's among
+    them), the statements sent (in pipeline mode when several, with one sync), their results read. A transaction is
+    begun where psycopg would begin one (``_start_query``), but its ``BEGIN`` goes in the statements' own round trip
+    (``_begin_with``), where psycopg sends it as a round trip of its own first."""
+    begin = _begin_with(raw)
+    if begin is None:
+        yield from raw._start_query()
+    else:  # the cursor's part of psycopg's ``_start_query``; the connection's part, the BEGIN, is sent below
+        if raw.closed:
+            raise psycopg.InterfaceError("the cursor is closed")
+        raw._reset()
+        raw._last_query, raw._tx = None, psycopg.adapt.Transformer(raw)
     pgconn, dump = raw._pgconn, raw._tx.dump_sequence
-    if len(calls) == 1:
+    if len(calls) == 1 and begin is None:
         name, params = calls[0]
         pgconn.send_query_prepared(name.encode(), dump(params, [PyFormat.TEXT] * len(params)))
         return [(yield from _pg_generators.execute(pgconn))]
     pgconn.enter_pipeline_mode()
     try:
+        if begin is not None:
+            pgconn.send_query_params(begin, None)
         for name, params in calls:
             pgconn.send_query_prepared(name.encode(), dump(params, [PyFormat.TEXT] * len(params)))
         pgconn.pipeline_sync()
         yield from _pg_generators.send(pgconn)
+        began = (yield from _pg_generators.fetch_many(pgconn)) if begin is not None else None
         results = []
         for _ in calls:  # a statement after one that failed answers PIPELINE_ABORTED
             results.append((yield from _pg_generators.fetch_many(pgconn)))
@@ -346,7 +369,20 @@ def _executes_gen(raw, calls):
         pgconn.finish()  # results left unread in pipeline mode: this session cannot be used again
         raise
     pgconn.exit_pipeline_mode()
+    if began is not None and began[0].status != ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(began[0], encoding=raw._encoding)
     return results
+
+
+def _begin_with(raw) -> bytes | None:
+    """The ``BEGIN`` that psycopg would send before the cursor's next statement, as a round trip of its own (a
+    connection not in autocommit, outside a transaction: Django's ``atomic`` starts one so): None when there is none
+    to send. ``_executes_gen`` sends it in the statements' round trip: a transition's first statement, the locked
+    read of its declaration, costs one round trip instead of two."""
+    conn = raw._conn
+    if conn._autocommit or conn._pipeline is not None or raw._pgconn.transaction_status != TransactionStatus.IDLE:
+        return None
+    return conn._get_tx_start_command()
 
 
 def retrying_stale(work, *args, using: str = "default", **kwargs):
@@ -526,14 +562,56 @@ class PreparedObjects(_Prepared):
 
     @staticmethod
     def _instances(compiled, alias, rows) -> list:
-        select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
+        made = compiled.__dict__.setdefault("made", {})  # per database: what the rows' columns make, worked out once
+        if alias not in made:
+            select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            made[alias] = (klass_info["model"], start, end,
+                           [column[0].target.attname for column in select[start:end]],
+                           _populators(klass_info, select, alias))
+        model, start, end, names, populators = made[alias]
         found = []
         for row in rows:
-            obj = klass_info["model"].from_db(alias, names, row[start:end])
+            obj = loaded(model, alias, names, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
             found.append(obj)
         return found
+
+
+def loaded(model, db: str, names, values):
+    """``model.from_db(db, names, values)``: an instance of a row read from ``db``, ``values`` the fields ``names``
+    (attnames; the others deferred). Without ``Model.__init__`` when nothing hooks it (no ``pre_init``/``post_init``
+    receiver, no ``__init__`` or ``from_db`` of the model's own): the instance's dict filled as ``__init__`` fills it,
+    in a fifth of the time (a submit's locked read makes seven instances, a declaration's page six)."""
+    if (model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__
+            or pre_init.has_listeners(model) or post_init.has_listeners(model)):
+        return model.from_db(db, names, values)
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    state.adding, state.db = False, db
+    instance.__dict__.update(zip(names, values, strict=True))
+    return instance
+
+
+class _Populator(RelatedPopulator):
+    """Django's ``select_related`` populator, its instances made by ``loaded``."""
+
+    def __init__(self, klass_info, select, db):
+        super().__init__(klass_info, select, db)
+        self.related_populators = _populators(klass_info, select, db)
+
+    def populate(self, row, from_obj):
+        values = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start:self.cols_end]
+        obj = None if values[self.pk_idx] is None else loaded(self.model_cls, self.db, self.init_list, values)
+        if obj is not None:
+            for populator in self.related_populators:
+                populator.populate(row, obj)
+        self.local_setter(from_obj, obj)
+        if obj is not None:
+            self.remote_setter(obj, from_obj)
+
+
+def _populators(klass_info, select, db) -> list:
+    """``django.db.models.query.get_related_populators``, of ``_Populator``."""
+    return [_Populator(info, select, db) for info in klass_info.get("related_klass_infos", [])]

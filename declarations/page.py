@@ -14,13 +14,11 @@ from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import DEFERRED, Model
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from config.api import MAX_ID
 from config.json_rows import JsonRows, json_row
+from config.prepared import loaded
 from titles.selectors import active_layer_rows
 
 from .models import Declaration, DeclarationVersion, Material
@@ -111,25 +109,23 @@ def _temporal(field, value):
 
 
 @functools.cache
-def _layout(model) -> tuple[list[str], tuple]:
-    """The model's concrete fields as ``_instance`` reads them, worked out once per process: their attnames,
-    and for each its attname, whether it is the primary key, and the field when its value needs converting."""
+def _layout(model) -> tuple:
+    """The model's concrete fields as ``_instance`` reads them, worked out once per process: for each its attname,
+    whether it is the primary key, and the field when its value needs converting."""
     pk_name = model._meta.pk.attname
-    fields = model._meta.concrete_fields
-    return ([f.attname for f in fields],
-            tuple((f.attname, f.attname == pk_name, f if _is_temporal(f) else None) for f in fields))
+    return tuple((f.attname, f.attname == pk_name, f if _is_temporal(f) else None) for f in model._meta.concrete_fields)
 
 
 def _instance(model, row: dict, **related):
     """A row as a model instance as the ORM would load it; fields not in the row are deferred."""
-    attnames, layout = _layout(model)
+    layout = _layout(model)
     values = {}
     for attname, is_pk, temporal in layout:
         key = "pk" if is_pk and "pk" in row else attname
         if key in row:  # else deferred, as the ORM leaves a field it did not read
             value = row[key]
             values[attname] = _temporal(temporal, value) if temporal is not None and value is not None else value
-    instance = _loaded(model, values)
+    instance = loaded(model, DEFAULT_DB_ALIAS, values.keys(), values.values())  # as JsonRows reads
     for name, value in related.items():
         field = _many_to_one(model, name)
         if field is None:
@@ -139,22 +135,6 @@ def _instance(model, row: dict, **related):
         # an object assigned by hand (its type and the routers' allow_relation), ≈ 5 % of a kept page's time
         instance.__dict__[field.attname] = None if value is None else getattr(value, field.target_field.attname)
         field.set_cached_value(instance, value)
-    return instance
-
-
-def _loaded(model, values: dict):
-    """``model.from_db`` of ``values`` (attname → value; the others deferred), read on the default connection as
-    ``JsonRows`` reads. Without ``Model.__init__`` when nothing hooks it (no ``pre_init``/``post_init`` receiver,
-    no ``__init__`` or ``from_db`` of the model's own): the instance's dict filled as ``__init__`` fills it, a
-    fifth of the time (a kept page makes six)."""
-    if (model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__
-            or pre_init.has_listeners(model) or post_init.has_listeners(model)):
-        attnames = _layout(model)[0]
-        return model.from_db(DEFAULT_DB_ALIAS, attnames, [values.get(name, DEFERRED) for name in attnames])
-    instance = model.__new__(model)
-    state = instance._state = ModelState()
-    state.adding, state.db = False, DEFAULT_DB_ALIAS
-    instance.__dict__.update(values)
     return instance
 
 

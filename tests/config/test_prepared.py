@@ -100,6 +100,38 @@ def test_prepared_objects_are_the_querysets_instances_with_their_related_objects
     assert prepared.objects(orphan.pk + 1000, shape=(False,)) == []
 
 
+def _fields(instance) -> dict:
+    return {key: value for key, value in vars(instance).items() if key != "_state"}
+
+
+def test_prepared_objects_are_made_as_the_orm_makes_them_and_by_the_orm_when_a_model_is_hooked():
+    """``config.prepared.loaded`` fills an instance's dict as ``Model.__init__`` would, for the object and each related
+    one (the same fields, the same state); a model with a ``post_init`` receiver is made by the ORM's ``from_db``, so
+    the receiver hears each instance."""
+    from django.db.models.signals import post_init
+
+    from config.prepared import PreparedObjects
+
+    parent = OrganisationFactory(name="上级")
+    child = OrganisationFactory(name="下级", parent=parent)
+    prepared = PreparedObjects(lambda pk: Organisation.objects.select_related("parent").filter(pk=pk))
+    expected = Organisation.objects.select_related("parent").get(pk=child.pk)
+    found = prepared.objects(child.pk)[0]
+    assert _fields(found) == _fields(expected) and _fields(found.parent) == _fields(expected.parent)
+    assert (found._state.adding, found._state.db, found.parent._state.adding) == (False, "default", False)
+    heard = []
+
+    def hear(sender, instance, **kwargs):
+        heard.append(instance.name)
+
+    post_init.connect(hear, sender=Organisation)
+    try:
+        assert prepared.objects(child.pk)[0] == child
+    finally:
+        post_init.disconnect(hear, sender=Organisation)
+    assert sorted(heard) == ["上级", "下级"]
+
+
 def test_a_text_argument_is_a_parameter_when_named_in_text_args():
     first = OrganisationFactory(name="甲单位")
     OrganisationFactory(name="乙单位")
@@ -423,7 +455,8 @@ def test_statements_sent_together_over_the_protocol_answer_as_sent_in_one_text_a
         statements = [("INSERT INTO zc_prepared_written VALUES (%s)", [5], True),
                       ("SELECT a, %s::text FROM zc_prepared_probe WHERE a >= %s ORDER BY a", ["乙", 1], True),
                       (_TYPED, _awkward_values(), True),
-                      ("SELECT count(*) FROM zc_prepared_written", [], True)]
+                      ("SELECT count(*) FROM zc_prepared_written", [], True),
+                      ("SELECT a FROM zc_prepared_probe WHERE a < %s", [0], True)]  # rows, none of them
 
         def work(given):
             with transaction.atomic(), connection.cursor() as cursor:
@@ -434,16 +467,16 @@ def test_statements_sent_together_over_the_protocol_answer_as_sent_in_one_text_a
         monkeypatch.setattr(prepared, "_executed",
                             lambda *args, _real=prepared._executed, **kw: bound.append(len(args[2])) or _real(*args, **kw))
         second = prepared.retrying_stale(work, statements)
-        assert bound == [4]
+        assert bound == [5]
         assert first[:3] == second[:3] and first[0] is None and second[1] == [(1, "乙"), (2, "乙")]
-        assert (first[3], second[3]) == ([(1,)], [(2,)])
+        assert (first[3], second[3]) == ([(1,)], [(2,)]) and first[4] == second[4] == []
 
         failing = [statements[0], ("SELECT 1 / %s", [0], True), statements[3]]
         prepared.retrying_stale(work, [failing[0], ("SELECT 1 / %s", [1], True), failing[2]])  # its PREPARE in the text
         with pytest.raises(DatabaseError, match="division by zero"):
             prepared.retrying_stale(work, failing)
-        assert bound == [4, 3]
-        assert prepared.retrying_stale(work, statements[3:]) == [[(3,)]]  # the failed one's INSERT rolled back
+        assert bound == [5, 3]
+        assert prepared.retrying_stale(work, statements[3:]) == [[(3,)], []]  # the failed one's INSERT rolled back
     finally:
         _drop_probe()
 
@@ -491,3 +524,60 @@ def test_a_connection_lost_before_a_prepared_statement_is_an_operational_error_a
     connection.close_if_unusable_or_obsolete()
     assert prepared.retrying_stale(work) == expected
     assert prepared.retrying_stale(work) == expected
+
+
+class _Refused(Exception):
+    pass
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements of PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("together", [False, True], ids=["alone", "together"])
+def test_a_transaction_begins_in_the_round_trip_of_its_first_prepared_statement(monkeypatch, together):
+    """psycopg sends a transaction's ``BEGIN`` as a round trip of its own before the first statement; over the
+    protocol it goes in the statement's own round trip (``_begin_with``): psycopg is asked for the ``COMMIT`` alone.
+    The statements run inside that transaction: what they write is there once it commits, gone when it rolls back."""
+    from django.db import transaction
+    from psycopg.pq import TransactionStatus
+
+    from config import prepared
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 600)
+    _probe()
+    statements = [("INSERT INTO zc_prepared_probe VALUES (%s) RETURNING a", [7], True),
+                  ("SELECT count(*) FROM zc_prepared_probe", [], True)]
+
+    def work(refuse=False):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if together:
+                rows = prepared.execute_together(connection, cursor, statements)
+            else:
+                prepared.execute(connection, cursor, *statements[0][:2])
+                rows = cursor.fetchall()
+            status = cursor.cursor.connection.info.transaction_status
+            if refuse:
+                raise _Refused
+            return rows, status
+
+    def count():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM zc_prepared_probe")
+            return cursor.fetchone()[0]
+
+    try:
+        prepared.retrying_stale(work)  # prepared (the PREPARE in the text)
+        sent = []
+        psycopg_connection = type(connection.connection)
+        real = psycopg_connection._exec_command
+        monkeypatch.setattr(psycopg_connection, "_exec_command",
+                            lambda self, command, *args, **kw: sent.append(bytes(command)) or real(self, command,
+                                                                                                   *args, **kw))
+        rows, status = prepared.retrying_stale(work)
+        assert status == TransactionStatus.INTRANS
+        assert rows == ([[(7,)], [(4,)]] if together else [(7,)])
+        assert sent == [b"COMMIT"]
+        with pytest.raises(_Refused):
+            prepared.retrying_stale(work, refuse=True)
+        assert sent == [b"COMMIT", b"ROLLBACK"] and count() == 4
+    finally:
+        _drop_probe()
