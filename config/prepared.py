@@ -585,13 +585,19 @@ def loaded(model, db: str, names, values):
     receiver, no ``__init__`` or ``from_db`` of the model's own): the instance's dict filled as ``__init__`` fills it,
     in a fifth of the time (a submit's locked read makes seven instances, a declaration's page six)."""
     if (model.__init__ is not Model.__init__ or model.from_db.__func__ is not Model.from_db.__func__
-            or pre_init.has_listeners(model) or post_init.has_listeners(model)):
+            or _heard(pre_init, model) or _heard(post_init, model)):
         return model.from_db(db, names, values)
     instance = model.__new__(model)
     state = instance._state = ModelState()
     state.adding, state.db = False, db
     instance.__dict__.update(zip(names, values, strict=True))
     return instance
+
+
+def _heard(signal, model) -> bool:
+    """``signal.has_listeners(model)``, answered at once when the signal has no receiver at all (as Django's own
+    ``send`` checks first): no model of the site's is hooked, and the question was asked twice an instance."""
+    return bool(signal.receivers) and signal.has_listeners(model)
 
 
 class _Populator(RelatedPopulator):
