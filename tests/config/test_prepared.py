@@ -537,7 +537,7 @@ def test_a_transaction_begins_in_the_round_trip_of_its_first_prepared_statement(
     """psycopg sends a transaction's ``BEGIN`` as a round trip of its own before the first statement; over the
     protocol it goes in the statement's own round trip (``_begin_with``): psycopg is asked for the ``COMMIT`` alone.
     The statements run inside that transaction: what they write is there once it commits, gone when it rolls back."""
-    from django.db import transaction
+    from django.db import DatabaseError, transaction
     from psycopg.pq import TransactionStatus
 
     from config import prepared
@@ -579,5 +579,20 @@ def test_a_transaction_begins_in_the_round_trip_of_its_first_prepared_statement(
         with pytest.raises(_Refused):
             prepared.retrying_stale(work, refuse=True)
         assert sent == [b"COMMIT", b"ROLLBACK"] and count() == 4
+
+        def divide(by):
+            with transaction.atomic(), connection.cursor() as cursor:
+                if together:
+                    return prepared.execute_together(connection, cursor, [("SELECT 1 / %s", [by], True)])[0]
+                prepared.execute(connection, cursor, "SELECT 1 / %s", [by])
+                return cursor.fetchall()
+
+        assert prepared.retrying_stale(divide, 1) == [(1,)]  # prepared: its PREPARE in the text, after psycopg's BEGIN
+        sent.clear()
+        assert prepared.retrying_stale(divide, 1) == [(1,)]  # over the protocol
+        with pytest.raises(DatabaseError, match="division by zero"):  # in the round trip that began its transaction
+            prepared.retrying_stale(divide, 0)
+        assert prepared.retrying_stale(work)[0] == ([[(7,)], [(5,)]] if together else [(7,)]) and count() == 5
+        assert sent == [b"COMMIT", b"ROLLBACK", b"COMMIT"]  # each began in its first statement's round trip
     finally:
         _drop_probe()
