@@ -529,6 +529,7 @@ class PreparedObjects(_Prepared):
         compiled = super()._compile(arrays, shape)
         if compiled.compiler.annotation_col_map:
             raise ValueError("prepared objects: annotations are not supported")
+        compiled.made = {}  # per database: what the rows' columns make (``_instances``), worked out on first use
         return compiled
 
     def objects(self, *args, shape=()) -> list:
@@ -562,7 +563,7 @@ class PreparedObjects(_Prepared):
 
     @staticmethod
     def _instances(compiled, alias, rows) -> list:
-        made = compiled.__dict__.setdefault("made", {})  # per database: what the rows' columns make, worked out once
+        made = compiled.made
         if alias not in made:
             select, klass_info = compiled.compiler.select, compiled.compiler.klass_info
             start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
